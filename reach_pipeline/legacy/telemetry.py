@@ -1,0 +1,521 @@
+"""The legacy telemetry CSV: schema, statuses, and a log that several processes can share.
+
+The file is written by the legacy download tool, the legacy process tool and this project,
+one row per event, never rewritten in place.  A day's state is its latest row.
+
+Writers
+    ``TelemetryLog.append`` serializes all writers with ``fcntl.flock`` on a sidecar lock
+    file ``<telemetry file>.lock`` next to the data file.  The sidecar (not the data file)
+    is the lock because a migration replaces the data file by rename: a lock on the data
+    file's inode would not exclude a writer that opened the old inode.  The lock file is
+    never deleted (deleting lock files reintroduces races).  While holding the sidecar lock,
+    ``append`` also takes ``flock`` on the data file itself, so a foreign writer that locks
+    the data file (and nothing else) is still excluded from ordinary appends.
+
+    Under the lock, ``append``: writes the header if the file is new or empty; migrates an
+    older, shorter header (a strict prefix of ``SCHEMA``, such as the download-only schema)
+    to the full schema atomically (temp file, fsync, ``os.replace``, fsync of the
+    directory); terminates a torn last line so the new row starts on a fresh line; then
+    writes the whole row with one ``os.write`` and fsyncs.  It reads only the header line
+    and the last byte of the file (the whole file only to migrate or to repair a torn line).
+
+Line terminator
+    The legacy tool writes ``\\r\\n`` (the ``csv`` module's default).  Appends use the
+    terminator of the file's own header line; a new file gets ``NEW_FILE_LINE_TERMINATOR``.
+
+Readers
+    ``rows`` and ``latest_by_day`` never lock and survive a missing file, a torn last line
+    (a final line without a trailing newline is skipped), rows shorter than the header
+    (remnants of torn writes, skipped), unknown extra columns (ignored), missing columns
+    (blank) and unparseable dates (skipped or ranked earliest, see ``latest_by_day``).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import fcntl
+import io
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+SCHEMA: tuple[str, ...] = (
+    "run_id",
+    "chunk_date_utc",
+    "window_start_utc",
+    "window_end_utc",
+    "status",
+    "records_downloaded",
+    "expected_records",
+    "availability_pct",
+    "download_seconds",
+    "csv_size_mb",
+    "csv_path",
+    "sensor_id",
+    "descriptor",
+    "output_format",
+    "error_type",
+    "error_message",
+    "started_at_utc",
+    "finished_at_utc",
+    "process_seconds",
+    "cdf_size_mb",
+    "cdf_path",
+    "upload_seconds",
+    "s3_bucket",
+    "s3_key",
+)
+"""The 24 telemetry columns, in the legacy order."""
+
+DOWNLOAD_SCHEMA: tuple[str, ...] = SCHEMA[:18]
+"""The older download-only schema (run_id … finished_at_utc).  Any strict prefix of
+``SCHEMA`` found as a file's header is migrated, not only this one."""
+
+DOWNLOAD_PENDING = "DOWNLOAD_PENDING"
+DOWNLOADED = "DOWNLOADED"
+SKIPPED_NO_DATA = "SKIPPED_NO_DATA"
+FAILED = "FAILED"
+PROCESS_PENDING = "PROCESS_PENDING"
+PROCESSED = "PROCESSED"
+UPLOAD_PENDING = "UPLOAD_PENDING"
+UPLOADED = "UPLOADED"
+SKIPPED_NO_INPUT = "SKIPPED_NO_INPUT"
+
+STATUSES: frozenset[str] = frozenset(
+    {
+        DOWNLOAD_PENDING,
+        DOWNLOADED,
+        SKIPPED_NO_DATA,
+        FAILED,
+        PROCESS_PENDING,
+        PROCESSED,
+        UPLOAD_PENDING,
+        UPLOADED,
+        SKIPPED_NO_INPUT,
+    }
+)
+
+CARRY_FORWARD_COLUMNS: tuple[str, ...] = SCHEMA[5:14]
+"""records_downloaded … csv_path, sensor_id, descriptor, output_format: the download
+columns every later row of a day repeats from its latest earlier row."""
+
+NEW_FILE_LINE_TERMINATOR = "\r\n"
+"""Line terminator for a file this module creates (the legacy tool's, for byte
+compatibility).  Existing files keep the terminator of their header line."""
+
+_HEADER_TEXT = ",".join(SCHEMA)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_HEADER_PROBE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class TelemetryRow:
+    """One telemetry row; every field is a string, blank by default."""
+
+    run_id: str = ""
+    chunk_date_utc: str = ""
+    window_start_utc: str = ""
+    window_end_utc: str = ""
+    status: str = ""
+    records_downloaded: str = ""
+    expected_records: str = ""
+    availability_pct: str = ""
+    download_seconds: str = ""
+    csv_size_mb: str = ""
+    csv_path: str = ""
+    sensor_id: str = ""
+    descriptor: str = ""
+    output_format: str = ""
+    error_type: str = ""
+    error_message: str = ""
+    started_at_utc: str = ""
+    finished_at_utc: str = ""
+    process_seconds: str = ""
+    cdf_size_mb: str = ""
+    cdf_path: str = ""
+    upload_seconds: str = ""
+    s3_bucket: str = ""
+    s3_key: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> TelemetryRow:
+        """Build a row from a mapping; unknown keys are ignored, ``None`` becomes ""."""
+        return cls(**{k: ("" if data[k] is None else str(data[k])) for k in SCHEMA if k in data})
+
+    def as_list(self) -> list[str]:
+        """The values in ``SCHEMA`` order."""
+        return [getattr(self, name) for name in SCHEMA]
+
+    def as_dict(self) -> dict[str, str]:
+        """The values keyed by column name, in ``SCHEMA`` order."""
+        return {name: getattr(self, name) for name in SCHEMA}
+
+    def replace(self, **changes: str) -> TelemetryRow:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def utc_now_iso() -> str:
+    """The current UTC time as the file writes it: ``2026-11-24T18:04:20.497141+00:00``."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def carry_forward(prior: TelemetryRow | None) -> dict[str, str]:
+    """The download columns (``CARRY_FORWARD_COLUMNS``) of ``prior``, blank when ``None``.
+
+    Every process/upload row repeats them so a day's latest row is self-describing, as the
+    legacy tool does.  Callers fill a blank sensor_id/descriptor/output_format from their
+    own configuration.
+    """
+    if prior is None:
+        return dict.fromkeys(CARRY_FORWARD_COLUMNS, "")
+    return {name: getattr(prior, name) for name in CARRY_FORWARD_COLUMNS}
+
+
+def _parse_started_at(text: str) -> datetime:
+    """``started_at_utc`` as an aware datetime; blank or unparseable ranks earliest."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return _EARLIEST
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _parse_csv(text: str) -> Iterator[list[str]]:
+    """Parse CSV text like ``csv.reader`` (default dialect), but fast.
+
+    A line without a quote character is split on commas directly; a line with one is
+    handed to one shared ``csv.reader``, which pulls further lines itself while a quoted
+    field (an embedded newline) is open.
+    """
+    pieces = text.split("\n")
+    if pieces[-1] == "":
+        pieces.pop()  # the text ends with a newline, not with an empty line
+    lines = iter(pieces)
+    pushed: list[str] = []
+
+    def feed() -> Iterator[str]:
+        while True:
+            if pushed:
+                yield pushed.pop()
+            else:
+                line = next(lines, None)
+                if line is None:
+                    return
+                yield line + "\n"
+
+    reader = csv.reader(feed())
+    for line in lines:
+        if '"' not in line:
+            if line.endswith("\r"):
+                line = line[:-1]
+            yield line.split(",") if line else []
+        else:
+            pushed.append(line + "\n")
+            record = next(reader, None)
+            if record is None:
+                return
+            yield record
+
+
+def _clean_header(fields: list[str]) -> list[str]:
+    """Header names without surrounding blanks or a UTF-8 byte order mark."""
+    names = [f.strip() for f in fields]
+    if names:
+        names[0] = names[0].lstrip("\ufeff")
+    return names
+
+
+def _row_factory(header: list[str]) -> Callable[[list[str]], TelemetryRow]:
+    """A function turning a record laid out as ``header`` into a ``TelemetryRow``."""
+    if tuple(header) == SCHEMA:
+        return lambda rec: TelemetryRow(*rec[: len(SCHEMA)])
+    columns = [(name, header.index(name)) for name in SCHEMA if name in header]
+    return lambda rec: TelemetryRow(**{name: rec[i] for name, i in columns})
+
+
+def _csv_line(values: list[str], terminator: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator=terminator).writerow(values)
+    return buf.getvalue()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class TelemetryLog:
+    """The append-only telemetry CSV at ``path`` (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    @property
+    def lock_path(self) -> Path:
+        """The sidecar lock file that every writer locks: ``<path>.lock``."""
+        return self.path.with_name(self.path.name + ".lock")
+
+    # ------------------------------------------------------------------ reading
+
+    def _records(self) -> tuple[list[str], Iterator[list[str]]]:
+        """The header and an iterator over the complete data records of the file."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return [], iter(())
+        text = raw.decode("utf-8", errors="replace")
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        if text and not text.endswith("\n"):
+            cut = text.rfind("\n") + 1
+            logger.warning("%s: skipping torn last line %r", self.path, text[cut:][:200])
+            text = text[:cut]
+        records = _parse_csv(text)
+        header = _clean_header(next(records, []))
+        if not header:
+            return [], iter(())
+        return header, self._complete(records, len(header))
+
+    def _complete(self, records: Iterator[list[str]], width: int) -> Iterator[list[str]]:
+        """The records that have at least ``width`` fields; shorter ones are torn remnants."""
+        short = 0
+        try:
+            for record in records:
+                if len(record) >= width:
+                    yield record
+                elif record:
+                    short += 1
+        except csv.Error as exc:
+            logger.warning("%s: stopped reading at a malformed record: %s", self.path, exc)
+        if short:
+            logger.warning("%s: skipped %d short (torn) row(s)", self.path, short)
+
+    def rows(self) -> list[TelemetryRow]:
+        """Every complete row, in file order; ``[]`` when the file does not exist."""
+        header, records = self._records()
+        to_row = _row_factory(header)
+        return [to_row(rec) for rec in records]
+
+    def latest_by_day(self) -> dict[date, TelemetryRow]:
+        """Each day's latest row, keyed by ``chunk_date_utc``.
+
+        Latest means the greatest ``started_at_utc`` (ISO datetime; naive values are taken
+        as UTC; blank or unparseable values rank before any parseable one); ties go to the
+        row later in the file.  Rows whose ``chunk_date_utc`` does not parse are skipped
+        with a warning.
+        """
+        header, records = self._records()
+        if "chunk_date_utc" not in header:
+            return {}
+        day_i = header.index("chunk_date_utc")
+        started_i = header.index("started_at_utc") if "started_at_utc" in header else None
+        days: dict[str, date | None] = {}
+        best: dict[date, tuple[datetime, list[str]]] = {}
+        bad_dates: list[str] = []
+        for rec in records:
+            day_text = rec[day_i]
+            if day_text not in days:
+                try:
+                    days[day_text] = date.fromisoformat(day_text.strip())
+                except ValueError:
+                    days[day_text] = None
+            day = days[day_text]
+            if day is None:
+                bad_dates.append(day_text)
+                continue
+            started = _EARLIEST if started_i is None else _parse_started_at(rec[started_i])
+            current = best.get(day)
+            if current is None or started >= current[0]:
+                best[day] = (started, rec)
+        if bad_dates:
+            logger.warning(
+                "%s: skipped %d row(s) with an unparseable chunk_date_utc, e.g. %r",
+                self.path,
+                len(bad_dates),
+                bad_dates[0],
+            )
+        to_row = _row_factory(header)
+        return {day: to_row(rec) for day, (_, rec) in sorted(best.items())}
+
+    # ------------------------------------------------------------------ writing
+
+    @staticmethod
+    def _validated(row: TelemetryRow | Mapping[str, str]) -> TelemetryRow:
+        if not isinstance(row, TelemetryRow):
+            unknown = sorted(set(row) - set(SCHEMA))
+            if unknown:
+                raise ValueError(f"unknown telemetry column(s): {', '.join(unknown)}")
+            row = TelemetryRow(**row)
+        for name in SCHEMA:
+            value = getattr(row, name)
+            if not isinstance(value, str):
+                raise TypeError(f"telemetry field {name} must be str, got {type(value).__name__}")
+        if row.status not in STATUSES:
+            raise ValueError(f"unknown telemetry status {row.status!r}")
+        return row
+
+    @contextmanager
+    def _sidecar_lock(self) -> Iterator[None]:
+        """Hold ``flock(LOCK_EX)`` on the sidecar lock file (see the module docstring)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(lock_fd)
+
+    def append(self, row: TelemetryRow | Mapping[str, str]) -> None:
+        """Append one row (a ``TelemetryRow`` or a mapping of column names to strings).
+
+        Raises ``ValueError`` for an unknown status or column name, or when the file's
+        header is neither a prefix of ``SCHEMA`` nor contains every ``SCHEMA`` column.
+        """
+        row = self._validated(row)
+        with self._sidecar_lock():
+            done = False
+            while not done:  # a second pass only after a migration replaced the file
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    done = self._append_locked(fd, row)
+                finally:
+                    os.close(fd)
+
+    def _append_locked(self, fd: int, row: TelemetryRow) -> bool:
+        """Append ``row`` to the open, locked file; ``False`` if it migrated it instead."""
+        size = os.fstat(fd).st_size
+        head = os.pread(fd, _HEADER_PROBE_BYTES, 0)
+        while b"\n" not in head and len(head) < size:
+            head += os.pread(fd, _HEADER_PROBE_BYTES, len(head))
+        newline = head.find(b"\n")
+        if newline < 0 and _HEADER_TEXT.startswith(head.decode("utf-8", "replace")):
+            # New, empty, or only a (possibly torn) header: start over with ours.
+            os.ftruncate(fd, 0)
+            term = NEW_FILE_LINE_TERMINATOR
+            data = _HEADER_TEXT + term + _csv_line(row.as_list(), term)
+            _write_all(fd, data.encode("utf-8"))
+            os.fsync(fd)
+            if size == 0:
+                _fsync_dir(self.path.parent)
+            return True
+        line = head if newline < 0 else head[: newline + 1]
+        term = "\r\n" if line.endswith(b"\r\n") else "\n"
+        header = _clean_header(next(csv.reader([line.decode("utf-8", "replace")]), []))
+        if len(header) < len(SCHEMA) and tuple(header) == SCHEMA[: len(header)]:
+            self._migrate(fd, term)
+            return False
+        missing = [name for name in SCHEMA if name not in header]
+        if missing:
+            raise ValueError(
+                f"{self.path}: header lacks column(s) {', '.join(missing)} and is not "
+                "an older prefix of the legacy schema; refusing to append"
+            )
+        values = row.as_list() if tuple(header) == SCHEMA else self._aligned(row, header)
+        prefix = ""
+        if newline < 0 or os.pread(fd, 1, size - 1) != b"\n":
+            prefix = self._line_repair(fd, term)
+        _write_all(fd, (prefix + _csv_line(values, term)).encode("utf-8"))
+        os.fsync(fd)
+        return True
+
+    @staticmethod
+    def _aligned(row: TelemetryRow, header: list[str]) -> list[str]:
+        """Values for a file whose header differs from ``SCHEMA`` (extra columns blank)."""
+        known = set(SCHEMA)
+        seen: set[str] = set()
+        values = []
+        for name in header:
+            values.append(getattr(row, name) if name in known and name not in seen else "")
+            seen.add(name)
+        return values
+
+    def _line_repair(self, fd: int, term: str) -> str:
+        """Text that ends a torn last line so the next row starts on a fresh line.
+
+        If the torn line stopped inside a quoted field (an odd number of quote characters
+        in the file), the quote is closed first so the fragment cannot swallow the row
+        that follows; readers then skip the fragment as a short row.
+        """
+        data = self._read_all(fd)
+        logger.warning("%s: terminating a torn last line before appending", self.path)
+        if data.count(b'"') % 2:
+            return '"' + term
+        return "\n" if data.endswith(b"\r") else term
+
+    @staticmethod
+    def _read_all(fd: int) -> bytes:
+        chunks = []
+        offset = 0
+        while chunk := os.pread(fd, 1 << 20, offset):
+            chunks.append(chunk)
+            offset += len(chunk)
+        return b"".join(chunks)
+
+    def _migrate(self, fd: int, term: str) -> None:
+        """Rewrite a file with a shorter, prefix-of-``SCHEMA`` header to the full schema.
+
+        Called under the lock.  Every complete row is kept, padded with blanks; rows
+        shorter than the old header (torn remnants) are kept as they are so readers keep
+        skipping them; a torn last line (no trailing newline) is dropped with a warning.
+        The new file replaces the old one atomically.  A foreign writer that does not take
+        the sidecar lock and still holds the old file open would write into the replaced
+        file; our writers always reopen the file after taking the lock.
+        """
+        text = self._read_all(fd).decode("utf-8", errors="surrogateescape")
+        if not text.endswith("\n"):
+            cut = text.rfind("\n") + 1
+            logger.warning("%s: dropping torn last line %r in migration", self.path, text[cut:])
+            text = text[:cut]
+        records = list(csv.reader(io.StringIO(text, newline="")))
+        width = len(records[0])
+        out = io.StringIO()
+        writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator=term)
+        writer.writerow(SCHEMA)
+        kept = [record for record in records[1:] if record]
+        for record in kept:
+            if len(record) >= width:
+                record = record + [""] * (len(SCHEMA) - len(record))
+            writer.writerow(record)
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
+        tmp_fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".migrating", dir=self.path.parent
+        )
+        try:
+            try:
+                os.fchmod(tmp_fd, mode)
+                _write_all(tmp_fd, out.getvalue().encode("utf-8", errors="surrogateescape"))
+                os.fsync(tmp_fd)
+            finally:
+                os.close(tmp_fd)
+            os.replace(tmp_name, self.path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.path.parent)
+        logger.warning(
+            "%s: migrated a %d-column header to the %d-column schema (%d rows kept)",
+            self.path,
+            width,
+            len(SCHEMA),
+            len(kept),
+        )
