@@ -78,6 +78,38 @@ def find_input(
     return directory / matches[0]
 
 
+_DAY_FILE = re.compile(r"(\d{8})T000000_.*", re.DOTALL)
+
+
+def scan_inputs(
+    input_dir: str | os.PathLike[str], sensor_id: str, output_format: str
+) -> dict[date, Path]:
+    """Every day that has an input file in ``input_dir``, with the file ``find_input`` picks."""
+    prefix = f"{input_prefix(sensor_id)}_"
+    suffix = f".{output_format}"
+    days: set[date] = set()
+    try:
+        names = [e.name for e in os.scandir(input_dir)]
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(suffix)):
+            continue
+        match = _DAY_FILE.fullmatch(name[len(prefix) :])
+        if match is None:
+            continue
+        try:
+            days.add(datetime.strptime(match[1], "%Y%m%d").date())
+        except ValueError:
+            continue
+    found = {}
+    for day in sorted(days):
+        path = find_input(input_dir, day, sensor_id, output_format)
+        if path is not None:
+            found[day] = path
+    return found
+
+
 def cdf_file_name(day: date) -> str:
     """The CDF file name for a UTC day: ``reach_all_l1c_prelim_YYYYMMDDT000000_v1.0.0.cdf``.
 

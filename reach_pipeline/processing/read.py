@@ -144,7 +144,7 @@ def _read_header(path: Path) -> tuple[list[str], str]:
     except UnicodeDecodeError as exc:
         # The 64 KiB cut may split a character; only fail on an error well before the end.
         if exc.start < len(head) - 4:
-            raise ReachInputError(path, "unreadable encoding: not UTF-8") from exc
+            raise ReachInputError(path, _not_utf8(head, exc.start)) from exc
         text = head[: exc.start].decode("utf-8-sig")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
@@ -199,10 +199,16 @@ def _fast_csv(path: Path, header: list[str], first_line: str) -> Observations | 
     if seo is None or sen is None:
         return None
     pieces = {**seo, **sen}
-    keep = sorted({names[p.token] for p in pieces.values()} | {*_NUMERIC, *_TIMES, *_LABELS})
+    # Every token of the seoList cell is converted, not only the three values, so that a
+    # byte the general reader rejects (not UTF-8, NUL) in obType or obUoM makes us decline.
+    seo_width = cells[header.index("seoList")].count(",") + 1
+    seo_tokens = names[starts["seoList"] : starts["seoList"] + seo_width]
+    keep = sorted(
+        {names[p.token] for p in pieces.values()} | {*seo_tokens, *_NUMERIC, *_TIMES, *_LABELS}
+    )
     types = {c: pa.float64() for c in _NUMERIC}
     types |= {c: _TS for c in _TIMES}
-    types |= {c: _DICT for c in _LABELS}
+    types |= {c: _DICT for c in (*_LABELS, *seo_tokens)}
     types |= {names[p.token]: pa.string() for p in pieces.values()}
     # Few distinct values: let the parser dictionary-encode them while it converts.
     types |= {names[pieces[k].token]: _DICT for k in ("quality", "description")}
@@ -219,6 +225,13 @@ def _fast_csv(path: Path, header: list[str], first_line: str) -> Observations | 
         return None
     if table.num_rows == 0:
         return None
+    for name in seo_tokens:
+        col = table.column(name).combine_chunks()
+        if (
+            pa.types.is_dictionary(col.type)
+            and pc.any(pc.match_substring(col.dictionary, "\x00")).as_py()
+        ):
+            return None
     labels = {}
     for name in _LABELS:
         col = table.column(name).combine_chunks()
@@ -231,8 +244,8 @@ def _fast_csv(path: Path, header: list[str], first_line: str) -> Observations | 
         if col.null_count:
             return None
         sliced = _cut(col.dictionary, pieces[key])
-        if sliced is None:
-            return None
+        if sliced is None or any(q in v for v in sliced.to_pylist() for q in "'\""):
+            return None  # a value quoted differently from the first row's
         cut[key] = pa.DictionaryArray.from_arrays(col.indices, sliced)
     with ThreadPoolExecutor(max_workers=2) as pool:
         floats = dict(
@@ -314,6 +327,8 @@ def _seo_pieces(raw: list[str], start: int, cell: str) -> dict[str, _Piece] | No
         if m is None:
             continue
         key = m.group(3)
+        if key == "obDescription" and not m.group(4):
+            return None  # not a quoted string (None, a number): the general reader decides
         if key in wanted:
             found[wanted[key]] = _Piece(start + k, m.group(1), m.group(6))
     return found if len(found) == 3 else None
@@ -350,7 +365,7 @@ def _general_csv(path: Path, header: list[str]) -> Observations:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise ReachInputError(path, _describe_arrow_error(exc)) from exc
+        raise ReachInputError(path, _describe_arrow_error(path, len(header), exc)) from exc
     n = table.num_rows
     if n == 0:
         raise ReachInputError(path, "header only, no data rows")
@@ -428,7 +443,8 @@ def _parse_seo_cell(path: Path, row: int, cell: str | None) -> list[tuple[float,
             raise ReachInputError(
                 path, f"row {row}: non-numeric obValue/obQuality in seoList {_excerpt(cell)}"
             ) from exc
-        out.append((value, quality, str(obj["obDescription"])))
+        desc = obj["obDescription"]
+        out.append((value, quality, "" if desc is None else str(desc)))
     return out
 
 
@@ -457,12 +473,39 @@ def _literal(cell: str):
         pass
     try:
         return ast.literal_eval(cell)
+    except (SyntaxError, MemoryError, RecursionError, TypeError):
+        return _UNPARSED
+    except ValueError:
+        pass
+    # Python's repr writes nan and inf as bare names, which literal_eval refuses; the fast
+    # reader reads them (and null) as numbers, so accept them here too.
+    try:
+        tree = _NamedConstants().visit(ast.parse(cell.strip(), mode="eval"))
+        return ast.literal_eval(tree)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return _UNPARSED
 
 
+class _NamedConstants(ast.NodeTransformer):
+    NAMES = {
+        "nan": np.nan,
+        "NaN": np.nan,
+        "inf": np.inf,
+        "Infinity": np.inf,
+        "null": None,
+    }
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.NAMES:
+            return ast.copy_location(ast.Constant(self.NAMES[node.id]), node)
+        return node
+
+
+_MISSING_WORDS = ("", "none", "null")
+
+
 def _num(v) -> float:
-    if v is None or (isinstance(v, str) and not v.strip()):
+    if v is None or (isinstance(v, str) and v.strip().lower() in _MISSING_WORDS):
         return np.nan
     if isinstance(v, bool):
         raise TypeError("boolean")
@@ -602,14 +645,74 @@ def _times(path: Path, col, name: str, *, required: bool) -> np.ndarray:
     return ns.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
-def _describe_arrow_error(exc: pa.ArrowInvalid) -> str:
+def _describe_arrow_error(path: Path, width: int, exc: pa.ArrowInvalid) -> str:
+    """What pyarrow's parse error means, with the row or line it is about.
+
+    Error path only: it may re-read the file with per-row Python to find the place.
+    """
     text = str(exc)
-    if "invalid UTF8" in text:
-        return "unreadable encoding: not UTF-8"
+    if re.search(r"invalid utf-?8", text, re.IGNORECASE):
+        return _locate_bad_utf8(path)
     m = re.search(r"Expected (\d+) columns, got (\d+)", text)
     if m:
-        return (
+        return _locate_bad_row(path, width) or (
             f"malformed CSV: a row has {m.group(2)} fields where the header has {m.group(1)} "
             "(truncated or wrongly delimited row)"
         )
     return f"malformed CSV: {text.splitlines()[0]}"
+
+
+def _not_utf8(data: bytes, start: int, line_offset: int = 0) -> str:
+    line = line_offset + data.count(b"\n", 0, start) + 1
+    return f"unreadable encoding: not UTF-8 (byte 0x{data[start]:02x} on line {line})"
+
+
+def _locate_bad_utf8(path: Path) -> str:
+    lines = 0
+    carry = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1  # a character never straddles a line break
+            try:
+                data[:cut].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return _not_utf8(data, exc.start, lines)
+            lines += data.count(b"\n", 0, cut)
+            carry = data[cut:]
+    try:
+        carry.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _not_utf8(carry, exc.start, lines)
+    return "unreadable encoding: not UTF-8"
+
+
+def _locate_bad_row(path: Path, width: int) -> str | None:
+    """The first data row whose field count differs from the header's, described."""
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        row, bad = 0, None
+        for fields in reader:
+            if not fields:
+                continue  # pyarrow skips blank lines, so they are not rows
+            row += 1
+            if bad is not None:
+                break
+            if len(fields) != width:
+                bad = (row, len(fields))
+        else:
+            if bad is not None:
+                with open(path, "rb") as raw:
+                    raw.seek(-1, 2)
+                    if raw.read(1) not in (b"\n", b"\r"):
+                        return (
+                            f"row {bad[0]}: the file ends in the middle of this row "
+                            f"({bad[1]} of {width} fields; truncated download?)"
+                        )
+    if bad is None:
+        return None
+    return (
+        f"row {bad[0]}: malformed CSV: {bad[1]} fields where the header has {width} "
+        "(wrongly delimited row, or a comma in an unquoted cell)"
+    )

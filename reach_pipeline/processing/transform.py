@@ -65,7 +65,7 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
     keep = (sensors.codes >= 0) & (obs.description.codes >= 0)
     dropped = int(len(keep) - np.count_nonzero(keep))
     if not keep.any():
-        raise ReachInputError(path, "no valid records (no row has a usable idSensor)")
+        raise ReachInputError(path, _why_no_valid_records(sensors, obs))
     rows = np.flatnonzero(keep) if dropped else None
 
     def pick(a: np.ndarray) -> np.ndarray:
@@ -130,6 +130,22 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
         after_dedupe=n_kept,
     )
     return grid, counts
+
+
+def _why_no_valid_records(sensors: Labels, obs: Observations) -> str:
+    n = len(sensors.codes)
+    if n == 0:
+        return f"no valid records: none of the {obs.records} rows holds an observation"
+    reasons = []
+    no_sensor = int(np.count_nonzero(sensors.codes < 0))
+    no_desc = int(np.count_nonzero(obs.description.codes < 0))
+    if no_sensor:
+        reasons.append(
+            f"{no_sensor} have a blank idSensor and an observatoryName that names no REACH pod"
+        )
+    if no_desc:
+        reasons.append(f"{no_desc} have a blank obDescription")
+    return f"no valid records: of {n} observations, {' and '.join(reasons)}"
 
 
 def impute_sensor(id_sensor: Labels, observatory: Labels) -> tuple[Labels, int]:
@@ -216,6 +232,9 @@ def _check_numbers(path: Path, rows: np.ndarray, cols: dict[str, np.ndarray]) ->
         if bad.any():
             i = int(np.argmax(bad))
             label = {"value": "obValue", "quality": "obQuality"}.get(name, name)
+            # float(): the plain number, not numpy's repr (np.float64(9999.0)).
             raise ReachInputError(
-                path, f"row {rows[i]}: {label} {v[i]!r} is outside the possible range [{lo}, {hi}]"
+                path,
+                f"row {rows[i]}: {label} {float(v[i])!r} is outside the possible range "
+                f"[{lo}, {hi}]",
             )

@@ -1,0 +1,1 @@
+"""Dagster glue: thin wrappers that call ``reach_pipeline.legacy`` and ``.processing``."""

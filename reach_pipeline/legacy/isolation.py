@@ -1,0 +1,217 @@
+"""Run a processor on one day file in a child process and place its CDF in the layout.
+
+The legacy processor contract is ``process_file(path) -> list[Path]``, writing into the
+current directory. The legacy loop ``chdir``-ed around it, which is unsafe for anything
+but one day at a time in one process. Here the child process starts in a fresh staging
+folder under ``output_dir`` (same file system), so the parent never changes directory,
+runs can share a process or run side by side, and the product is moved into
+``l1c/prelim/YYYY/MM/DD/`` with an atomic rename. A crash, a timeout or an error leaves
+nothing in the layout; staging folders of dead runs are swept the next time.
+
+Children fork from a server that has already imported the processing code, so a day
+costs milliseconds of start-up, not an interpreter launch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .layout import cdf_relative_path
+
+DEFAULT_PROCESSOR = "reach_pipeline.processing:process_file"
+STAGING_DIR = ".staging"
+_STALE_AFTER_S = 24 * 3600
+_context = None
+
+
+class ProcessingFailed(RuntimeError):
+    """The processor raised, crashed or produced no usable CDF.
+
+    ``error_type`` is the processor's exception class name (for the telemetry row).
+    """
+
+    def __init__(self, error_type: str, message: str):
+        self.error_type = error_type
+        super().__init__(message)
+
+
+class ProcessingTimeout(ProcessingFailed):
+    def __init__(self, seconds: float):
+        super().__init__(
+            "ProcessingTimeout", f"processor did not finish within {seconds:g} s and was killed"
+        )
+
+
+@dataclass(frozen=True)
+class DayProduct:
+    cdf_path: Path  # final place, in the nested layout
+    relative_path: PurePosixPath  # the same below output_dir; also the S3 key
+    size_bytes: int
+    process_seconds: float
+    facts: dict | None  # from our processor; None for a plugged-in one
+
+
+def load_processor(spec: str) -> Callable[[Path], list[Path]]:
+    """``"package.module:function"`` to the function; ``ValueError`` if it is not one."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"processor must look like 'package.module:function', got {spec!r}")
+    try:
+        fn = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot load processor {spec!r}: {exc}") from exc
+    if not callable(fn):
+        raise ValueError(f"processor {spec!r} is not callable")
+    return fn
+
+
+def run_isolated(
+    input_path: Path,
+    output_dir: Path,
+    *,
+    processor: str = DEFAULT_PROCESSOR,
+    timeout_s: float = 3600.0,
+    tag: str = "day",
+) -> DayProduct:
+    """Process ``input_path`` in a child process; return where its CDF now lives."""
+    output_dir = Path(output_dir)
+    sweep_staging(output_dir)
+    staging = (
+        output_dir
+        / STAGING_DIR
+        / f"{tag}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    )
+    staging.mkdir(parents=True)
+    started = time.perf_counter()
+    try:
+        paths, facts = _run_child(processor, Path(input_path).resolve(), staging, timeout_s)
+        seconds = time.perf_counter() - started
+        cdfs = [p if p.is_absolute() else staging / p for p in paths if p.suffix == ".cdf"]
+        if len(cdfs) != 1 or not cdfs[0].is_file():
+            raise ProcessingFailed(
+                "ProcessorOutputError",
+                f"processor returned {[str(p) for p in paths]}; expected exactly one CDF file",
+            )
+        relative = cdf_relative_path(cdfs[0].name)
+        final = output_dir / relative
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(cdfs[0], final)
+        _fsync_dir(final.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if facts is not None:
+        facts = {**facts, "cdf_path": str(final)}
+    return DayProduct(final, relative, final.stat().st_size, round(seconds, 3), facts)
+
+
+def sweep_staging(output_dir: Path) -> list[Path]:
+    """Remove staging folders whose run is gone (same host, dead pid) or a day old."""
+    root = Path(output_dir) / STAGING_DIR
+    removed = []
+    try:
+        entries = list(root.iterdir())
+    except FileNotFoundError:
+        return removed
+    host = socket.gethostname()
+    now = time.time()
+    for entry in entries:
+        parts = entry.name.rsplit("-", 3)
+        dead = False
+        if len(parts) == 4 and parts[1] == host and parts[2].isdigit():
+            dead = not _pid_alive(int(parts[2]))
+        try:
+            old = now - entry.stat().st_mtime > _STALE_AFTER_S
+        except FileNotFoundError:
+            continue
+        if dead or old:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _mp_context():
+    global _context
+    if _context is None:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["reach_pipeline.processing", "reach_pipeline.legacy.isolation"])
+        _context = ctx
+    return _context
+
+
+def _run_child(
+    processor: str, input_path: Path, staging: Path, timeout_s: float
+) -> tuple[list[Path], dict | None]:
+    ctx = _mp_context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(
+        target=_child_main, args=(sender, processor, str(input_path), str(staging)), daemon=True
+    )
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout_s):
+            child.kill()
+            child.join()
+            raise ProcessingTimeout(timeout_s)
+        try:
+            message = receiver.recv()
+        except EOFError:
+            child.join()
+            raise ProcessingFailed(
+                "ProcessorCrashed",
+                f"processor exited with code {child.exitcode} before reporting a result",
+            ) from None
+        child.join(timeout=30)
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if message[0] == "error":
+        raise ProcessingFailed(message[1], message[2])
+    return [Path(p) for p in message[1]], message[2]
+
+
+def _child_main(sender, processor: str, input_path: str, staging: str) -> None:
+    """In the child: run the processor with cwd = staging, send back paths (and facts)."""
+    try:
+        os.chdir(staging)
+        if processor == DEFAULT_PROCESSOR:
+            from reach_pipeline.processing import process_day
+
+            facts = process_day(input_path).as_dict()
+            sender.send(("ok", [facts["cdf_path"]], facts))
+        else:
+            paths = load_processor(processor)(Path(input_path))
+            sender.send(("ok", [str(p) for p in paths], None))
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+        sender.send(("error", type(exc).__name__, str(exc)))
+    finally:
+        sender.close()
