@@ -1,24 +1,36 @@
-"""reach_csv (the day's input file, external) → reach_cdf (the day's Level-1C CDF)."""
+"""reach_csv (the day's input file, external) → reach_cdf (its Level-1C CDF) → reach_cdf_s3."""
+
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
+    AssetIn,
     AssetSpec,
+    Backoff,
+    Failure,
     MetadataValue,
     Output,
+    RetryPolicy,
     asset,
 )
 
 from reach_pipeline.legacy.isolation import run_isolated
-from reach_pipeline.legacy.layout import find_input
+from reach_pipeline.legacy.layout import find_input, s3_key
 from reach_pipeline.legacy.rows import append_day_row
-from reach_pipeline.legacy.telemetry import PROCESS_PENDING, SKIPPED_NO_INPUT, utc_now_iso
+from reach_pipeline.legacy.telemetry import (
+    PROCESS_PENDING,
+    SKIPPED_NO_INPUT,
+    UPLOAD_PENDING,
+    utc_now_iso,
+)
+from reach_pipeline.legacy.upload import UploadError, upload_cdf
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.processing.verify import facts_from_cdf
 
 from .hooks import telemetry_failure_hook
-from .io_manager import CdfOutput
+from .io_manager import CdfOutput, UploadOutput, cdf_columns
 from .partitions import daily_partitions, partition_day
-from .resources import ReachSettings
+from .resources import ReachS3, ReachSettings
 
 GROUP = "reach"
 
@@ -107,3 +119,58 @@ def cdf_metadata(output: CdfOutput, expected: int) -> dict:
         if facts.get(key) is not None:
             metadata[key] = facts[key]
     return metadata
+
+
+@asset(
+    key="reach_cdf_s3",
+    ins={"reach_cdf": AssetIn("reach_cdf")},
+    partitions_def=daily_partitions,
+    group_name=GROUP,
+    io_manager_key="reach_io_manager",
+    pool="reach_cdf_s3",
+    hooks={telemetry_failure_hook},
+    retry_policy=RetryPolicy(max_retries=4, delay=2, backoff=Backoff.EXPONENTIAL),
+    description="The day's CDF in s3://{REACH_S3_BUCKET}/l1c/prelim/YYYY/MM/DD/, verified by "
+    "size and MD5; an object already there with the same content is not sent again.",
+)
+def reach_cdf_s3(
+    context: AssetExecutionContext, reach_cdf: CdfOutput, reach: ReachSettings, reach_s3: ReachS3
+) -> Output[UploadOutput]:
+    day = partition_day(context.partition_key)
+    day_ctx = reach.resolve().day_context(context.run_id)
+    bucket = reach_s3.bucket_name()
+    key = s3_key(Path(reach_cdf.cdf_path).name)
+    started = utc_now_iso()
+    append_day_row(day_ctx, day, UPLOAD_PENDING, started_at_utc=started, **cdf_columns(reach_cdf))
+    try:
+        result = upload_cdf(reach_s3.client(), Path(reach_cdf.cdf_path), bucket, key)
+    except UploadError as exc:
+        if exc.transient:
+            raise  # the RetryPolicy tries again, with backoff
+        raise Failure(description=str(exc), allow_retries=False) from exc
+    if result.skipped_existing:
+        context.log.info(f"{result.uri} already holds this CDF (same MD5); not sent again")
+    output = UploadOutput(
+        day=day.isoformat(),
+        cdf=reach_cdf,
+        bucket=bucket,
+        key=key,
+        size_bytes=result.size_bytes,
+        md5=result.md5,
+        upload_seconds=result.upload_seconds,
+        skipped_existing=result.skipped_existing,
+        started_at_utc=started,
+    )
+    return Output(
+        output,
+        metadata={
+            "bucket": bucket,
+            "key": key,
+            "uri": MetadataValue.url(result.uri),
+            "size_bytes": result.size_bytes,
+            "md5": result.md5,
+            "upload_seconds": result.upload_seconds,
+            "skipped_existing": result.skipped_existing,
+            "multipart": result.multipart,
+        },
+    )

@@ -14,7 +14,9 @@ def error_fields(exc: BaseException | None) -> dict[str, str]:
     """error_type and a one-line error_message for a telemetry row."""
     if exc is None:
         return {"error_type": "UnknownError", "error_message": "the step failed"}
-    error_type = getattr(exc, "error_type", None) or type(exc).__name__
+    # A Failure raised on purpose carries the original error as its cause.
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    error_type = getattr(cause, "error_type", None) or type(cause).__name__
     message = " | ".join(line.strip() for line in str(exc).splitlines() if line.strip())
     if len(message) > _MAX_MESSAGE:
         message = message[: _MAX_MESSAGE - 3] + "..."

@@ -17,7 +17,7 @@ from dagster import ConfigurableIOManager, InputContext, OutputContext
 
 from reach_pipeline.legacy.layout import cdf_file_name, cdf_relative_path
 from reach_pipeline.legacy.rows import append_day_row, megabytes, seconds
-from reach_pipeline.legacy.telemetry import PROCESSED, utc_now_iso
+from reach_pipeline.legacy.telemetry import PROCESSED, UPLOADED, utc_now_iso
 
 from .partitions import partition_day
 from .resources import ReachSettings
@@ -36,6 +36,21 @@ class CdfOutput:
     process_seconds: float
     started_at_utc: str
     facts: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UploadOutput:
+    """reach_cdf_s3's output: the verified object and the CDF it came from."""
+
+    day: str
+    cdf: CdfOutput
+    bucket: str
+    key: str
+    size_bytes: int
+    md5: str
+    upload_seconds: float
+    skipped_existing: bool
+    started_at_utc: str
 
 
 class ReachIOManager(ConfigurableIOManager):
@@ -57,9 +72,20 @@ class ReachIOManager(ConfigurableIOManager):
                 PROCESSED,
                 started_at_utc=obj.started_at_utc,
                 finished_at_utc=utc_now_iso(),
-                process_seconds=seconds(obj.process_seconds),
-                cdf_size_mb=megabytes(obj.size_bytes),
-                cdf_path=obj.cdf_path,
+                **cdf_columns(obj),
+            )
+        elif isinstance(obj, UploadOutput):
+            _write_json(self._state_path("reach_cdf_s3", day), asdict(obj))
+            append_day_row(
+                settings.day_context(context.run_id),
+                day,
+                UPLOADED,
+                started_at_utc=obj.started_at_utc,
+                finished_at_utc=utc_now_iso(),
+                upload_seconds=seconds(obj.upload_seconds),
+                s3_bucket=obj.bucket,
+                s3_key=obj.key,
+                **cdf_columns(obj.cdf),
             )
         else:
             raise TypeError(f"ReachIOManager cannot store {type(obj).__name__}")
@@ -84,6 +110,15 @@ class ReachIOManager(ConfigurableIOManager):
             started_at_utc="",
             facts={},
         )
+
+
+def cdf_columns(cdf: CdfOutput) -> dict[str, str]:
+    """The CDF's telemetry columns, repeated on every later row of the day."""
+    return {
+        "process_seconds": seconds(cdf.process_seconds),
+        "cdf_size_mb": megabytes(cdf.size_bytes),
+        "cdf_path": cdf.cdf_path,
+    }
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
+from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
 from reach_pipeline.legacy.isolation import DEFAULT_PROCESSOR
@@ -103,3 +104,39 @@ class ReachSettings(ConfigurableResource):
             ),
             schedule_lag_days=int(_setting(self.schedule_lag_days, "REACH_SCHEDULE_LAG_DAYS")),
         )
+
+
+class ReachS3(ConfigurableResource):
+    """Where reach_cdf_s3 uploads. Credentials and region come from the normal AWS chain
+    (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE / AWS_REGION), never from here,
+    so they never show in the UI, the logs or the telemetry file."""
+
+    bucket: str | None = Field(None, description="Destination bucket. Env REACH_S3_BUCKET.")
+    endpoint_url: str | None = Field(
+        None, description="For S3-compatible stores. Env REACH_S3_ENDPOINT_URL."
+    )
+    region_name: str | None = Field(None, description="Default: AWS_REGION / the AWS chain.")
+    max_attempts: int = Field(
+        2, description="boto3's own attempts per call; Dagster's RetryPolicy retries the step."
+    )
+
+    def configured(self) -> bool:
+        """Whether uploads are on: a bucket is set."""
+        return bool(self.bucket or EnvVar("REACH_S3_BUCKET").get_value())
+
+    def bucket_name(self) -> str:
+        bucket = self.bucket or EnvVar("REACH_S3_BUCKET").get_value()
+        if not bucket:
+            raise ValueError(
+                "no S3 bucket configured: set REACH_S3_BUCKET (and REACH_S3_ENDPOINT_URL for "
+                "an S3-compatible store) to upload CDFs"
+            )
+        return bucket
+
+    def client(self):
+        """A boto3 S3 client from dagster-aws's S3Resource, configured at run time."""
+        return S3Resource(
+            endpoint_url=self.endpoint_url or EnvVar("REACH_S3_ENDPOINT_URL").get_value() or None,
+            region_name=self.region_name or EnvVar("AWS_REGION").get_value() or None,
+            max_attempts=self.max_attempts,
+        ).get_client()

@@ -9,8 +9,8 @@ from dagster import (
     schedule,
 )
 
-from .jobs import reach_daily_job
-from .resources import ReachSettings
+from .jobs import daily_selection, reach_daily_job
+from .resources import ReachS3, ReachSettings
 
 
 def scheduled_day(tick_time: dt.datetime, lag_days: int) -> dt.date:
@@ -26,6 +26,12 @@ def scheduled_day(tick_time: dt.datetime, lag_days: int) -> dt.date:
     default_status=DefaultScheduleStatus.RUNNING,
     description="At 06:00 UTC, process the day REACH_SCHEDULE_LAG_DAYS (default 2) ago.",
 )
-def reach_daily_schedule(context: ScheduleEvaluationContext, reach: ReachSettings):
+def reach_daily_schedule(
+    context: ScheduleEvaluationContext, reach: ReachSettings, reach_s3: ReachS3
+):
     day = scheduled_day(context.scheduled_execution_time, reach.resolve().schedule_lag_days)
-    return RunRequest(run_key=day.isoformat(), partition_key=day.isoformat())
+    return RunRequest(
+        run_key=day.isoformat(),
+        partition_key=day.isoformat(),
+        asset_selection=daily_selection(reach_s3),
+    )

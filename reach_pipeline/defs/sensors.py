@@ -18,9 +18,9 @@ from dagster import (
 from reach_pipeline.legacy.layout import scan_inputs
 from reach_pipeline.legacy.state import finished_days
 
-from .jobs import reach_daily_job
+from .jobs import daily_selection, reach_daily_job
 from .partitions import daily_partitions
-from .resources import ReachSettings, Settings
+from .resources import ReachS3, ReachSettings, Settings
 
 _REACH_CDF = AssetKey("reach_cdf")
 
@@ -39,8 +39,9 @@ def file_version(path) -> str:
     description="Scans the input folder; records a reach_csv observation (with a data "
     "version) for each new or changed day file, and requests that day's run.",
 )
-def reach_input_sensor(context: SensorEvaluationContext, reach: ReachSettings):
+def reach_input_sensor(context: SensorEvaluationContext, reach: ReachSettings, reach_s3: ReachS3):
     settings = reach.resolve()
+    selection = daily_selection(reach_s3)
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     valid_keys = set(daily_partitions.get_partition_keys(dynamic_partitions_store=None))
     events, requests = [], []
@@ -62,7 +63,9 @@ def reach_input_sensor(context: SensorEvaluationContext, reach: ReachSettings):
                 metadata={"path": str(path), "size_bytes": path.stat().st_size},
             )
         )
-        requests.append(RunRequest(run_key=f"{key}:{version}", partition_key=key))
+        requests.append(
+            RunRequest(run_key=f"{key}:{version}", partition_key=key, asset_selection=selection)
+        )
     if not events:
         return SkipReason(f"no new or changed day files in {settings.input_dir}")
     return SensorResult(run_requests=requests, asset_events=events, cursor=json.dumps(seen))

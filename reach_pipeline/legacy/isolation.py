@@ -8,29 +8,34 @@ runs can share a process or run side by side, and the product is moved into
 ``l1c/prelim/YYYY/MM/DD/`` with an atomic rename. A crash, a timeout or an error leaves
 nothing in the layout; staging folders of dead runs are swept the next time.
 
-Children fork from a server that has already imported the processing code, so a day
-costs milliseconds of start-up, not an interpreter launch.
+Children fork from a worker process that has already imported the processing code
+(``forkworker``), so a day costs milliseconds of start-up, not an interpreter launch.
 """
 
 from __future__ import annotations
 
 import importlib
-import multiprocessing
+import json
 import os
+import select
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .forkworker import RESULT_NAME
 from .layout import cdf_relative_path
 
 DEFAULT_PROCESSOR = "reach_pipeline.processing:process_file"
 STAGING_DIR = ".staging"
 _STALE_AFTER_S = 24 * 3600
-_context = None
 
 
 class ProcessingFailed(RuntimeError):
@@ -156,62 +161,71 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _mp_context():
-    global _context
-    if _context is None:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["reach_pipeline.processing", "reach_pipeline.legacy.isolation"])
-        _context = ctx
-    return _context
+class _Worker:
+    """The parent's handle on its fork worker (``forkworker``), started on first use."""
+
+    _lock = threading.Lock()
+    _proc: subprocess.Popen | None = None
+
+    @classmethod
+    def run(cls, processor: str, input_path: Path, staging: Path, timeout_s: float) -> int:
+        """Run one request; return the child's exit code. Kill it after ``timeout_s``."""
+        with cls._lock:
+            proc = cls._ensure()
+            request = {"processor": processor, "input": str(input_path), "staging": str(staging)}
+            proc.stdin.write(json.dumps(request) + "\n")
+            proc.stdin.flush()
+            pid = json.loads(cls._readline(proc, 60.0))["pid"]
+            try:
+                line = cls._readline(proc, timeout_s)
+            except TimeoutError:
+                _kill(pid)
+                cls._readline(proc, 60.0)
+                raise ProcessingTimeout(timeout_s) from None
+            return json.loads(line)["exit"]
+
+    @classmethod
+    def _ensure(cls) -> subprocess.Popen:
+        if cls._proc is None or cls._proc.poll() is not None:
+            cls._proc = subprocess.Popen(
+                [sys.executable, "-m", "reach_pipeline.legacy.forkworker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                bufsize=1,
+            )
+        return cls._proc
+
+    @classmethod
+    def _readline(cls, proc: subprocess.Popen, timeout_s: float) -> str:
+        ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+        if not ready:
+            raise TimeoutError
+        line = proc.stdout.readline()
+        if not line:
+            cls._proc = None
+            raise ProcessingFailed("ProcessorCrashed", "the processor's fork worker exited")
+        return line
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _run_child(
     processor: str, input_path: Path, staging: Path, timeout_s: float
 ) -> tuple[list[Path], dict | None]:
-    ctx = _mp_context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(
-        target=_child_main, args=(sender, processor, str(input_path), str(staging)), daemon=True
-    )
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout_s):
-            child.kill()
-            child.join()
-            raise ProcessingTimeout(timeout_s)
-        try:
-            message = receiver.recv()
-        except EOFError:
-            child.join()
-            raise ProcessingFailed(
-                "ProcessorCrashed",
-                f"processor exited with code {child.exitcode} before reporting a result",
-            ) from None
-        child.join(timeout=30)
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-            child.join()
-    if message[0] == "error":
-        raise ProcessingFailed(message[1], message[2])
-    return [Path(p) for p in message[1]], message[2]
-
-
-def _child_main(sender, processor: str, input_path: str, staging: str) -> None:
-    """In the child: run the processor with cwd = staging, send back paths (and facts)."""
-    try:
-        os.chdir(staging)
-        if processor == DEFAULT_PROCESSOR:
-            from reach_pipeline.processing import process_day
-
-            facts = process_day(input_path).as_dict()
-            sender.send(("ok", [facts["cdf_path"]], facts))
-        else:
-            paths = load_processor(processor)(Path(input_path))
-            sender.send(("ok", [str(p) for p in paths], None))
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
-        sender.send(("error", type(exc).__name__, str(exc)))
-    finally:
-        sender.close()
+    code = _Worker.run(processor, input_path, staging, timeout_s)
+    result_path = staging / RESULT_NAME
+    if not result_path.is_file():
+        raise ProcessingFailed(
+            "ProcessorCrashed", f"processor exited with code {code} before reporting a result"
+        )
+    result = json.loads(result_path.read_text())
+    result_path.unlink()
+    if not result["ok"]:
+        raise ProcessingFailed(result["error_type"], result["message"])
+    return [Path(p) for p in result["paths"]], result["facts"]
