@@ -1,7 +1,8 @@
 """Malformed UDL day files: how to build each one and what ``process_day`` must say about it.
 
-Each case is built from the first rows of the 2025-09-04 reference CSV. The ones with a
-``day`` also live in ``reach_pipeline_tests/data/bad/`` as a corpus; regenerate it with
+Each case is built from the first rows of the 2025-09-04 reference CSV (``latin-1-late``
+from all of it). The ones ``in_corpus`` also live in ``reach_pipeline_tests/data/bad/``, one
+day each from 2026-01-01, with a README table of what is wrong; regenerate them with
 
     python -m reach_pipeline_tests.processing.badcases
 """
@@ -36,7 +37,7 @@ class BadCase:
     phrase: str  # must appear in the error message
     build: Callable[[], bytes | None]  # the file's bytes; None: the file does not exist
     suffix: str = ".csv"
-    in_corpus: bool = True
+    in_corpus: bool = True  # also saved in data/bad/
 
 
 def _base() -> tuple[list[str], list[Row]]:
@@ -92,8 +93,14 @@ def _no_valid_records(header: list[str], rows: list[Row]) -> None:
 
 
 def _latin1() -> bytes:
-    # Saved by a tool that wrote Latin-1: the é of "Flavor Zé" is the lone byte 0xE9.
+    # Saved by a tool that wrote Latin-1: the é is the lone byte 0xE9, not UTF-8's C3 A9.
     return _text(_set(2, observatoryName="Iridium-119 (Zé)")).decode().encode("latin-1")
+
+
+def _latin1_late() -> bytes:
+    header, rows = read_table()
+    rows[599]["seoList"] = rows[599]["seoList"].replace("rad/second", "rad/sécond", 1)
+    return csv_text(header, rows).encode("latin-1")
 
 
 def _semicolons() -> bytes:
@@ -122,10 +129,10 @@ def _json_invalid() -> bytes:
 
 
 CASES: list[BadCase] = [
-    BadCase("missing-file", "the file does not exist", "file not found", lambda: None),
-    BadCase("txt-extension", "a .txt file", "unsupported extension '.txt'", _text, ".txt"),
+    BadCase("missing-file", "no such file", "file not found", lambda: None, in_corpus=False),
+    BadCase("txt-extension", "a .txt file", "unsupported extension '.txt'", _text, ".txt", False),
     BadCase("empty", "0-byte CSV", "file is empty", lambda: b""),
-    BadCase("header-only", "the header and no data rows", "header only, no data rows", _header_only),
+    BadCase("header-only", "the header, no data rows", "header only, no data rows", _header_only),
     BadCase(
         "missing-columns",
         "no obTime and no seoList column",
@@ -153,14 +160,26 @@ CASES: list[BadCase] = [
     BadCase(
         "no-valid-records",
         "every idSensor blank and every observatoryName unknown",
-        "no valid records",
+        "no valid records: of 8 observations, 8 have a blank idSensor",
         lambda: _text(_no_valid_records),
     ),
-    BadCase("latin-1", "Latin-1 bytes (0xE9) in row 2", "unreadable encoding: not UTF-8", _latin1),
+    BadCase(
+        "latin-1",
+        "a Latin-1 byte (0xE9) in row 2 (line 3)",
+        "unreadable encoding: not UTF-8 (byte 0xe9 on line 3)",
+        _latin1,
+    ),
+    BadCase(
+        "latin-1-late",
+        "a Latin-1 byte in obUoM of row 600, past the first 64 KiB (the fast reader skips obUoM)",
+        "unreadable encoding: not UTF-8 (byte 0xe9 on line 601)",
+        _latin1_late,
+        in_corpus=False,  # 240 kB: built in tmp_path only
+    ),
     BadCase(
         "truncated",
         "the last row stops inside its seoList cell",
-        "row 8: ",  # placeholder, set below
+        "row 8: the file ends in the middle of this row",
         _truncated,
     ),
     BadCase(
@@ -226,7 +245,7 @@ CASES: list[BadCase] = [
 
 def corpus_cases() -> list[tuple[dt.date, BadCase]]:
     """The corpus cases, one per day from 2026-01-01 on, in CASES order."""
-    kept = [c for c in CASES if c.in_corpus and c.kind not in ("missing-file", "txt-extension")]
+    kept = [c for c in CASES if c.in_corpus]
     return [(CORPUS_START + dt.timedelta(days=i), c) for i, c in enumerate(kept)]
 
 

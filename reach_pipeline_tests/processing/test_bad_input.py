@@ -1,0 +1,100 @@
+"""Bad day files: a ReachInputError naming the file and the problem, and nothing written.
+
+The cases are built in tmp_path from the 2025-09-04 reference (see ``badcases.py``); most
+of them are also kept as a corpus in ``reach_pipeline_tests/data/bad/``, whose README table
+drives ``test_corpus``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from reach_pipeline.processing import ReachInputError, process_day
+from reach_pipeline_tests.conftest import UDL_0901, UDL_0904
+from reach_pipeline_tests.processing.badcases import (
+    BAD_DIR,
+    CASES,
+    CORPUS_START,
+    BadCase,
+    corpus_cases,
+)
+from reach_pipeline_tests.processing.udl import assert_same_values, cdf_values, day_file_name
+
+README_ROW = re.compile(
+    r"^\| (?P<day>\d{4}-\d{2}-\d{2}) \| `(?P<file>[^`]+)` \| (?P<what>[^|]+) "
+    r"\| `(?P<phrase>[^`]+)` \|$"
+)
+
+
+def corpus_table() -> list[dict[str, str]]:
+    """The rows of the corpus README's table."""
+    text = (BAD_DIR / "README.md").read_text(encoding="utf-8")
+    return [m.groupdict() for line in text.splitlines() if (m := README_ROW.match(line))]
+
+
+@pytest.fixture(params=[True, False], ids=["fast-reader", "general-reader"])
+def fast(request) -> bool:
+    return request.param
+
+
+def assert_rejected(path: Path, out: Path, phrase: str, *, fast: bool = True) -> None:
+    out.mkdir(exist_ok=True)
+    with pytest.raises(ReachInputError) as info:
+        process_day(path, out, fast=fast)
+    err = info.value
+    assert isinstance(err, ValueError)
+    assert err.path == path
+    assert str(err).startswith(f"{path}: "), str(err)
+    assert phrase in err.problem, f"expected {phrase!r} in {err.problem!r}"
+    # Nothing written: no .cdf, no staging folder, nothing at all.
+    assert sorted(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.kind for c in CASES])
+def test_bad_input(case: BadCase, tmp_path, fast):
+    path = tmp_path / "in" / day_file_name(CORPUS_START, case.suffix)
+    path.parent.mkdir()
+    content = case.build()
+    if content is not None:
+        path.write_bytes(content)
+    assert_rejected(path, tmp_path / "out", case.phrase, fast=fast)
+
+
+@pytest.mark.parametrize("entry", corpus_table(), ids=lambda e: e["day"])
+def test_corpus(entry, tmp_path, fast):
+    path = BAD_DIR / entry["file"]
+    assert path.is_file()
+    assert_rejected(path, tmp_path / "out", entry["phrase"], fast=fast)
+
+
+def test_corpus_is_complete():
+    """One file per consecutive day from 2026-01-01, all listed, in step with badcases.py."""
+    table = corpus_table()
+    assert len(table) >= 15
+    days = [dt.date.fromisoformat(e["day"]) for e in table]
+    assert days == [CORPUS_START + dt.timedelta(days=i) for i in range(len(days))]
+    for day, entry in zip(days, table, strict=True):
+        assert entry["file"] == day_file_name(day, Path(entry["file"]).suffix)
+        assert Path(entry["file"]).suffix in (".csv", ".json")
+    on_disk = sorted(p.name for p in BAD_DIR.iterdir() if p.name != "README.md")
+    assert on_disk == sorted(e["file"] for e in table)
+    # The README is what `python -m reach_pipeline_tests.processing.badcases` writes.
+    expected = [(day_file_name(d, c.suffix), c.phrase) for d, c in corpus_cases()]
+    assert [(e["file"], e["phrase"]) for e in table] == expected
+
+
+@pytest.mark.parametrize("reference", [UDL_0904, UDL_0901], ids=["20250904", "20250901"])
+def test_utf8_bom_is_accepted(reference, tmp_path, fast):
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "bom").mkdir()
+    plain = process_day(reference, tmp_path / "plain", fast=fast)
+    bom = tmp_path / reference.name
+    bom.write_bytes(b"\xef\xbb\xbf" + reference.read_bytes())
+    with_bom = process_day(bom, tmp_path / "bom", fast=fast)
+    assert Path(with_bom.cdf_path).name == Path(plain.cdf_path).name
+    assert with_bom.records_read == plain.records_read
+    assert_same_values(cdf_values(with_bom.cdf_path), cdf_values(plain.cdf_path))

@@ -1,0 +1,159 @@
+"""reach_cdf_s3 against a real S3 server: upload, idempotence, refusals, an outage."""
+
+import threading
+import time
+
+import pytest
+from dagster import DagsterEventType, DagsterInstance, materialize
+
+from reach_pipeline.defs.assets import reach_cdf, reach_cdf_s3, reach_csv
+from reach_pipeline.defs.checks import availability, cdf_is_valid
+from reach_pipeline.defs.resources import ReachS3
+from reach_pipeline.legacy.telemetry import TelemetryLog
+from reach_pipeline_tests.s3.conftest import BUCKET, resources_for
+
+pytestmark = pytest.mark.integration
+
+ASSETS = [reach_csv, reach_cdf, reach_cdf_s3, cdf_is_valid, availability]
+KEY_0902 = "l1c/prelim/2025/09/02/reach_all_l1c_prelim_20250902T000000_v1.0.0.cdf"
+
+
+def _run(workdir, s3, day, instance, selection=None):
+    return materialize(
+        ASSETS,
+        partition_key=day,
+        resources=resources_for(workdir, s3),
+        instance=instance,
+        selection=selection,
+        raise_on_error=False,
+    )
+
+
+def _rows(workdir, day):
+    return [
+        r
+        for r in TelemetryLog(workdir / "in" / "download_telemetry.csv").rows()
+        if r.chunk_date_utc == day
+    ]
+
+
+def _event_types(instance, run_id):
+    return [e.dagster_event.event_type for e in instance.all_logs(run_id) if e.dagster_event]
+
+
+def test_upload_then_idempotent(workdir, s3_client, aws_env):
+    s3 = ReachS3(bucket=BUCKET, endpoint_url=aws_env.endpoint_url)
+    with DagsterInstance.ephemeral() as instance:
+        first = _run(workdir, s3, "2025-09-02", instance)
+        assert first.success
+        local = workdir / "out" / KEY_0902
+        body = s3_client.get_object(Bucket=BUCKET, Key=KEY_0902)["Body"].read()
+        assert body == local.read_bytes()
+        meta = first.asset_materializations_for_node("reach_cdf_s3")[0].metadata
+        assert meta["skipped_existing"].value is False
+        assert meta["uri"].value == f"s3://{BUCKET}/{KEY_0902}"
+        assert meta["size_bytes"].value == local.stat().st_size
+
+        rows = _rows(workdir, "2025-09-02")
+        statuses = [r.status for r in rows]
+        assert statuses == ["PROCESS_PENDING", "PROCESSED", "UPLOAD_PENDING", "UPLOADED"]
+        uploaded = rows[-1]
+        assert (uploaded.s3_bucket, uploaded.s3_key) == (BUCKET, KEY_0902)
+        assert uploaded.cdf_path == str(local) and uploaded.upload_seconds
+        assert uploaded.run_id == first.run_id
+
+        # Again: the object is there with the same bytes, so it is not sent again.
+        etag = s3_client.head_object(Bucket=BUCKET, Key=KEY_0902)["ETag"]
+        second = _run(workdir, s3, "2025-09-02", instance, selection=[reach_cdf_s3])
+        assert second.success
+        meta = second.asset_materializations_for_node("reach_cdf_s3")[0].metadata
+        assert meta["skipped_existing"].value is True
+        assert s3_client.head_object(Bucket=BUCKET, Key=KEY_0902)["ETag"] == etag
+        assert _rows(workdir, "2025-09-02")[-1].status == "UPLOADED"
+
+
+@pytest.mark.parametrize(
+    "case, phrase",
+    [
+        # A HEAD response has no body, so the server's refusal is a bare 403 either way.
+        ("wrong-secret", "check the credentials"),
+        ("wrong-key", "check the credentials"),
+        ("missing-bucket", "NoSuchBucket"),
+    ],
+)
+def test_permanent_errors_fail_at_once(workdir, aws_env, monkeypatch, case, phrase):
+    bucket = BUCKET
+    if case == "wrong-secret":
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    elif case == "wrong-key":
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "NOSUCHKEY")
+    else:
+        bucket = "reach-no-such-bucket"
+    s3 = ReachS3(bucket=bucket, endpoint_url=aws_env.endpoint_url)
+    with DagsterInstance.ephemeral() as instance:
+        result = _run(workdir, s3, "2025-09-02", instance)
+        assert not result.success
+        types = _event_types(instance, result.run_id)
+        assert DagsterEventType.STEP_UP_FOR_RETRY not in types  # no retry loop
+    failed = _rows(workdir, "2025-09-02")[-1]
+    assert failed.status == "FAILED"
+    assert phrase in failed.error_type + failed.error_message
+    assert any(hint in failed.error_message for hint in ("check the", "fix", "create it"))
+    assert failed.cdf_path  # an upload-stage failure: the CDF stays for an upload-only retry
+    text = (workdir / "in" / "download_telemetry.csv").read_text()
+    assert aws_env.secret_key not in text and "not-the-secret" not in text
+
+
+def test_missing_bucket_setting_is_a_clear_error(workdir, aws_env):
+    with DagsterInstance.ephemeral() as instance:
+        result = _run(workdir, ReachS3(endpoint_url=aws_env.endpoint_url), "2025-09-02", instance)
+    assert not result.success
+    failed = _rows(workdir, "2025-09-02")[-1]
+    assert failed.status == "FAILED" and "REACH_S3_BUCKET" in failed.error_message
+
+
+def test_outage_mid_backfill_then_recovery(workdir, s3_client, aws_env):
+    """Day 1 uploads; the server goes down; day 2's upload is retried by the RetryPolicy
+    and succeeds once the server is back."""
+    s3 = ReachS3(bucket=BUCKET, endpoint_url=aws_env.endpoint_url)
+    with DagsterInstance.ephemeral() as instance:
+        assert _run(workdir, s3, "2025-09-01", instance).success
+        aws_env.stop()
+        outcome = {}
+        worker = threading.Thread(
+            target=lambda: outcome.update(result=_run(workdir, s3, "2025-09-03", instance))
+        )
+        try:
+            worker.start()
+            _wait_for_retry(instance)
+        finally:
+            aws_env.start()
+        worker.join(timeout=120)
+        assert not worker.is_alive()
+        result = outcome["result"]
+        assert result.success
+        assert DagsterEventType.STEP_UP_FOR_RETRY in _event_types(instance, result.run_id)
+    key = "l1c/prelim/2025/09/03/reach_all_l1c_prelim_20250903T000000_v1.0.0.cdf"
+    body = s3_client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    assert body == (workdir / "out" / key).read_bytes()
+    assert _rows(workdir, "2025-09-03")[-1].status == "UPLOADED"
+
+
+def _wait_for_retry(instance, timeout_s=120.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for record in (
+            instance.get_records_for_run(run_id=_latest_run_id(instance)).records
+            if _latest_run_id(instance)
+            else []
+        ):
+            event = record.event_log_entry.dagster_event
+            if event and event.event_type == DagsterEventType.STEP_UP_FOR_RETRY:
+                return
+        time.sleep(0.1)  # polling the event log, with a deadline
+    raise AssertionError("reach_cdf_s3 never went up for retry")
+
+
+def _latest_run_id(instance):
+    runs = instance.get_runs(limit=1)
+    return runs[0].run_id if runs else None
