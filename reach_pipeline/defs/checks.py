@@ -1,8 +1,15 @@
 """Asset checks on reach_cdf. The validity check blocks the upload when it fails."""
 
+import warnings
 from pathlib import Path
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    PreviewWarning,
+    asset_check,
+)
 
 from reach_pipeline.legacy.rows import append_day_row, started_at_of_run
 from reach_pipeline.legacy.telemetry import FAILED, utc_now_iso
@@ -11,6 +18,11 @@ from reach_pipeline.processing.verify import cdf_problems
 from .io_manager import CdfOutput
 from .partitions import daily_partitions, partition_day
 from .resources import ReachSettings
+
+# Partitioned asset checks are "preview" in Dagster 1.13; we rely on them knowingly.
+warnings.filterwarnings(
+    "ignore", message=".*partitions_def on an AssetCheckSpec", category=PreviewWarning
+)
 
 
 @asset_check(
