@@ -75,15 +75,19 @@ def legacy_import_events(instance: DagsterInstance, settings: Settings) -> list:
     """Runless materializations for days the legacy tool finished, not yet known here."""
     done = instance.get_materialized_partitions(_REACH_CDF)
     valid = set(daily_partitions.get_partition_keys())
+    # Only days not known here yet, so the run lookups below stay few.
+    candidates = {
+        day: row
+        for day, row in settings.telemetry().latest_by_day().items()
+        if day.isoformat() in valid and day.isoformat() not in done
+    }
     events = []
     for item in finished_days(
-        settings.telemetry().latest_by_day(),
+        candidates,
         settings.output_dir,
         is_ours=lambda run_id: bool(run_id) and instance.get_run_by_id(run_id) is not None,
     ):
         key = item.day.isoformat()
-        if key in done or key not in valid:
-            continue
         events.append(
             AssetMaterialization(
                 asset_key=_REACH_CDF,
