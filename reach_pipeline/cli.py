@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from reach_pipeline.legacy import planning
@@ -58,7 +58,7 @@ class Summary:
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
@@ -151,7 +151,8 @@ def _resources(args: argparse.Namespace) -> dict:
     }
 
 
-def _materialize_day(day: date, action: str, upload: bool, resources, instance, tags) -> bool:
+def _materialize_day(day: date, action: str, upload: bool, resources, instance, tags) -> str:
+    """Run the day through Dagster; return the run id."""
     from dagster import materialize
 
     from reach_pipeline.defs.assets import reach_cdf, reach_cdf_s3, reach_csv
@@ -175,7 +176,7 @@ def _materialize_day(day: date, action: str, upload: bool, resources, instance, 
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": level}}}},
     )
-    return result.success
+    return result.run_id
 
 
 # ------------------------------------------------------------------------- commands
@@ -233,7 +234,22 @@ class _Progress:
         self.stream.flush()
 
 
+def _check_partitions(args: argparse.Namespace) -> None:
+    """Every day of the range must be a partition, or Dagster refuses the run mid-range."""
+    from reach_pipeline.defs.partitions import daily_partitions
+
+    first = daily_partitions.get_first_partition_key()
+    last = daily_partitions.get_last_partition_key()
+    for flag, day in (("--start-date", args.start_date), ("--end-date", args.end_date)):
+        if not daily_partitions.has_partition_key(day.isoformat()):
+            raise UsageError(
+                f"{flag} {day} is outside the daily partitions {first} .. {last} (a day is "
+                "processed once it has ended; REACH_PARTITIONS_START sets the first)"
+            )
+
+
 def cmd_process(args: argparse.Namespace) -> int:
+    _check_partitions(args)
     plans = _plan(args)
     if args.dry_run:
         _print_plan(plans, sys.stdout)
@@ -257,12 +273,11 @@ def cmd_process(args: argparse.Namespace) -> int:
         telemetry = TelemetryLog(args.telemetry_file)
         for p in to_run:
             progress.step(p.day)
-            _materialize_day(p.day, p.action, args.upload_to_s3, resources, instance, tags)
-            latest = telemetry.latest_by_day().get(p.day)
-            outcome = latest.status if latest else FAILED
-            counted[_count_key(outcome, args.upload_to_s3)] += 1
-            if outcome == UPLOADED:
-                counted["processed"] += p.action == planning.RUN_PROCESS
+            run_id = _materialize_day(p.day, p.action, args.upload_to_s3, resources, instance, tags)
+            statuses = {r.status for r in telemetry.rows() if r.run_id == run_id}
+            outcome = _outcome(statuses)
+            for key in _count_keys(statuses):
+                counted[key] += 1
             progress.step(p.day, outcome)
     for key, value in counted.items():
         setattr(summary, key, getattr(summary, key) + value)
@@ -270,12 +285,23 @@ def cmd_process(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
-def _count_key(status: str, upload: bool) -> str:
-    return {
-        PROCESSED: "processed",
-        UPLOADED: "uploaded",
-        SKIPPED_NO_INPUT: "skipped_no_input",
-    }.get(status, "failed")
+def _count_keys(statuses: set[str]) -> list[str]:
+    """What one day's run adds to the summary, from the rows it wrote (as the legacy tool
+    counts: a day processed and then failed at the upload counts in both)."""
+    keys = [key for status, key in _COUNTED.items() if status in statuses]
+    if FAILED in statuses or not keys:
+        keys.append("failed")
+    return keys
+
+
+_COUNTED = {PROCESSED: "processed", UPLOADED: "uploaded", SKIPPED_NO_INPUT: "skipped_no_input"}
+
+
+def _outcome(statuses: set[str]) -> str:
+    for status in (FAILED, UPLOADED, PROCESSED, SKIPPED_NO_INPUT):
+        if status in statuses:
+            return status
+    return FAILED
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePosixPath
 
 from .forkworker import RESULT_NAME
@@ -86,15 +87,21 @@ def run_isolated(
     processor: str = DEFAULT_PROCESSOR,
     timeout_s: float = 3600.0,
     tag: str = "day",
+    day: date | None = None,
 ) -> DayProduct:
-    """Process ``input_path`` in a child process; return where its CDF now lives."""
+    """Process ``input_path`` in a child process; return where its CDF now lives.
+
+    With ``day``, a CDF named for another day is refused (``ProcessingFailed``) instead of
+    replacing that other day's product in the layout.
+    """
     output_dir = Path(output_dir)
     sweep_staging(output_dir)
+    # Absolute: the child changes into it, and the fork worker's cwd is not ours.
     staging = (
         output_dir
         / STAGING_DIR
         / f"{tag}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    )
+    ).absolute()
     staging.mkdir(parents=True)
     started = time.perf_counter()
     try:
@@ -107,6 +114,12 @@ def run_isolated(
                 f"processor returned {[str(p) for p in paths]}; expected exactly one CDF file",
             )
         relative = cdf_relative_path(cdfs[0].name)
+        if day is not None and relative.parts[2:5] != (f"{day:%Y}", f"{day:%m}", f"{day:%d}"):
+            raise ProcessingFailed(
+                "ProcessorOutputError",
+                f"processor wrote {cdfs[0].name} from {input_path}: a CDF for another day "
+                f"than {day}; not placed in the layout",
+            )
         final = output_dir / relative
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(cdfs[0], final)
@@ -129,10 +142,12 @@ def sweep_staging(output_dir: Path) -> list[Path]:
     host = socket.gethostname()
     now = time.time()
     for entry in entries:
-        parts = entry.name.rsplit("-", 3)
+        # <tag>-<host>-<pid>-<rand>: the tag (YYYYMMDD, "day") has no dash, a host name may
+        # (ip-10-0-0-1), so split the pid and rand off the right and the tag off the left.
+        parts = entry.name.rsplit("-", 2)
         dead = False
-        if len(parts) == 4 and parts[1] == host and parts[2].isdigit():
-            dead = not _pid_alive(int(parts[2]))
+        if len(parts) == 3 and parts[0].partition("-")[2] == host and parts[1].isdigit():
+            dead = not _pid_alive(int(parts[1]))
         try:
             old = now - entry.stat().st_mtime > _STALE_AFTER_S
         except FileNotFoundError:
@@ -173,7 +188,7 @@ class _Worker:
         with cls._lock:
             proc = cls._ensure()
             request = {"processor": processor, "input": str(input_path), "staging": str(staging)}
-            proc.stdin.write(json.dumps(request) + "\n")
+            proc.stdin.write((json.dumps(request) + "\n").encode())
             proc.stdin.flush()
             pid = json.loads(cls._readline(proc, 60.0))["pid"]
             try:
@@ -191,8 +206,9 @@ class _Worker:
                 [sys.executable, "-m", "reach_pipeline.legacy.forkworker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                text=True,
-                bufsize=1,
+                # Unbuffered: a buffered reader could swallow the "exit" line together with
+                # the "pid" line, and select() would then wait for it until the timeout.
+                bufsize=0,
             )
         return cls._proc
 
@@ -201,11 +217,11 @@ class _Worker:
         ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
         if not ready:
             raise TimeoutError
-        line = proc.stdout.readline()
+        line = proc.stdout.readline()  # unbuffered: reads this line only
         if not line:
             cls._proc = None
             raise ProcessingFailed("ProcessorCrashed", "the processor's fork worker exited")
-        return line
+        return line.decode()
 
 
 def _kill(pid: int) -> None:

@@ -76,7 +76,7 @@ def decide_action(
     DOWNLOADED,
     SKIPPED_NO_DATA
     UPLOADED             any            skip_existing
-    PROCESSED            no             skip_existing
+    PROCESSED            no             skip_existing; run_process if CDF missing
     PROCESSED            yes            run_upload_only; run_process if CDF missing
     UPLOAD_PENDING       yes            run_upload_only; run_process if CDF missing
     UPLOAD_PENDING       no             skip_existing (as PROCESSED);
@@ -106,11 +106,8 @@ def decide_action(
     status = prior.status
     if status == UPLOADED:
         return SKIP_EXISTING
-    if status == PROCESSED:
-        if not upload_to_s3:
-            return SKIP_EXISTING
-        return RUN_UPLOAD_ONLY if cdf_exists(prior.cdf_path) else process
-    if status == UPLOAD_PENDING:
+    if status in (PROCESSED, UPLOAD_PENDING):
+        # "Done locally" only while the CDF is there; a vanished CDF is made again.
         if not cdf_exists(prior.cdf_path):
             return process
         return RUN_UPLOAD_ONLY if upload_to_s3 else SKIP_EXISTING

@@ -39,7 +39,7 @@ TABLE = [
     (t.UPLOADED, GONE, False, True, False, p.SKIP_EXISTING),
     # PROCESSED -> done locally; upload-only when uploading; CDF missing -> re-process
     (t.PROCESSED, ON_DISK, False, True, False, p.SKIP_EXISTING),
-    (t.PROCESSED, GONE, False, True, False, p.SKIP_EXISTING),
+    (t.PROCESSED, GONE, False, True, False, p.RUN_PROCESS),
     (t.PROCESSED, ON_DISK, True, True, False, p.RUN_UPLOAD_ONLY),
     (t.PROCESSED, ON_DISK, True, False, False, p.RUN_UPLOAD_ONLY),
     (t.PROCESSED, GONE, True, True, False, p.RUN_PROCESS),

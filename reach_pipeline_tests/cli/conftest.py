@@ -1,0 +1,269 @@
+"""Helpers for the command-line tests: a workspace, the real console script, legacy states.
+
+Every test gets its own workspace ``tmp_path`` laid out as the legacy tool's runs were:
+``in/`` (the sample day files and ``in/download_telemetry.csv``) and ``out/`` (the CDF
+layout), and runs ``reach-pipeline`` in a subprocess whose cwd is the workspace, with
+``--input-dir in --output-dir out``, so the relative paths in the legacy example telemetry
+(``in/REACH-ALL_...``, ``out/l1c/prelim/...``) mean what they meant to the legacy tool.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from reach_pipeline.legacy.telemetry import TelemetryLog, TelemetryRow
+from reach_pipeline_tests.conftest import CDF_0901, LEGACY_TELEMETRY
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "udl"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
+SAMPLE_DAYS = ("2025-09-01", "2025-09-02", "2025-09-03")
+
+# Legacy rows are moved to this date (time of day kept) so that they always rank before
+# the rows a test run writes "now", whatever the machine's clock says.
+LEGACY_RUN_DATE = "2025-10-01"
+
+SUMMARY_KEYS = (
+    "planned",
+    "processed",
+    "uploaded",
+    "skipped_existing",
+    "skipped_no_input",
+    "failed",
+)
+_SUMMARY = re.compile(r"summary invocation=(\S+)((?: \w+=\d+)+)")
+
+
+def cdf_rel(day: str) -> str:
+    """The CDF of ``day`` in the nested layout, relative to the workspace (as written)."""
+    y, m, d = day.split("-")
+    return f"out/l1c/prelim/{y}/{m}/{d}/reach_all_l1c_prelim_{y}{m}{d}T000000_v1.0.0.cdf"
+
+
+def s3_key(day: str) -> str:
+    return cdf_rel(day).removeprefix("out/")
+
+
+def statuses(rows: list[TelemetryRow]) -> list[str]:
+    return [r.status for r in rows]
+
+
+def parse_summary(stdout: str) -> dict:
+    """The final ``summary ...`` line as a dict: ``invocation`` (str) and the six counts."""
+    lines = stdout.strip().splitlines()
+    assert lines, "no output on stdout"
+    match = _SUMMARY.fullmatch(lines[-1].strip())
+    assert match, f"last stdout line is not a summary line: {lines[-1]!r}"
+    counts = dict(item.split("=") for item in match[2].split())
+    assert tuple(counts) == SUMMARY_KEYS, f"unexpected summary keys: {list(counts)}"
+    return {"invocation": match[1], **{k: int(v) for k, v in counts.items()}}
+
+
+def counts(**nonzero: int) -> dict[str, int]:
+    """The six summary counts: the given ones, every other one 0."""
+    unknown = set(nonzero) - set(SUMMARY_KEYS)
+    assert not unknown, unknown
+    return {key: nonzero.get(key, 0) for key in SUMMARY_KEYS}
+
+
+def only_counts(summary: dict) -> dict[str, int]:
+    return {key: summary[key] for key in SUMMARY_KEYS}
+
+
+def _legacy_example_rows() -> list[TelemetryRow]:
+    rows = TelemetryLog(LEGACY_TELEMETRY).rows()
+    assert rows, f"no rows in {LEGACY_TELEMETRY}"
+    moved = []
+    for row in rows:
+        changes = {}
+        for name in ("started_at_utc", "finished_at_utc"):
+            value = getattr(row, name)
+            if value:
+                changes[name] = LEGACY_RUN_DATE + value[10:]
+        moved.append(row.replace(**changes))
+    return moved
+
+
+@dataclass
+class Workspace:
+    root: Path
+
+    @property
+    def input_dir(self) -> Path:
+        return self.root / "in"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "out"
+
+    @property
+    def telemetry(self) -> Path:
+        return self.input_dir / "download_telemetry.csv"
+
+    def cdf(self, day: str) -> Path:
+        return self.root / cdf_rel(day)
+
+    def log(self) -> TelemetryLog:
+        return TelemetryLog(self.telemetry)
+
+    def rows(self, day: str | None = None) -> list[TelemetryRow]:
+        rows = self.log().rows()
+        return rows if day is None else [r for r in rows if r.chunk_date_utc == day]
+
+    def telemetry_bytes(self) -> bytes | None:
+        return self.telemetry.read_bytes() if self.telemetry.exists() else None
+
+    def add_input(self, source: Path) -> Path:
+        target = self.input_dir / source.name
+        shutil.copyfile(source, target)
+        return target
+
+    def remove_input(self, day: str) -> None:
+        for path in self.input_dir.glob(f"REACH-ALL_{day.replace('-', '')}T000000_*"):
+            path.unlink()
+
+    def place_cdf(self, day: str, source: Path = CDF_0901) -> Path:
+        """A CDF on disk where the legacy tool left the day's CDF (the nested layout)."""
+        target = self.cdf(day)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        return target
+
+    def write_legacy(self, day: str, through: str | None = None) -> list[TelemetryRow]:
+        """Append the legacy example's rows for ``day`` (download rows included), up to and
+        including its first row with status ``through`` (all of them when ``None``)."""
+        chosen = []
+        for row in _legacy_example_rows():
+            if row.chunk_date_utc != day:
+                continue
+            chosen.append(row)
+            if through is not None and row.status == through:
+                break
+        else:
+            assert through is None, f"the legacy example has no {through} row for {day}"
+        log = self.log()
+        for row in chosen:
+            log.append(row)
+        return chosen
+
+    def write_legacy_all(self) -> list[TelemetryRow]:
+        """Append the whole legacy example file (every day it covers)."""
+        rows = _legacy_example_rows()
+        log = self.log()
+        for row in rows:
+            log.append(row)
+        return rows
+
+    def files_under(self, directory: Path) -> set[str]:
+        if not directory.exists():
+            return set()
+        return {str(p.relative_to(self.root)) for p in directory.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    ws = Workspace(tmp_path / "ws")
+    ws.input_dir.mkdir(parents=True)
+    for day in SAMPLE_DAYS:
+        (source,) = EXAMPLES.glob(f"REACH-ALL_{day.replace('-', '')}T000000_*.csv")
+        ws.add_input(source)
+    return ws
+
+
+def _console_script() -> list[str]:
+    script = Path(sys.executable).with_name("reach-pipeline")
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "reach_pipeline"]
+
+
+@pytest.fixture
+def clean_env(tmp_path) -> dict[str, str]:
+    """A minimal environment: no DAGSTER_HOME, no REACH_* or AWS_* settings, no AWS files."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "AWS_CONFIG_FILE": str(home / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+CliRunner = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run_cli(workspace, clean_env) -> CliRunner:
+    """``run_cli(*args, env=None)`` runs the real ``reach-pipeline`` script in the workspace.
+
+    ``env`` adds variables to the clean environment. Returns (exit code, stdout, stderr).
+    """
+
+    def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        proc = subprocess.run(
+            [*_console_script(), *args],
+            cwd=workspace.root,
+            env={**clean_env, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        return proc.returncode, proc.stdout, proc.stderr
+
+    return run
+
+
+def process_args(start: str, end: str | None = None, *extra: str) -> list[str]:
+    return [
+        "process",
+        "--start-date",
+        start,
+        "--end-date",
+        end or start,
+        "--input-dir",
+        "in",
+        "--output-dir",
+        "out",
+        *extra,
+    ]
+
+
+@pytest.fixture
+def s3_env(s3_server) -> dict[str, str]:
+    """What an operator sets to upload to the test server (no bucket)."""
+    return {
+        "REACH_S3_ENDPOINT_URL": s3_server.endpoint_url,
+        "AWS_ACCESS_KEY_ID": s3_server.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
+        "AWS_REGION": "us-east-1",
+    }
+
+
+@pytest.fixture
+def bucket(s3_client) -> str:
+    """A fresh, empty bucket on the session's S3 server, for this test alone."""
+    name = f"cli-{uuid.uuid4().hex[:12]}"
+    s3_client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def dagster_home(tmp_path) -> Path:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return home
