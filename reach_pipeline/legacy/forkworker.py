@@ -60,10 +60,18 @@ def serve(stdin=sys.stdin, stdout=sys.stdout) -> None:
         if pid == 0:  # child
             code = 0
             try:
+                # The protocol pipe is the worker's alone: whatever the processor writes
+                # to stdout (print, C libraries) goes to stderr instead.
+                os.dup2(sys.stderr.fileno(), stdout.fileno())
                 run_request(request["processor"], request["input"], request["staging"])
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:
+                for stream in (sys.stdout, sys.stderr):
+                    try:
+                        stream.flush()
+                    except BaseException:  # noqa: BLE001 - exiting anyway
+                        pass
                 os._exit(code)
         stdout.write(json.dumps({"pid": pid}) + "\n")
         stdout.flush()

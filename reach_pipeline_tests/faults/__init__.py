@@ -1,0 +1,1 @@
+"""Fault-injection tests: crashes, torn telemetry rows, concurrent writers, bad input, S3 outage."""

@@ -1,0 +1,124 @@
+"""The S3 server goes away in the middle of a multi-day upload run and comes back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from datetime import date
+
+import pytest
+
+from reach_pipeline.legacy.telemetry import FAILED, UPLOAD_PENDING, UPLOADED
+from reach_pipeline_tests.conftest import S3_BUCKET
+
+from .support import (
+    cdf_rel,
+    clean_env,
+    day_file_name,
+    latest,
+    make_synthetic_day,
+    process_argv,
+    rows_of,
+    run_cli,
+    s3_key,
+    strict_records,
+    wait_for,
+    write_sample_day,
+)
+
+DAYS = [date(2025, 7, 1), date(2025, 7, 2), date(2025, 7, 3)]
+
+
+def _status_is(telemetry, day, status) -> bool:
+    row = latest(telemetry).get(day)
+    return row is not None and row.status == status
+
+
+def _server_running(server) -> bool:
+    return server.process is not None and server.process.poll() is None
+
+
+@pytest.mark.integration
+def test_upload_run_survives_s3_outage(tmp_path, s3_server, s3_client):
+    ws = tmp_path / "ws"
+    input_dir, out = ws / "in", ws / "out"
+    write_sample_day(input_dir, DAYS[0])
+    # A bigger second day: a few more moments between the first day's upload and its own.
+    make_synthetic_day(input_dir / day_file_name(DAYS[1]), DAYS[1], seed=3, rows_fraction=0.05)
+    write_sample_day(input_dir, DAYS[2])
+    for day in DAYS:  # keys of this test alone on the shared server
+        s3_client.delete_object(Bucket=S3_BUCKET, Key=s3_key(day))
+    telemetry = input_dir / "download_telemetry.csv"
+    env = clean_env(
+        tmp_path / "home",
+        REACH_S3_ENDPOINT_URL=s3_server.endpoint_url,
+        AWS_ACCESS_KEY_ID=s3_server.access_key,
+        AWS_SECRET_ACCESS_KEY=s3_server.secret_key,
+        AWS_REGION="us-east-1",
+    )
+    upload = ("--upload-to-s3", "--s3-bucket", S3_BUCKET)
+    argv = process_argv(DAYS[0].isoformat(), DAYS[-1].isoformat(), input_dir, out, *upload)
+
+    stderr_path = tmp_path / "run.stderr"
+    with open(stderr_path, "wb") as stderr:
+        cli = subprocess.Popen(
+            argv,
+            cwd=ws,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        wait_for(
+            "the first day UPLOADED",
+            lambda: _status_is(telemetry, DAYS[0], UPLOADED),
+            timeout_s=120,
+            every_s=0.01,
+            alive=cli,
+        )
+        # Hold the run still while the server shuts down, so the outage meets the second
+        # day's upload (and not a half-stopped server).
+        os.killpg(cli.pid, signal.SIGSTOP)
+        try:
+            assert UPLOAD_PENDING not in [r.status for r in rows_of(telemetry, DAYS[1])]
+            s3_server.stop()
+        finally:
+            os.killpg(cli.pid, signal.SIGCONT)
+
+        def retried_or_failed() -> bool:
+            statuses = [r.status for r in rows_of(telemetry, DAYS[1])]
+            return statuses.count(UPLOAD_PENDING) >= 2 or FAILED in statuses
+
+        # The RetryPolicy (2, 4, 8, 16 s) re-runs the upload step: each try writes an
+        # UPLOAD_PENDING row.
+        wait_for("a retried or failed upload", retried_or_failed, timeout_s=120, alive=cli)
+        s3_server.start()
+        cli.wait(timeout=240)
+    finally:
+        if cli.poll() is None:
+            os.killpg(cli.pid, signal.SIGKILL)
+            cli.wait()
+        if not _server_running(s3_server):  # other tests share the server
+            s3_server.start()
+
+    outage_statuses = [r.status for r in rows_of(telemetry, DAYS[1])]
+    assert outage_statuses.count(UPLOAD_PENDING) >= 2 or FAILED in outage_statuses
+    if cli.returncode != 0:
+        # Out of retries: the operator's path, upload-only for a day whose CDF is there.
+        proc = run_cli([*argv, "--retry-failed"], ws, env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    else:
+        assert FAILED not in outage_statuses, stderr_path.read_text()[-3000:]
+
+    strict_records(telemetry)
+    state = latest(telemetry)
+    for day in DAYS:
+        row = state[day]
+        assert row.status == UPLOADED, row
+        assert (row.s3_bucket, row.s3_key) == (S3_BUCKET, s3_key(day))
+        local = (out / cdf_rel(day)).read_bytes()
+        remote = s3_client.get_object(Bucket=S3_BUCKET, Key=s3_key(day))["Body"].read()
+        assert remote == local, day
