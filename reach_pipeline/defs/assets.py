@@ -76,6 +76,7 @@ def reach_cdf(context: AssetExecutionContext, reach: ReachSettings):
         processor=settings.processor,
         timeout_s=settings.process_timeout_s,
         tag=f"{day:%Y%m%d}",
+        day=day,
     )
     facts = product.facts or facts_from_cdf(product.cdf_path)
     expected = expected_records(settings.sensor_id)

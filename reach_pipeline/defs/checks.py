@@ -40,7 +40,7 @@ def cdf_is_valid(
     day = partition_day(context.partition_key)
     problems = cdf_problems(Path(reach_cdf.cdf_path), day)
     if problems:
-        day_ctx = reach.resolve().day_context(context.run_id)
+        day_ctx = reach.resolve().day_context(context.run.run_id)  # no .run_id here
         append_day_row(
             day_ctx,
             day,

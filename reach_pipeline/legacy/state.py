@@ -26,12 +26,16 @@ def finished_days(
     is_ours: Callable[[str], bool],
 ) -> list[FinishedDay]:
     """Days whose latest row is PROCESSED or UPLOADED, written by another tool, with the
-    CDF on disk: in the row's cdf_path, or where this project's layout puts it."""
+    CDF on disk: in the row's cdf_path, or where this project's layout puts it.
+
+    A relative cdf_path (the legacy tool writes ``out/l1c/...``) is relative to that tool's
+    folder, unknown here, so only the layout is looked at for it, never the current one."""
     found = []
     for day, row in sorted(latest.items()):
         if row.status not in (PROCESSED, UPLOADED) or is_ours(row.run_id):
             continue
-        candidates = [Path(row.cdf_path)] if row.cdf_path else []
+        given = Path(row.cdf_path)
+        candidates = [given] if row.cdf_path and given.is_absolute() else []
         candidates.append(Path(output_dir) / cdf_relative_path(cdf_file_name(day)))
         cdf = next((p for p in candidates if p.is_file()), None)
         if cdf is not None:

@@ -1,0 +1,74 @@
+"""Plugged-in processors for the Dagster tests, loaded by import path ("module:function").
+
+They run in the fork worker's child with the staging folder as the current directory, like
+any ``process_file(path) -> list[Path]`` processor. They learn nothing from the test but the
+input path, so whatever they record goes next to the input file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+from reach_pipeline.legacy.layout import cdf_file_name
+from reach_pipeline.processing import process_file
+
+HANG = "reach_pipeline_tests.defs.processors:hang"
+PATHS_ONLY = "reach_pipeline_tests.defs.processors:paths_only"
+RECORDING = "reach_pipeline_tests.defs.processors:recording"
+MISLABELLED = "reach_pipeline_tests.defs.processors:mislabelled"
+FAIL_FAST = "reach_pipeline_tests.defs.processors:fail_fast"
+RECORD_DIR = "_processor_intervals"
+
+
+def hang(path: Path) -> list[Path]:
+    """Never returns: the caller's timeout has to kill it."""
+    threading.Event().wait()
+    raise AssertionError("unreachable")
+
+
+class ProcessorBroke(RuntimeError):
+    pass
+
+
+def fail_fast(path: Path) -> list[Path]:
+    """Fails at once: its child is gone before the parent has read the child's pid."""
+    raise ProcessorBroke(f"cannot process {Path(path).name}")
+
+
+def paths_only(path: Path) -> list[Path]:
+    """Our processing, but through the bare legacy contract: paths, no facts."""
+    return process_file(path)
+
+
+def mislabelled(path: Path) -> list[Path]:
+    """Process the file, then name the CDF for the day in the input's name, whatever the
+    records say: a well-formed product that is wrong for its day."""
+    [cdf] = process_file(path)
+    stamp = re.search(r"_(\d{8})T000000_", Path(path).name)[1]
+    renamed = cdf.with_name(cdf_file_name(dt.datetime.strptime(stamp, "%Y%m%d").date()))
+    cdf.rename(renamed)
+    return [renamed]
+
+
+def recording(path: Path) -> list[Path]:
+    """``paths_only``, recording when it ran in ``<input dir>/_processor_intervals/``."""
+    start = time.time()
+    paths = process_file(path)
+    end = time.time()
+    record = {"input": Path(path).name, "pid": os.getpid(), "start": start, "end": end}
+    out = Path(path).parent / RECORD_DIR
+    out.mkdir(exist_ok=True)
+    (out / f"{Path(path).stem}.json").write_text(json.dumps(record))
+    return paths
+
+
+def recorded_intervals(input_dir: Path) -> list[dict]:
+    """What ``recording`` wrote for the days it processed in ``input_dir``."""
+    folder = Path(input_dir) / RECORD_DIR
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
