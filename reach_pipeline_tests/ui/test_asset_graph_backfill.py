@@ -1,0 +1,380 @@
+"""End to end through the UI: ``dagster dev`` on the sample days, driven by headless Chromium.
+
+Checks that the asset graph shows reach_csv → reach_cdf → reach_cdf_s3, launches a backfill
+of two sample days from reach_cdf's "Materialize…" dialog like a person would, waits for it
+to finish and sees both days materialized, in the instance and on the asset's page.
+Screenshots of each stage go to ``<repo>/test-artifacts/ui/`` (git-ignored), with the
+``dagster dev`` log.
+
+Needs Debian's Chromium at /usr/bin/chromium and the ``playwright`` Python package (its own
+browser downloads are not used). Skips without them, unless ``REACH_REQUIRE_SERVICES=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, DagsterRunStatus, RunsFilter
+
+from .dagster_dev import DagsterDev, wait_gone
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "ui"
+SAMPLE_DAYS = REPO / "examples" / "udl"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium keeps trying to reach Google's services.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PARTITIONS_START = "2025-08-25"
+DAYS = ("2025-09-01", "2025-09-02")
+DAY_RANGE = f"[{DAYS[0]}...{DAYS[1]}]"
+ASSETS = ("reach_csv", "reach_cdf", "reach_cdf_s3")
+LINEAGE = {("reach_csv", "reach_cdf"), ("reach_cdf", "reach_cdf_s3")}
+UNFINISHED_RUNS = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
+BACKFILL_ENDED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+# Timeouts (ms for Playwright, s otherwise): generous, always bounded.
+LOAD_MS = 60_000
+UI_MS = 30_000
+BACKFILL_S = 150.0
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("REACH_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (REACH_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def playwright_api():
+    if not CHROMIUM.exists():
+        _unavailable(f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        _unavailable("the playwright Python package is not installed (pip install playwright)")
+    return sync_api
+
+
+# ------------------------------------------------------------------------------ servers
+
+
+@pytest.fixture
+def reach_dirs(tmp_path) -> dict[str, Path]:
+    dirs = {
+        "input": tmp_path / "input",
+        "output": tmp_path / "output",
+        "home": tmp_path / "dagster_home",
+    }
+    # the sample days only, not a telemetry file a local `reach-pipeline process` left there
+    shutil.copytree(
+        SAMPLE_DAYS, dirs["input"], ignore=shutil.ignore_patterns("download_telemetry.csv*")
+    )
+    dirs["output"].mkdir()
+    dirs["home"].mkdir()
+    shutil.copy(REPO / "dagster.yaml", dirs["home"] / "dagster.yaml")
+    return dirs
+
+
+@pytest.fixture
+def dagster_dev(playwright_api, reach_dirs, tmp_path) -> Iterator[DagsterDev]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REACH_", "DAGSTER_"))}
+    env.update(
+        DAGSTER_HOME=str(reach_dirs["home"]),
+        REACH_INPUT_DIR=str(reach_dirs["input"]),
+        REACH_OUTPUT_DIR=str(reach_dirs["output"]),
+        REACH_PARTITIONS_START=PARTITIONS_START,
+    )
+    server = DagsterDev(
+        workspace=REPO / "workspace.yaml",
+        cwd=REPO,
+        env=env,
+        log_path=tmp_path / "dagster-dev.log",
+    )
+    try:
+        t0 = time.monotonic()
+        server.start()
+        print(f"dagster dev answering on {server.base_url} after {time.monotonic() - t0:.1f} s")
+        yield server
+    finally:
+        t0 = time.monotonic()
+        forced = server.stop()
+        print(
+            f"stopped dagster dev in {time.monotonic() - t0:.1f} s; "
+            f"none of its {len(server.seen)} processes seen is left"
+        )
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        if server.log_path.exists():
+            shutil.copy(server.log_path, ARTIFACTS / "dagster-dev.log")
+        assert not forced, f"still running after dagster dev shut down (killed): {forced}"
+
+
+@pytest.fixture
+def page(playwright_api, dagster_dev):
+    """A headless Chromium page on dagster dev's UI (relative URLs work).
+
+    The Playwright driver and the browser processes are checked gone afterwards. (Started
+    after dagster dev, so the new children of this process are the driver only.)
+    """
+    me = psutil.Process()
+    before = {p.pid for p in me.children()}
+    started: dict[int, psutil.Process] = {}
+
+    def remember_browser_processes() -> None:
+        # the Playwright driver (a new child of this process) and the browser under it
+        for driver in (p for p in me.children() if p.pid not in before):
+            for proc in (driver, *driver.children(recursive=True)):
+                started.setdefault(proc.pid, proc)
+
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=LOAD_MS
+        )
+        context = browser.new_context(
+            base_url=dagster_dev.base_url, viewport={"width": 1600, "height": 1000}
+        )
+        # The UI greets a new local instance with a "Join the Dagster community" dialog
+        # (after a second, over whatever page is open): it counts as seen in this browser.
+        context.add_init_script("window.localStorage.setItem('communityNux', '\"1\"')")
+        context.set_default_timeout(UI_MS)
+        try:
+            yield context.new_page()
+        finally:
+            remember_browser_processes()
+            context.close()
+            browser.close()
+    leftover = wait_gone(list(started.values()), 15.0)
+    for proc in leftover:
+        proc.kill()
+    assert not leftover, f"browser processes outlived the browser (killed): {leftover}"
+
+
+class Screenshots:
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for old in ARTIFACTS.glob(f"{prefix}-*.png"):
+            old.unlink()
+
+    def take(self, page, name: str) -> Path:
+        path = ARTIFACTS / f"{self.prefix}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+        return path
+
+
+# ------------------------------------------------------------------------ the asset graph
+
+# The graph is an SVG: one foreignObject per asset node, one path with an arrow head per
+# edge. An edge starts at its upstream node and ends (arrow) at its downstream node; each
+# end is matched to the nearest node box on screen.
+RENDERED_GRAPH_JS = """
+(names) => {
+  const nodes = [];
+  for (const fo of document.querySelectorAll('svg foreignObject')) {
+    const leaves = [...fo.querySelectorAll('*')].filter((el) => el.childElementCount === 0);
+    const name = names.find((n) => leaves.some((el) => el.textContent.trim() === n));
+    if (name) nodes.push({ name, box: fo.getBoundingClientRect() });
+  }
+  const nearest = (pt) => {
+    let best = null;
+    for (const n of nodes) {
+      const dx = Math.max(n.box.left - pt.x, 0, pt.x - n.box.right);
+      const dy = Math.max(n.box.top - pt.y, 0, pt.y - n.box.bottom);
+      const d = Math.hypot(dx, dy);
+      if (best === null || d < best.d) best = { name: n.name, d };
+    }
+    return best && best.d <= 24 ? best.name : null;
+  };
+  const onScreen = (path, pt) => {
+    const m = path.getScreenCTM();
+    return { x: m.a * pt.x + m.c * pt.y + m.e, y: m.b * pt.x + m.d * pt.y + m.f };
+  };
+  const edges = [];
+  for (const path of document.querySelectorAll('svg path[marker-end]')) {
+    const length = path.getTotalLength();
+    edges.push([
+      nearest(onScreen(path, path.getPointAtLength(0))),
+      nearest(onScreen(path, path.getPointAtLength(length))),
+    ]);
+  }
+  if (nodes.length < names.length || edges.length < 2) return null;
+  return { nodes: nodes.map((n) => n.name), edges };
+}
+"""
+
+
+def check_asset_graph(page, expect, location: str) -> None:
+    page.goto(f"/locations/{location}/asset-groups/reach")
+    expect(page.get_by_text("Asset Group in", exact=False)).to_be_visible(timeout=LOAD_MS)
+    graph_nodes = page.locator("svg foreignObject")
+    for name in ASSETS:
+        expect(graph_nodes.get_by_text(name, exact=True)).to_be_visible(timeout=LOAD_MS)
+    # the nodes' details have loaded (each is partitioned by day)
+    expect(graph_nodes.get_by_text(re.compile(r"^\d+ partitions$"))).to_have_count(
+        len(ASSETS), timeout=LOAD_MS
+    )
+    rendered = page.wait_for_function(
+        RENDERED_GRAPH_JS, arg=list(ASSETS), timeout=UI_MS
+    ).json_value()
+    assert sorted(rendered["nodes"]) == sorted(ASSETS), rendered
+    edges = [tuple(edge) for edge in rendered["edges"]]
+    assert set(edges) == LINEAGE and len(edges) == len(LINEAGE), f"edges drawn: {edges}"
+    print("asset graph shows", ", ".join(f"{a} → {b}" for a, b in sorted(edges)))
+
+
+# ----------------------------------------------------------------------------- backfill
+
+
+def launch_backfill_from_dialog(page, expect, shots: Screenshots) -> str:
+    """reach_cdf → Materialize… → the two days → Launch backfill; returns the backfill id."""
+    page.goto("/assets/reach_cdf")
+    # (the button's accessible name also holds its icon's label)
+    page.get_by_role("button", name=re.compile(r"\bMaterialize…$")).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Launch runs to materialize reach_cdf")).to_be_visible()
+    # The dialog starts on the last 90 days; the sample days (2025-09) are older than that
+    # whatever today is, since the partitions start on a fixed day in the past.
+    dialog.get_by_role("button", name="Show all partitions").click()
+    expect(dialog.get_by_text("All time", exact=True)).to_be_visible()
+    selection = dialog.get_by_placeholder(re.compile(r"^ex: "))
+    selection.fill(DAY_RANGE)
+    selection.press("Enter")
+    expect(dialog.get_by_text("2 partitions", exact=True)).to_be_visible()
+    launch = dialog.get_by_role("button", name=re.compile(r"^Launch (backfill|2 runs)$"))
+    expect(launch).to_be_enabled()
+    shots.take(page, "2-materialize-dialog")
+
+    def is_launch(response) -> bool:
+        body = response.request.post_data or ""
+        return "/graphql" in response.url and "launchPartitionBackfill" in body
+
+    with page.expect_response(is_launch, timeout=UI_MS) as launched:
+        launch.click()
+    result = launched.value.json()["data"]["launchPartitionBackfill"]
+    assert result["__typename"] == "LaunchBackfillSuccess", result
+    backfill_id = result["backfillId"]
+    expect(page.get_by_text(f"Created backfill {backfill_id}")).to_be_visible()
+    return backfill_id
+
+
+def wait_for_backfill(instance: DagsterInstance, server: DagsterDev, backfill_id: str):
+    """Poll the instance until the backfill ends and no run is left queued or running."""
+    deadline = time.monotonic() + BACKFILL_S
+    backfill = None
+    while time.monotonic() < deadline:
+        server.track()  # remember the run workers too, to check they are gone at the end
+        backfill = instance.get_backfill(backfill_id)
+        if backfill is not None and backfill.status.value in BACKFILL_ENDED:
+            # The input sensor may have its own runs of the sample days in flight.
+            if not instance.get_runs(RunsFilter(statuses=UNFINISHED_RUNS)):
+                return backfill
+        time.sleep(0.5)  # polling the instance, bounded by the deadline
+    runs = instance.get_runs(RunsFilter(statuses=UNFINISHED_RUNS))
+    pytest.fail(
+        f"backfill {backfill_id} not finished within {BACKFILL_S:.0f} s: "
+        f"status {backfill.status.value if backfill else None}, "
+        f"unfinished runs {[(r.run_id[:8], r.status.value, r.tags) for r in runs]}"
+    )
+
+
+def check_instance(instance: DagsterInstance, backfill, output_dir: Path) -> None:
+    assert backfill.status.value == "COMPLETED_SUCCESS", backfill
+    runs = instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill.backfill_id}))
+    by_day = {run.tags.get("dagster/partition"): run for run in runs}
+    assert sorted(by_day) == sorted(DAYS), [(r.run_id, r.tags) for r in runs]
+    assert all(run.status == DagsterRunStatus.SUCCESS for run in runs), [
+        (r.run_id, r.status) for r in runs
+    ]
+    key = AssetKey("reach_cdf")
+    assert set(DAYS) <= instance.get_materialized_partitions(key)
+    for day, run in by_day.items():
+        records = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=key, asset_partitions=[day]), limit=20
+        ).records
+        assert run.run_id in {r.run_id for r in records}, f"{day}: no materialization by {run}"
+        y, m, d = day.split("-")
+        cdfs = list((output_dir / "l1c" / "prelim" / y / m / d).glob("*.cdf"))
+        assert cdfs, f"{day}: no CDF under {output_dir}"
+
+
+def check_backfill_page(page, expect, backfill_id: str) -> None:
+    page.goto(f"/runs/b/{backfill_id}")
+    expect(page.get_by_text(DAY_RANGE.strip("[]"), exact=True)).to_be_visible()
+    expect(page.get_by_text("100% completed", exact=True)).to_be_visible()
+    status = page.locator("xpath=//*[normalize-space(text())='Status']/following-sibling::*[1]")
+    expect(status).to_have_text("Succeeded")
+
+
+def check_partitions_page(page, expect) -> None:
+    page.goto("/assets/reach_cdf?view=partitions")
+    shown = page.get_by_role("textbox").first
+    expect(shown).to_have_value(re.compile(r"^\[\d{4}-\d\d-\d\d\.\.\.\d{4}-\d\d-\d\d\]$"))
+    shown.fill(DAY_RANGE)
+    shown.press("Enter")
+    expect(page.get_by_text("2 Partitions Selected", exact=True)).to_be_visible()
+    expect(page.get_by_text("Materialized (2)", exact=True)).to_be_visible()
+    expect(page.get_by_text("Missing (0)", exact=True)).to_be_visible()
+    for day in DAYS:
+        page.get_by_title(day, exact=True).first.click()  # the day in the list
+        expect(page).to_have_url(re.compile(rf"[?&]partition={day}\b"))
+        # the detail's header: the day and its status tag, under the day's tooltip
+        header = page.locator(f'[data-tooltip="{day}"]')
+        expect(header.get_by_text("Materialized", exact=True)).to_be_visible()
+
+
+# ---------------------------------------------------------------------------------- test
+
+
+def test_asset_graph_and_two_day_backfill_in_the_browser(
+    playwright_api, dagster_dev, reach_dirs, page, record_property
+):
+    expect = playwright_api.expect
+    shots = Screenshots("asset-graph-backfill")
+    try:
+        location = dagster_dev.wait_for_location()
+
+        check_asset_graph(page, expect, location)
+        shots.take(page, "1-asset-graph")
+
+        backfill_id = launch_backfill_from_dialog(page, expect, shots)
+        with DagsterInstance.from_config(str(reach_dirs["home"])) as instance:
+            t0 = time.monotonic()
+            backfill = wait_for_backfill(instance, dagster_dev, backfill_id)
+            print(f"backfill {backfill_id} finished after {time.monotonic() - t0:.1f} s")
+            check_instance(instance, backfill, reach_dirs["output"])
+
+        check_backfill_page(page, expect, backfill_id)
+        shots.take(page, "3-backfill")
+
+        check_partitions_page(page, expect)
+        final = shots.take(page, "4-partitions-materialized")
+        record_property("screenshot", str(final))
+    except BaseException:
+        try:
+            shots.take(page, "failed")
+        except Exception as exc:  # keep the original failure
+            print(f"no failure screenshot: {exc}")
+        raise
