@@ -23,9 +23,7 @@ from reach_pipeline.legacy.telemetry import (
     UPLOAD_PENDING,
     utc_now_iso,
 )
-from reach_pipeline.legacy.upload import UploadError, upload_cdf
 from reach_pipeline.processing.pods import expected_records
-from reach_pipeline.processing.verify import facts_from_cdf
 
 from .hooks import telemetry_failure_hook
 from .io_manager import CdfOutput, UploadOutput, cdf_columns
@@ -78,7 +76,12 @@ def reach_cdf(context: AssetExecutionContext, reach: ReachSettings):
         tag=f"{day:%Y%m%d}",
         day=day,
     )
-    facts = product.facts or facts_from_cdf(product.cdf_path)
+    if product.facts is None:  # a plugged-in processor: read what it wrote
+        from reach_pipeline.processing.verify import facts_from_cdf
+
+        facts = facts_from_cdf(product.cdf_path)
+    else:
+        facts = product.facts
     expected = expected_records(settings.sensor_id)
     availability = round(100.0 * facts["after_dedupe"] / expected, 2)
     output = CdfOutput(
@@ -137,6 +140,9 @@ def cdf_metadata(output: CdfOutput, expected: int) -> dict:
 def reach_cdf_s3(
     context: AssetExecutionContext, reach_cdf: CdfOutput, reach: ReachSettings, reach_s3: ReachS3
 ) -> Output[UploadOutput]:
+    # boto3 loads here, not when the code location loads (every run worker loads it).
+    from reach_pipeline.legacy.upload import UploadError, upload_cdf
+
     day = partition_day(context.partition_key)
     day_ctx = reach.resolve().day_context(context.run_id)
     bucket = reach_s3.bucket_name()

@@ -13,7 +13,6 @@ from dagster import (
 
 from reach_pipeline.legacy.rows import append_day_row, started_at_of_run
 from reach_pipeline.legacy.telemetry import FAILED, utc_now_iso
-from reach_pipeline.processing.verify import cdf_problems
 
 from .io_manager import CdfOutput
 from .partitions import daily_partitions, partition_day
@@ -37,6 +36,8 @@ warnings.filterwarnings(
 def cdf_is_valid(
     context: AssetCheckExecutionContext, reach_cdf: CdfOutput, reach: ReachSettings
 ) -> AssetCheckResult:
+    from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time only
+
     day = partition_day(context.partition_key)
     problems = cdf_problems(Path(reach_cdf.cdf_path), day)
     if problems:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
-from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
 from reach_pipeline.legacy.isolation import DEFAULT_PROCESSOR
@@ -135,6 +134,8 @@ class ReachS3(ConfigurableResource):
 
     def client(self):
         """A boto3 S3 client from dagster-aws's S3Resource, configured at run time."""
+        from dagster_aws.s3 import S3Resource  # loads boto3 and dagster-aws's components
+
         return S3Resource(
             endpoint_url=self.endpoint_url or EnvVar("REACH_S3_ENDPOINT_URL").get_value() or None,
             region_name=self.region_name or EnvVar("AWS_REGION").get_value() or None,

@@ -13,9 +13,9 @@ import cdflib
 import numpy as np
 from cdflib.cdfwrite import CDF as CDFWriter
 
+from .naming import DATA_VERSION, cdf_file_stem
 from .transform import FILLVAL, DayGrid
 
-DATA_VERSION = "1.0.0"
 LOGICAL_SOURCE = "reach_all_prelim"
 
 # The legacy tool's global attributes, in its order. The last four are computed per file.
@@ -122,10 +122,6 @@ VARIABLE_NAMES = (
     "dose_rate",
     *(name for name, *_ in _SENSOR_VARS),
 )
-
-
-def cdf_file_stem(day: dt.date) -> str:
-    return f"reach_all_l1c_prelim_{day:%Y%m%d}T000000_v{DATA_VERSION}"
 
 
 def unix_ns_to_tt2000(unix_ns: np.ndarray) -> np.ndarray:
