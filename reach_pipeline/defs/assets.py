@@ -145,7 +145,10 @@ def reach_cdf_s3(
 
     day = partition_day(context.partition_key)
     day_ctx = reach.resolve().day_context(context.run_id)
-    bucket = reach_s3.bucket_name()
+    try:
+        bucket = reach_s3.bucket_name()
+    except ValueError as exc:  # a setting to fix: retrying cannot help
+        raise Failure(description=str(exc), allow_retries=False) from exc
     key = s3_key(Path(reach_cdf.cdf_path).name)
     started = utc_now_iso()
     append_day_row(day_ctx, day, UPLOAD_PENDING, started_at_utc=started, **cdf_columns(reach_cdf))

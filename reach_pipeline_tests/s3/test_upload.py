@@ -107,7 +107,8 @@ def test_permanent_errors_fail_at_once(workdir, aws_env, monkeypatch, case, phra
 def test_missing_bucket_setting_is_a_clear_error(workdir, aws_env):
     with DagsterInstance.ephemeral() as instance:
         result = _run(workdir, ReachS3(endpoint_url=aws_env.endpoint_url), "2025-09-02", instance)
-    assert not result.success
+        assert not result.success
+        assert DagsterEventType.STEP_UP_FOR_RETRY not in _event_types(instance, result.run_id)
     failed = _rows(workdir, "2025-09-02")[-1]
     assert failed.status == "FAILED" and "REACH_S3_BUCKET" in failed.error_message
 
