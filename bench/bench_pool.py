@@ -75,6 +75,11 @@ def run_pair(limit: int, data: Path, work: Path) -> tuple[float, int]:
         "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n"
         f"    default_limit: {limit}\n    granularity: op\n"
     )
+    # Create the storage and the pool's slots once, before two processes race to do it.
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        instance.event_log_storage.set_concurrency_slots("reach_cdf", limit)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REACH_", "DAGSTER_"))}
     env.update(
         DAGSTER_HOME=str(home),

@@ -50,7 +50,8 @@ def run_request(processor: str, input_path: str, staging: str) -> None:
 
 
 def serve(stdin=sys.stdin, stdout=sys.stdout) -> None:
-    import reach_pipeline.processing  # noqa: F401 - warm the imports every child shares
+    # Warm the heavy imports (pyarrow, pandas, cdflib) once: every child inherits them.
+    import reach_pipeline.processing.api  # noqa: F401
 
     for line in stdin:
         if not line.strip():
