@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
-from reach_pipeline.processing.naming import cdf_file_stem
+from reach_pipeline.processing.product import cdf_file_stem
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """UDL day file -> Level-1C CDF. No Dagster here: the Dagster layer and the CLI call this.
 
 The heavy modules (pyarrow, pandas, cdflib) load on first use of these names, so code
-that only needs a light submodule (``naming``, ``pods``) does not pay for them.
+that only needs a light submodule (``product``, ``pods``) does not pay for them.
 """
 
 from importlib import import_module

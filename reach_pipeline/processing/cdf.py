@@ -13,8 +13,8 @@ import cdflib
 import numpy as np
 from cdflib.cdfwrite import CDF as CDFWriter
 
-from .naming import DATA_VERSION, cdf_file_stem
-from .transform import FILLVAL, DayGrid
+from .product import DATA_VERSION, FILLVAL, SENSOR_VARS, cdf_file_stem
+from .transform import DayGrid
 
 LOGICAL_SOURCE = "reach_all_prelim"
 
@@ -102,26 +102,6 @@ _DMAX = np.finfo(np.float64).max
 # TT2000 offset from Unix time in ns, valid from 2017-01-01 (37 leap seconds) on.
 _TT2000_MINUS_UNIX_2017 = -946_727_930_816_000_000
 _UNIX_2017 = 1_483_228_800_000_000_000
-
-_SENSOR_VARS = (
-    ("lat", "lat", "Latitude", "deg"),
-    ("lon", "lon", "Longitude", "deg"),
-    ("alt", "alt", "Altitude", "km"),
-    ("obQuality", "quality", "Observation Quality", "unitless"),
-    ("sensor_position_x", "pos_x", "GEI Coordinate Position X in KM", "km"),
-    ("sensor_position_y", "pos_y", "GEI Coordinate Position Y in KM", "km"),
-    ("sensor_position_z", "pos_z", "GEI Coordinate Position Z in KM", "km"),
-)
-VARIABLE_NAMES = (
-    "Epoch",
-    "sensor_labels",
-    "sensor_ids",
-    "dosimeter_flavor_labels",
-    "dosimeter_flavor_ids",
-    "dosimeter_flavors",
-    "dose_rate",
-    *(name for name, *_ in _SENSOR_VARS),
-)
 
 
 def unix_ns_to_tt2000(unix_ns: np.ndarray) -> np.ndarray:
@@ -325,7 +305,7 @@ def _write(grid: DayGrid, stem: str, path: Path) -> None:
             ),
             var_data=grid.dose_rate,
         )
-        for name, key, catdesc, units in _SENSOR_VARS:
+        for name, key, catdesc, units in SENSOR_VARS:
             writer.write_var(
                 _spec(name, CDF_DOUBLE, [n_s], rec_vary=True),
                 var_attrs=_data_attrs(name, catdesc, units, flavored=False),

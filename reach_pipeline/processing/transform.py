@@ -21,9 +21,9 @@ import pandas as pd
 
 from .errors import ReachInputError
 from .pods import IRIDIUM_TO_REACH
+from .product import FILLVAL
 from .read import Labels, Observations
 
-FILLVAL = -1e31
 _SENSOR_LABEL = re.compile(r"^REACH-(\d+)$")
 # Per-(time, sensor) variables.
 SENSOR_FIELDS = ("lat", "lon", "alt", "quality", "pos_x", "pos_y", "pos_z")

@@ -8,8 +8,7 @@ from pathlib import Path
 import cdflib
 import numpy as np
 
-from .cdf import VARIABLE_NAMES
-from .transform import FILLVAL
+from .product import FILLVAL, VARIABLE_NAMES
 
 # ISTP global attributes a Level-1C product must carry.
 REQUIRED_GLOBAL_ATTRS = (

@@ -12,7 +12,7 @@ from pathlib import Path
 import cdflib
 import numpy as np
 
-from reach_pipeline.processing.cdf import VARIABLE_NAMES
+from reach_pipeline.processing.product import VARIABLE_NAMES
 from reach_pipeline_tests.conftest import UDL_0904
 
 Row = dict[str, str]
