@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -19,6 +18,7 @@ import psutil
 import pytest
 
 from reach_pipeline.legacy.telemetry import FAILED, PROCESSED
+from reach_pipeline_tests.support.ports import free_ports
 
 from .corpus import bad_days, copy_bad_days, names_the_problem
 from .support import REPO, cdf_rel, clean_env, files_under, latest, tool, wait_for
@@ -104,12 +104,6 @@ query FaultsBackfill($id: String!) {
 """
 
 FINISHED_RUN = {"SUCCESS", "FAILURE", "CANCELED"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Server:
@@ -247,7 +241,7 @@ def test_ui_backfill_bad_days_fail_and_servers_stay_healthy(tmp_path):
         REACH_PARTITIONS_START="2025-12-01",
     )
     workspace = str(REPO / "workspace.yaml")
-    port = _free_port()
+    port = free_ports(1)[0]
     servers: list[_Server] = []
     try:
         webserver = _Server(

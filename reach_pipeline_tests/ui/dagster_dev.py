@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+
+from reach_pipeline_tests.support.ports import free_ports
 
 LOCATIONS_QUERY = """
 query ReachUiTestLocations {
@@ -40,12 +41,6 @@ query ReachUiTestLocations {
   }
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def log_tail(path: Path, lines: int = 40) -> str:
@@ -74,7 +69,7 @@ class DagsterDev:
     # ---------------------------------------------------------------------- start
 
     def start(self, timeout_s: float = 90.0) -> None:
-        self.port = self.port or free_port()
+        self.port = self.port or free_ports(1)[0]
         args = [
             # Without this, a dagster dev started in the background (SIGINT/SIGTERM ignored
             # by the shell that started pytest) would not react to the signals stop() sends.
