@@ -12,8 +12,11 @@ What it does:
    its own run for every day file as soon as the daemon starts), then starts
    ``dagster-daemon run``. Both load ``/work/main/workspace.yaml`` and get the ``REACH_*``
    settings through the environment. Both run in their own session and their process
-   groups are stopped at the end.
-3. Launches the backfill exactly as the UI's "Materialize selected -> Launch backfill" does:
+   groups are stopped at the end. Before the daemon starts, the ``reach_cdf`` pool gets its
+   default limit, as on a long-lived instance (``--fresh-pools``: not; see ``init_pool``).
+3. After ``--settle`` seconds (default 15: mid-way in the backfill daemon's fixed 30 s
+   cycle, so the pick-up wait is its average, not a lucky or unlucky phase), launches the
+   backfill exactly as the UI's "Materialize selected -> Launch backfill" does:
    the ``launchPartitionBackfill`` GraphQL mutation with ``assetSelection`` [reach_cdf],
    the partition names, ``fromFailure: false`` and the ``dagster/from_ui`` tag.
 4. Waits for the backfill to finish (the instance is opened read-only in this process with
@@ -23,6 +26,10 @@ What it does:
    (pick-up, per-day cycle, the gap between one run's end and the next run's start and its
    parts), the orchestration overhead per day against the target, and the memory of the
    daemon and the code servers over the first and the last quarter of the days.
+6. With the servers stopped, replays a run worker's start-up in fresh processes (import the
+   Dagster CLI, open the instance, import the code location) and reports the CPU the
+   machine spent during the backfill, ours and other processes' (a shared machine inflates
+   the figures: the report warns when others used more than a quarter of a CPU).
 
 Definitions:
 
@@ -38,6 +45,9 @@ Usage::
 
     python bench/bench_backfill.py [--days 20] [--defaults | --config FILE] [--keep]
                                    [--timeout S] [--json OUT] [--env KEY=VALUE ...]
+                                   [--settle 15] [--fresh-pools] [--quiet-wait S]
+
+``bench/configs/*.yaml`` are the dagster.yaml variants tried with ``--config``.
 """
 
 from __future__ import annotations
@@ -840,13 +850,15 @@ def print_report(result: dict) -> None:
     row("quarters", f"first {q.get('days', '-')} days vs last {q.get('days', '-')} days")
     for key in sorted(k for k in mem if not k.startswith("_")):
         e = mem[key]
+        if e["per_day_process"]:
+            judged = "new process(es) every day"
+        else:
+            judged = "flat" if e["flat"] else "GROWS"
         row(
-            f"{key}",
+            key,
             f"first {e['first_mb']:.0f}  last {e['last_mb']:.0f}  "
             f"({e['growth_mb']:+.0f}, {e['per_day_mb']:+.2f}/day)  overall {e['peak_mb']:.0f}"
-            "  new process(es) every day"
-            if e["per_day_process"]
-            else f"  {'flat' if e['flat'] else 'GROWS'}",
+            f"  {judged}",
         )
 
     c = result["cpu"]
