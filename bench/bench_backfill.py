@@ -794,8 +794,8 @@ def print_report(result: dict) -> None:
 
     row("machine", f"{m['cpu']}, {m['cpus']} CPUs, {m['ram_gb']} GB RAM, {m['os']}")
     row("software", f"Python {m['python']}, dagster {m['dagster']}, code {m['code']}")
-    if result.get("code_at_start") not in (None, m["code"]):
-        row("", f"WARNING: the code changed during the run (was {result['code_at_start']})")
+    if result.get("code_changed"):
+        row("", f"WARNING: code or config changed during the run (was {result['code_at_start']})")
     row("dagster.yaml", cfg["label"])
     for line in cfg["summary"]:
         row("", line)
@@ -1005,8 +1005,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def code_fingerprint() -> str:
+    """Git object ids of what the servers load (code, config, workspace) plus local edits."""
+    paths = ["reach_pipeline", "dagster.yaml", "workspace.yaml"]
+    try:
+        ids = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", *[f"HEAD:{p}" for p in paths]],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.split()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--", *paths],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return " ".join(ids) + " " + dirty
+
+
 def run(args: argparse.Namespace, root: Path) -> dict:
     code_at_start = code_revision()
+    fingerprint_at_start = code_fingerprint()
     home, input_dir, output_dir = root / "dagster_home", root / "input", root / "output"
     logs = root / "logs"
     for folder in (home, input_dir, output_dir, logs):
@@ -1126,6 +1150,7 @@ def run(args: argparse.Namespace, root: Path) -> dict:
             "memory": memory_report(sampler.samples, runs),
             "worker_startup": floor,
             "code_at_start": code_at_start,
+            "code_changed": code_fingerprint() != fingerprint_at_start,
             "pool": pool_note,
             "cpu": sampler.cpu_report(),
             "runs": [
