@@ -104,6 +104,20 @@ def process_argv(start: str, end: str, input_dir: Path, output_dir: Path, *extra
     ]
 
 
+def start_cli(argv: list[str], cwd: Path, env: dict[str, str], stderr_path: Path):
+    """Start the console script in its own session, stderr to a file; returns the Popen."""
+    with open(stderr_path, "wb") as stderr:
+        return subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
+
+
 def run_cli(argv: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 300):
     proc = subprocess.run(
         argv,

@@ -27,6 +27,7 @@ from .support import (
     process_argv,
     rows_of,
     run_cli,
+    start_cli,
     strict_records,
     wait_for,
 )
@@ -87,16 +88,7 @@ def test_run_killed_mid_processing_leaves_nothing_and_reruns_clean(tmp_path):
     argv = process_argv(DAY.isoformat(), DAY.isoformat(), input_dir, out)
 
     stderr_path = tmp_path / "killed-run.stderr"
-    with open(stderr_path, "wb") as stderr:
-        cli_proc = subprocess.Popen(
-            argv,
-            cwd=ws,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
+    cli_proc = start_cli(argv, ws, env, stderr_path)
     worker = child = None
     try:
         cli = psutil.Process(cli_proc.pid)

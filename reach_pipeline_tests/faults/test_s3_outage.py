@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from datetime import date
 
 import pytest
@@ -22,6 +21,7 @@ from .support import (
     rows_of,
     run_cli,
     s3_key,
+    start_cli,
     strict_records,
     wait_for,
     write_sample_day,
@@ -61,16 +61,7 @@ def test_upload_run_survives_s3_outage(tmp_path, s3_server, s3_client):
     argv = process_argv(DAYS[0].isoformat(), DAYS[-1].isoformat(), input_dir, out, *upload)
 
     stderr_path = tmp_path / "run.stderr"
-    with open(stderr_path, "wb") as stderr:
-        cli = subprocess.Popen(
-            argv,
-            cwd=ws,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
+    cli = start_cli(argv, ws, env, stderr_path)
     try:
         wait_for(
             "the first day UPLOADED",
