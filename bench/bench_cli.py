@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "udl" / "REACH-ALL_20250902T000000_20250903T000000.csv"
 sys.path.insert(0, str(ROOT))
 
-from reach_pipeline.legacy.telemetry import TelemetryLog  # noqa: E402
+from reach_pipeline.contract.telemetry import TelemetryLog  # noqa: E402
 
 
 def make_days(folder: Path, first: date, n: int) -> None:

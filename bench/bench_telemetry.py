@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reach_pipeline.legacy.telemetry import (  # noqa: E402
+from reach_pipeline.contract.telemetry import (
     SCHEMA,
     TelemetryLog,
     TelemetryRow,

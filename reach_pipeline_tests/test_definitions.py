@@ -1,62 +1,103 @@
-"""The code location loads, and its wiring is what the design promises."""
+"""The code location loads, and what it registers is what the snapshot says.
+
+A change to what is registered (an asset, a check, a pool, a sensor's default status...)
+changes ``data/definitions_snapshot.json``: it shows in review. To accept a deliberate
+change, run ``REACH_UPDATE_SNAPSHOT=1 pytest reach_pipeline_tests/test_definitions.py``.
+"""
 
 from __future__ import annotations
 
 import importlib
+import json
+import os
 from pathlib import Path
 
 import pytest
 import yaml
-from dagster import AssetKey, DailyPartitionsDefinition, Definitions
+from dagster import AssetKey, Definitions
 
 from reach_pipeline.definitions import defs
-from reach_pipeline.defs.partitions import daily_partitions
+from reach_pipeline.defs import registry
+from reach_pipeline.settings import SettingsError
 
 REPO = Path(__file__).resolve().parents[1]
-ASSETS = ("reach_csv", "reach_cdf", "reach_cdf_s3")
+SNAPSHOT = Path(__file__).parent / "data" / "definitions_snapshot.json"
+
+
+def describe(definitions: Definitions) -> dict:
+    """What is registered, as plain data."""
+    graph = definitions.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        partitions = node.partitions_def
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "external": node.is_external,
+            "deps": sorted(p.to_user_string() for p in node.parent_keys),
+            "partitions": None
+            if partitions is None
+            else f"{type(partitions).__name__}({partitions.start:%Y-%m-%d}, "
+            f"{partitions.timezone}, {partitions.cron_schedule})",
+            "pool": None if node.is_external else definitions.resolve_assets_def(key).op.pool,
+            "backfill_policy": str(node.backfill_policy) if node.backfill_policy else None,
+            "kinds": sorted(node.kinds),
+            "owners": sorted(node.owners),
+        }
+    checks = {
+        f"{key.asset_key.to_user_string()}:{key.name}": {
+            "blocking": graph.get_check_spec(key).blocking,
+            "partitioned": graph.get_check_spec(key).partitions_def is not None,
+        }
+        for key in sorted(graph.asset_check_keys, key=str)
+    }
+    return {
+        "assets": assets,
+        "checks": checks,
+        "jobs": sorted(job.name for job in definitions.jobs),
+        "sensors": {
+            s.name: {
+                "default_status": s.default_status.value,
+                "interval_s": s.minimum_interval_seconds,
+            }
+            for s in definitions.sensors
+        },
+        "schedules": {
+            s.name: {
+                "cron": s.cron_schedule,
+                "timezone": s.execution_timezone,
+                "default_status": s.default_status.value,
+            }
+            for s in definitions.schedules
+        },
+        "resources": sorted(definitions.resources),
+        "executor": definitions.executor.name,
+    }
 
 
 def test_definitions_load():
     Definitions.validate_loadable(defs)
 
 
-def test_assets_in_group_reach():
+def test_definitions_match_the_snapshot():
+    current = describe(defs)
+    if os.environ.get("REACH_UPDATE_SNAPSHOT"):
+        SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+    assert current == json.loads(SNAPSHOT.read_text())
+
+
+def test_the_registry_is_what_is_defined():
+    """definitions.py, the command line and the tests all use the registry's lists."""
     graph = defs.resolve_asset_graph()
-    for name in ASSETS:
-        node = graph.get(AssetKey(name))
-        assert node.group_name == "reach", name
-    assert graph.get(AssetKey("reach_csv")).is_external
-    assert not graph.get(AssetKey("reach_cdf")).is_external
+    assert {a.key for a in registry.ASSETS} == set(graph.get_all_asset_keys())
+    registered_checks = {key for c in registry.ASSET_CHECKS for key in c.check_keys}
+    assert registered_checks == set(graph.asset_check_keys)
+    assert {s.name for s in registry.SENSORS} == {s.name for s in defs.sensors}
+    assert {s.name for s in registry.SCHEDULES} == {s.name for s in defs.schedules}
     assert graph.get(AssetKey("reach_cdf")).parent_keys == {AssetKey("reach_csv")}
-    assert graph.get(AssetKey("reach_cdf_s3")).parent_keys == {AssetKey("reach_cdf")}
 
 
-def test_one_daily_utc_partitioning_shared():
-    assert isinstance(daily_partitions, DailyPartitionsDefinition)
-    assert daily_partitions.timezone == "UTC"
-    graph = defs.resolve_asset_graph()
-    for name in ASSETS:
-        assert graph.get(AssetKey(name)).partitions_def == daily_partitions, name
-    assert defs.resolve_job_def("reach_daily_job").partitions_def == daily_partitions
-
-
-def test_checks_on_reach_cdf():
-    graph = defs.resolve_asset_graph()
-    checks = {key.name: key for key in graph.asset_check_keys}
-    assert set(checks) == {"cdf_is_valid", "availability"}
-    assert {key.asset_key for key in checks.values()} == {AssetKey("reach_cdf")}
-
-
-def test_sensors_schedule_and_job():
-    assert {s.name for s in defs.sensors} == {"reach_input_sensor", "reach_legacy_import_sensor"}
-    assert [s.name for s in defs.schedules] == ["reach_daily_schedule"]
-    assert defs.resolve_job_def("reach_daily_job") is not None
-    assert set(defs.resources) >= {"reach", "reach_s3", "reach_io_manager"}
-
-
-def test_pools_and_shipped_limit():
-    for name in ("reach_cdf", "reach_cdf_s3"):
-        assert defs.resolve_assets_def(name).op.pool == name
+def test_shipped_instance_limits_pools_to_one():
     shipped = yaml.safe_load((REPO / "dagster.yaml").read_text())
     assert shipped["concurrency"]["pools"]["default_limit"] == 1
 
@@ -67,5 +108,5 @@ def test_no_setting_is_read_at_import(monkeypatch):
     monkeypatch.setenv("REACH_OUTPUT_FORMAT", "parquet")  # invalid: resolving would raise
     reloaded = importlib.reload(module)
     Definitions.validate_loadable(reloaded.defs)
-    with pytest.raises(ValueError, match="REACH_OUTPUT_FORMAT"):
-        reloaded.settings.resolve()
+    with pytest.raises(SettingsError, match="REACH_OUTPUT_FORMAT"):
+        reloaded.defs.resources["reach"].resolve()

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
-from reach_pipeline.defs.assets import reach_cdf, reach_csv
-from reach_pipeline.defs.checks import availability, cdf_is_valid
-from reach_pipeline.defs.io_manager import ReachIOManager
+from reach_pipeline.defs.assets import reach_cdf
+from reach_pipeline.defs.registry import ASSET_CHECKS, ASSETS, resources
 from reach_pipeline.defs.resources import ReachSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,15 +70,15 @@ def test_runs_and_materializations_persist_in_postgres(tmp_path, monkeypatch, po
     inp = tmp_path / "in"
     shutil.copytree(ROOT / "examples" / "udl", inp)
     settings = ReachSettings(input_dir=str(inp), output_dir=str(tmp_path / "out"))
-    resources = {"reach": settings, "reach_io_manager": ReachIOManager(reach=settings)}
 
     with DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         result = materialize(
-            [reach_csv, reach_cdf, cdf_is_valid, availability],
+            [*ASSETS, *ASSET_CHECKS],
+            selection=[reach_cdf, *ASSET_CHECKS],
             partition_key="2025-09-02",
-            resources=resources,
+            resources=resources(settings),
             instance=instance,
         )
         assert result.success

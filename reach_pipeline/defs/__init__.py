@@ -1,1 +1,1 @@
-"""Dagster glue: thin wrappers that call ``reach_pipeline.legacy`` and ``.processing``."""
+"""Dagster glue: thin wrappers around ``reach_pipeline.steps``, ``.contract`` and ``.settings``."""

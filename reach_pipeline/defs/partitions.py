@@ -1,28 +1,19 @@
-"""One daily (UTC) partitioning shared by reach_csv, reach_cdf and reach_cdf_s3."""
+"""One daily (UTC) partitioning shared by every asset of the code location."""
 
 import datetime as dt
-import os
 
 from dagster import DailyPartitionsDefinition
 
-DEFAULT_START = "2019-01-01"
+from reach_pipeline.settings import partitions_start
 
-
-def partitions_start() -> str:
-    """First partition day: ``REACH_PARTITIONS_START`` (YYYY-MM-DD), default 2019-01-01.
-
-    The one setting read when the module loads: partitions are part of the definitions.
-    """
-    value = os.environ.get("REACH_PARTITIONS_START", "").strip() or DEFAULT_START
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"REACH_PARTITIONS_START must be YYYY-MM-DD, got {value!r}") from exc
-    return value
-
-
+# REACH_PARTITIONS_START is the one setting read when the code location loads.
 daily_partitions = DailyPartitionsDefinition(start_date=partitions_start(), timezone="UTC")
 
 
 def partition_day(partition_key: str) -> dt.date:
     return dt.date.fromisoformat(partition_key)
+
+
+def run_days(context) -> list[dt.date]:
+    """The days a run materializes: one, or every day of a ranged (backfill) run."""
+    return [partition_day(key) for key in context.partition_keys]

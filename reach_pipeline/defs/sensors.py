@@ -15,12 +15,14 @@ from dagster import (
     sensor,
 )
 
-from reach_pipeline.legacy.layout import scan_inputs
-from reach_pipeline.legacy.state import finished_days
+from reach_pipeline.contract.layout import scan_inputs
+from reach_pipeline.contract.state import finished_days
+from reach_pipeline.contract.telemetry import TelemetryLog
+from reach_pipeline.settings import Settings
 
 from .jobs import daily_selection, reach_daily_job
 from .partitions import daily_partitions
-from .resources import ReachS3, ReachSettings, Settings
+from .resources import ReachS3, ReachSettings
 
 _REACH_CDF = AssetKey("reach_cdf")
 
@@ -78,13 +80,14 @@ def legacy_import_events(instance: DagsterInstance, settings: Settings) -> list:
     # Only days not known here yet, so the run lookups below stay few.
     candidates = {
         day: row
-        for day, row in settings.telemetry().latest_by_day().items()
+        for day, row in TelemetryLog(settings.telemetry_path).latest_by_day().items()
         if day.isoformat() in valid and day.isoformat() not in done
     }
     events = []
     for item in finished_days(
         candidates,
-        settings.output_dir,
+        output_dir=settings.output_dir,
+        telemetry_path=settings.telemetry_path,
         is_ours=lambda run_id: bool(run_id) and instance.get_run_by_id(run_id) is not None,
     ):
         key = item.day.isoformat()

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from reach_pipeline.legacy.telemetry import TelemetryLog, TelemetryRow
+from reach_pipeline.contract.telemetry import TelemetryLog, TelemetryRow
+from reach_pipeline.processing import process_day
 from reach_pipeline_tests.conftest import CDF_0901, LEGACY_TELEMETRY
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "udl"
@@ -131,11 +132,18 @@ class Workspace:
         for path in self.input_dir.glob(f"REACH-ALL_{day.replace('-', '')}T000000_*"):
             path.unlink()
 
-    def place_cdf(self, day: str, source: Path = CDF_0901) -> Path:
-        """A CDF on disk where the legacy tool left the day's CDF (the nested layout)."""
+    def place_cdf(self, day: str) -> Path:
+        """The day's CDF on disk where the legacy tool left it (the nested layout): the
+        legacy tool's own for 2025-09-01, ours made from the sample day otherwise (an
+        upload validates the CDF it sends: it must be a sound CDF of that day)."""
         target = self.cdf(day)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        if day == "2025-09-01":
+            shutil.copyfile(CDF_0901, target)
+        else:
+            [source] = EXAMPLES.glob(f"REACH-ALL_{day.replace('-', '')}T000000_*.csv")
+            made = Path(process_day(source, target.parent).cdf_path)
+            assert made == target, made
         return target
 
     def write_legacy(self, day: str, through: str | None = None) -> list[TelemetryRow]:

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
-from reach_pipeline.defs.assets import reach_cdf, reach_csv
-from reach_pipeline.defs.checks import availability, cdf_is_valid
-from reach_pipeline.defs.io_manager import ReachIOManager
-from reach_pipeline.defs.resources import DEFAULTS, ReachS3, ReachSettings
-from reach_pipeline.legacy.layout import cdf_file_name, cdf_relative_path
-from reach_pipeline.legacy.telemetry import TelemetryLog, TelemetryRow
+from reach_pipeline.contract.layout import cdf_file_name, cdf_relative_path
+from reach_pipeline.contract.telemetry import TelemetryLog, TelemetryRow
+from reach_pipeline.defs.assets import reach_cdf
+from reach_pipeline.defs.registry import ASSET_CHECKS, ASSETS
+from reach_pipeline.defs.registry import resources as registered_resources
+from reach_pipeline.defs.resources import ReachSettings
+from reach_pipeline.settings import ENV_VARS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "udl"
@@ -45,7 +46,7 @@ def day_rows(telemetry_path: Path, day: str) -> list[TelemetryRow]:
 @pytest.fixture(autouse=True)
 def _clean_reach_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The machine's REACH_* / S3 settings must not leak into the tests."""
-    for name in (*DEFAULTS, "REACH_S3_BUCKET", "REACH_S3_ENDPOINT_URL", "REACH_PARTITIONS_START"):
+    for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -77,11 +78,7 @@ def telemetry_path(input_dir: Path) -> Path:
 
 
 def resources_for(settings: ReachSettings) -> dict:
-    return {
-        "reach": settings,
-        "reach_s3": ReachS3(),
-        "reach_io_manager": ReachIOManager(reach=settings),
-    }
+    return registered_resources(settings)
 
 
 @pytest.fixture
@@ -100,7 +97,8 @@ def instance() -> Iterator[DagsterInstance]:
 def materialize_day(day: str, resources: dict, instance: DagsterInstance) -> ExecuteInProcessResult:
     """reach_cdf and its checks for one day, as a launched run would do them."""
     return materialize(
-        [reach_csv, reach_cdf, cdf_is_valid, availability],
+        [*ASSETS, *ASSET_CHECKS],
+        selection=[reach_cdf, *ASSET_CHECKS],
         partition_key=day,
         resources=resources,
         instance=instance,

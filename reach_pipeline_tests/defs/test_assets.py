@@ -8,11 +8,16 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from dagster import AssetCheckSeverity, AssetKey, DagsterEventType, Failure
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    AssetSelection,
+    DagsterEventType,
+    Definitions,
+    define_asset_job,
+)
 
-from reach_pipeline.defs.hooks import error_fields
-from reach_pipeline.defs.resources import ReachSettings
-from reach_pipeline.legacy.telemetry import (
+from reach_pipeline.contract.telemetry import (
     DOWNLOAD_PENDING,
     DOWNLOADED,
     FAILED,
@@ -22,10 +27,14 @@ from reach_pipeline.legacy.telemetry import (
     TelemetryLog,
     TelemetryRow,
 )
+from reach_pipeline.defs.checks import cdf_is_valid
+from reach_pipeline.defs.partitions import daily_partitions
+from reach_pipeline.defs.registry import ASSET_CHECKS, ASSETS
+from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.processing.verify import facts_from_cdf
+from reach_pipeline_tests.support import processors
 
-from . import processors
 from .conftest import (
     MISSING_DAY,
     cdfs_in,
@@ -337,8 +346,9 @@ def test_paths_only_processor_facts_come_from_the_cdf(
     # Only what the CDF itself can tell: no input-side counts.
     for name in ("records_read", "duplicates_dropped", "ids_imputed", "rows_dropped"):
         assert name not in meta
-    assert meta["dagster/row_count"] == meta["after_dedupe"] == back["after_dedupe"]
-    assert meta["availability_pct"] == round(100 * back["after_dedupe"] / 1105920, 2)
+    # The CDF holds 714 dose values: 2 of the 716 records carry the upstream fill value.
+    assert meta["dagster/row_count"] == meta["after_dedupe"] == back["after_dedupe"] == 714
+    assert meta["availability_pct"] == round(100 * 714 / 1105920, 2)
     for name in ("epoch_count", "first_time", "last_time", "sensors", "descriptor"):
         assert meta[name] == reference[name], name
     assert day_rows(telemetry_path, GOOD_DAY)[-1].cdf_path == str(cdf)
@@ -374,8 +384,8 @@ def test_availability_threshold_is_a_setting(run_day, input_dir, output_dir):
     assert checks["availability"].passed
 
 
-def test_invalid_cdf_fails_the_blocking_check(run_day, input_dir, output_dir, telemetry_path):
-    """A CDF named for the day but holding another day's epochs."""
+def test_invalid_cdf_is_never_placed(run_day, input_dir, output_dir, telemetry_path, instance):
+    """A CDF named for the day but holding another day's epochs fails in staging."""
     shutil.copy(input_dir / "REACH-ALL_20250903T000000_20250904T000000.csv", input_dir / BAD_FILE)
     mislabelled = ReachSettings(
         input_dir=str(input_dir), output_dir=str(output_dir), processor=processors.MISLABELLED
@@ -383,32 +393,39 @@ def test_invalid_cdf_fails_the_blocking_check(run_day, input_dir, output_dir, te
 
     result = run_day(BAD_DAY, mislabelled)
 
-    check = checks_by_name(result)["cdf_is_valid"]
-    assert not check.passed and check.severity == AssetCheckSeverity.ERROR
-    assert "outside 2025-09-04" in check.metadata["problems"].value
+    assert not result.success
     rows = day_rows(telemetry_path, BAD_DAY)
-    assert [r.status for r in rows] == [PROCESS_PENDING, PROCESSED, FAILED]
+    assert [r.status for r in rows] == [PROCESS_PENDING, FAILED]
     assert rows[-1].error_type == "CdfCheckFailed"
+    assert "outside 2025-09-04" in rows[-1].error_message
+    assert BAD_FILE in rows[-1].error_message
     assert rows[-1].run_id == result.run_id
     assert rows[-1].started_at_utc == rows[0].started_at_utc
+    assert cdfs_in(output_dir) == []
+    assert staging_leftovers(output_dir) == []
+    assert BAD_DAY not in instance.get_materialized_partitions(REACH_CDF)
 
 
-# ------------------------------------------------------------------ the failure hook's fields
+def test_damaged_cdf_fails_the_blocking_check(run_day, settings, output_dir, instance):
+    """The check looks at the placed product again: one damaged since fails it."""
+    assert run_day(GOOD_DAY).success
+    cdf = layout_path(output_dir, GOOD_DAY)
+    cdf.write_bytes(cdf.read_bytes()[: cdf.stat().st_size // 2])
 
+    check_only = define_asset_job(
+        "check_only", AssetSelection.checks(cdf_is_valid), partitions_def=daily_partitions
+    )
+    defs = Definitions(
+        assets=[*ASSETS],
+        asset_checks=[*ASSET_CHECKS],
+        jobs=[check_only],
+        resources=resources_for(settings),
+    )
+    result = defs.resolve_job_def("check_only").execute_in_process(
+        tags={"dagster/partition": GOOD_DAY}, instance=instance, raise_on_error=False
+    )
 
-def test_error_fields():
-    assert error_fields(None) == {"error_type": "UnknownError", "error_message": "the step failed"}
-    assert error_fields(ValueError("one\n  two\n")) == {
-        "error_type": "ValueError",
-        "error_message": "one | two",
-    }
-    try:
-        try:
-            raise KeyError("inner")
-        except KeyError as exc:
-            raise Failure(description="outer") from exc
-    except Failure as failure:
-        fields = error_fields(failure)
-    assert fields["error_type"] == "KeyError"
-    long = error_fields(RuntimeError("x" * 2000))["error_message"]
-    assert len(long) == 500 and long.endswith("...")
+    check = checks_by_name(result)["cdf_is_valid"]
+    assert not check.passed and check.severity == AssetCheckSeverity.ERROR
+    assert check.metadata["path"].value == str(cdf)
+    assert check.metadata["problems"].value != "none"

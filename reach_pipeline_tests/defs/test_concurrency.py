@@ -18,9 +18,9 @@ import pytest
 import yaml
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
-from reach_pipeline.legacy.telemetry import PROCESS_PENDING, PROCESSED
+from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
+from reach_pipeline_tests.support import processors
 
-from . import processors
 from .conftest import REPO, cdfs_in, day_rows, layout_path, staging_leftovers
 
 DAYS = ("2025-09-01", "2025-09-02")

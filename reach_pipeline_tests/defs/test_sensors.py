@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
 
+from reach_pipeline.contract.telemetry import PROCESSED, UPLOADED, TelemetryLog, TelemetryRow
 from reach_pipeline.defs.jobs import PROCESS_AND_UPLOAD, PROCESS_ONLY
 from reach_pipeline.defs.resources import ReachS3
 from reach_pipeline.defs.sensors import (
@@ -17,7 +18,6 @@ from reach_pipeline.defs.sensors import (
     reach_input_sensor,
     reach_legacy_import_sensor,
 )
-from reach_pipeline.legacy.telemetry import PROCESSED, UPLOADED, TelemetryLog, TelemetryRow
 from reach_pipeline_tests.conftest import CDF_0901, LEGACY_TELEMETRY
 
 from .conftest import SAMPLE_DAYS, layout_path, materialize_day, resources_for

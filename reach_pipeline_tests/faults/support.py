@@ -18,7 +18,7 @@ from typing import TypeVar
 import cdflib
 import numpy as np
 
-from reach_pipeline.legacy.telemetry import SCHEMA, STATUSES, TelemetryLog, TelemetryRow
+from reach_pipeline.contract.telemetry import SCHEMA, STATUSES, TelemetryLog, TelemetryRow
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "udl"

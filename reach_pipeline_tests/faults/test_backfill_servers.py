@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from reach_pipeline.legacy.telemetry import FAILED, PROCESSED
+from reach_pipeline.contract.telemetry import FAILED, PROCESSED
 from reach_pipeline_tests.support.ports import free_ports
 
 from .corpus import bad_days, copy_bad_days, names_the_problem

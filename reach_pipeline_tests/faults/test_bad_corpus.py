@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from reach_pipeline.legacy.telemetry import FAILED, PROCESSED, SKIPPED_NO_INPUT
+from reach_pipeline.contract.telemetry import FAILED, PROCESSED, SKIPPED_NO_INPUT
 
 from .corpus import bad_days, copy_bad_days, names_the_problem
 from .support import (

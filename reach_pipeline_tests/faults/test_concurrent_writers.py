@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from reach_pipeline.legacy.telemetry import (
+from reach_pipeline.contract.telemetry import (
     DOWNLOAD_PENDING,
     DOWNLOADED,
     PROCESS_PENDING,

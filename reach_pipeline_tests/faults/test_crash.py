@@ -12,9 +12,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from reach_pipeline.legacy import isolation
-from reach_pipeline.legacy.telemetry import PROCESS_PENDING, PROCESSED
+from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
 from reach_pipeline.processing import process_day
+from reach_pipeline.runner import isolation
 
 from .support import (
     assert_same_cdf,
@@ -33,7 +33,7 @@ from .support import (
 )
 
 DAY = date(2026, 2, 10)
-FORKWORKER = "reach_pipeline.legacy.forkworker"
+FORKWORKER = "reach_pipeline.runner.forkworker"
 
 
 def _fork_worker(cli: psutil.Process) -> psutil.Process | None:

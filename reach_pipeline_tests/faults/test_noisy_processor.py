@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from reach_pipeline.legacy.telemetry import PROCESS_PENDING, PROCESSED
+from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
 
 from .support import EXAMPLES, cdf_rel, clean_env, process_argv, rows_of, run_cli
 

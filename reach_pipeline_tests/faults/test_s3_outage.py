@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from reach_pipeline.legacy.telemetry import FAILED, UPLOAD_PENDING, UPLOADED
+from reach_pipeline.contract.telemetry import FAILED, UPLOAD_PENDING, UPLOADED
 from reach_pipeline_tests.conftest import S3_BUCKET
 
 from .support import (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reach_pipeline.legacy.telemetry import (
+from reach_pipeline.contract.telemetry import (
     DOWNLOADED,
     PROCESSED,
     SCHEMA,

@@ -21,7 +21,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from reach_pipeline.legacy.telemetry import (
+from reach_pipeline.contract.telemetry import (
     DOWNLOAD_PENDING,
     DOWNLOADED,
     UPLOADED,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from reach_pipeline.defs.io_manager import ReachIOManager
+from reach_pipeline.defs.registry import resources
 from reach_pipeline.defs.resources import ReachS3, ReachSettings
 from reach_pipeline_tests.conftest import S3_BUCKET
 
@@ -25,4 +25,4 @@ def workdir(tmp_path):
 
 def resources_for(workdir: Path, s3: ReachS3) -> dict:
     settings = ReachSettings(input_dir=str(workdir / "in"), output_dir=str(workdir / "out"))
-    return {"reach": settings, "reach_s3": s3, "reach_io_manager": ReachIOManager(reach=settings)}
+    return resources(settings, s3)

@@ -6,10 +6,10 @@ import time
 import pytest
 from dagster import DagsterEventType, DagsterInstance, materialize
 
+from reach_pipeline.contract.telemetry import TelemetryLog
 from reach_pipeline.defs.assets import reach_cdf, reach_cdf_s3, reach_csv
 from reach_pipeline.defs.checks import availability, cdf_is_valid
 from reach_pipeline.defs.resources import ReachS3
-from reach_pipeline.legacy.telemetry import TelemetryLog
 from reach_pipeline_tests.s3.conftest import BUCKET, resources_for
 
 pytestmark = pytest.mark.integration
@@ -104,18 +104,22 @@ def test_permanent_errors_fail_at_once(workdir, aws_env, monkeypatch, case, phra
     assert aws_env.secret_key not in text and "not-the-secret" not in text
 
 
-def test_missing_bucket_setting_is_a_clear_error(workdir, aws_env):
+def test_missing_bucket_setting_is_a_clear_error_and_no_row(workdir, aws_env):
+    """An unset bucket is the operator's mistake, not the day's: the run fails naming the
+    setting, and the processed day is not marked FAILED (a plain rerun would skip it)."""
     with DagsterInstance.ephemeral() as instance:
         result = _run(workdir, ReachS3(endpoint_url=aws_env.endpoint_url), "2025-09-02", instance)
         assert not result.success
         assert DagsterEventType.STEP_UP_FOR_RETRY not in _event_types(instance, result.run_id)
-    failed = _rows(workdir, "2025-09-02")[-1]
-    assert failed.status == "FAILED" and "REACH_S3_BUCKET" in failed.error_message
+        [failure] = [e for e in result.all_events if e.is_step_failure]
+        assert "REACH_S3_BUCKET" in failure.event_specific_data.error.message
+    rows = _rows(workdir, "2025-09-02")
+    assert [r.status for r in rows] == ["PROCESS_PENDING", "PROCESSED"]
 
 
 def test_outage_mid_backfill_then_recovery(workdir, s3_client, aws_env):
-    """Day 1 uploads; the server goes down; day 2's upload is retried by the RetryPolicy
-    and succeeds once the server is back."""
+    """Day 1 uploads; the server goes down; day 2's upload is tried again (with backoff,
+    inside the step) and succeeds once the server is back."""
     s3 = ReachS3(bucket=BUCKET, endpoint_url=aws_env.endpoint_url)
     with DagsterInstance.ephemeral() as instance:
         assert _run(workdir, s3, "2025-09-01", instance).success
@@ -133,26 +137,30 @@ def test_outage_mid_backfill_then_recovery(workdir, s3_client, aws_env):
         assert not worker.is_alive()
         result = outcome["result"]
         assert result.success
-        assert DagsterEventType.STEP_UP_FOR_RETRY in _event_types(instance, result.run_id)
+        assert _retry_messages(instance, result.run_id)
     key = "l1c/prelim/2025/09/03/reach_all_l1c_prelim_20250903T000000_v1.0.0.cdf"
     body = s3_client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     assert body == (workdir / "out" / key).read_bytes()
     assert _rows(workdir, "2025-09-03")[-1].status == "UPLOADED"
 
 
+def _retry_messages(instance, run_id) -> list[str]:
+    """The upload step's "tried again" log lines of a run."""
+    return [
+        e.user_message
+        for e in instance.all_logs(run_id)
+        if e.dagster_event is None and "again in" in e.user_message
+    ]
+
+
 def _wait_for_retry(instance, timeout_s=120.0):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for record in (
-            instance.get_records_for_run(run_id=_latest_run_id(instance)).records
-            if _latest_run_id(instance)
-            else []
-        ):
-            event = record.event_log_entry.dagster_event
-            if event and event.event_type == DagsterEventType.STEP_UP_FOR_RETRY:
-                return
+        run_id = _latest_run_id(instance)
+        if run_id and _retry_messages(instance, run_id):
+            return
         time.sleep(0.1)  # polling the event log, with a deadline
-    raise AssertionError("reach_cdf_s3 never went up for retry")
+    raise AssertionError("reach_cdf_s3 never tried the upload again")
 
 
 def _latest_run_id(instance):

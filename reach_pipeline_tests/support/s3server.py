@@ -78,7 +78,7 @@ class S3Server:
             f"-bucket={self.bucket}",
             *(f"-{flag}={port}" for flag, port in self.ports.items()),
         ]
-        log = open(self.data_dir / "weed.log", "ab")  # noqa: SIM115 - closed by the process
+        log = open(self.data_dir / "weed.log", "ab")
         self.process = subprocess.Popen(
             args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )

@@ -1,4 +1,4 @@
-"""Tests for reach_pipeline.legacy.planning."""
+"""Tests for reach_pipeline.contract.planning."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reach_pipeline.legacy import planning as p
-from reach_pipeline.legacy import telemetry as t
-from reach_pipeline.legacy.telemetry import TelemetryLog, TelemetryRow
+from reach_pipeline.contract import planning as p
+from reach_pipeline.contract import telemetry as t
+from reach_pipeline.contract.telemetry import TelemetryLog, TelemetryRow
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "legacy_telemetry_example.csv"
 

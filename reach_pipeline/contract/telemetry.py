@@ -39,12 +39,13 @@ import io
 import logging
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from reach_pipeline.durable import atomic_write_bytes, fsync_dir, write_all
 
 logger = logging.getLogger(__name__)
 
@@ -249,20 +250,6 @@ def _csv_line(values: list[str], terminator: str) -> str:
     return buf.getvalue()
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class TelemetryLog:
     """The append-only telemetry CSV at ``path`` (see the module docstring)."""
 
@@ -413,10 +400,10 @@ class TelemetryLog:
             os.ftruncate(fd, 0)
             term = NEW_FILE_LINE_TERMINATOR
             data = _HEADER_TEXT + term + _csv_line(row.as_list(), term)
-            _write_all(fd, data.encode("utf-8"))
+            write_all(fd, data.encode("utf-8"))
             os.fsync(fd)
             if size == 0:
-                _fsync_dir(self.path.parent)
+                fsync_dir(self.path.parent)
             return True
         line = head if newline < 0 else head[: newline + 1]
         term = "\r\n" if line.endswith(b"\r\n") else "\n"
@@ -434,7 +421,7 @@ class TelemetryLog:
         prefix = ""
         if newline < 0 or os.pread(fd, 1, size - 1) != b"\n":
             prefix = self._line_repair(fd, term)
-        _write_all(fd, (prefix + _csv_line(values, term)).encode("utf-8"))
+        write_all(fd, (prefix + _csv_line(values, term)).encode("utf-8"))
         os.fsync(fd)
         return True
 
@@ -496,22 +483,11 @@ class TelemetryLog:
             if len(record) >= width:
                 record = record + [""] * (len(SCHEMA) - len(record))
             writer.writerow(record)
-        mode = stat.S_IMODE(os.fstat(fd).st_mode)
-        tmp_fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".migrating", dir=self.path.parent
+        atomic_write_bytes(
+            self.path,
+            out.getvalue().encode("utf-8", errors="surrogateescape"),
+            mode=stat.S_IMODE(os.fstat(fd).st_mode),
         )
-        try:
-            try:
-                os.fchmod(tmp_fd, mode)
-                _write_all(tmp_fd, out.getvalue().encode("utf-8", errors="surrogateescape"))
-                os.fsync(tmp_fd)
-            finally:
-                os.close(tmp_fd)
-            os.replace(tmp_name, self.path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.path.parent)
         logger.warning(
             "%s: migrated a %d-column header to the %d-column schema (%d rows kept)",
             self.path,

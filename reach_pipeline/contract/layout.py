@@ -17,6 +17,7 @@ from reach_pipeline.processing.product import cdf_file_stem
 logger = logging.getLogger(__name__)
 
 OUTPUT_FORMATS: frozenset[str] = frozenset({"csv", "json"})
+LEVELS = ("l1c", "l2")
 
 _CDF_NAME = re.compile(
     r"reach_[a-z0-9]+_[a-z0-9]+_[a-z0-9]+_([0-9]{8})T([0-9]{6})_v[0-9]+\.[0-9]+\.[0-9]+\.cdf"
@@ -118,8 +119,15 @@ def cdf_file_name(day: date) -> str:
     return f"{cdf_file_stem(day)}.cdf"
 
 
-def cdf_relative_path(cdf_name: str) -> PurePosixPath:
-    """``l1c/prelim/YYYY/MM/DD/<cdf_name>``, the date taken from the name's timestamp.
+def day_dir(level: str, day: date) -> PurePosixPath:
+    """A day's product folder below the output folder: ``<level>/prelim/YYYY/MM/DD``."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
+    return PurePosixPath(level, "prelim", f"{day:%Y}", f"{day:%m}", f"{day:%d}")
+
+
+def cdf_day(cdf_name: str) -> date:
+    """The day a REACH CDF file name is for, from its timestamp.
 
     The name must be ``reach_<mode>_<level>_<descriptor>_<YYYYMMDDTHHMMSS>_v<X.Y.Z>.cdf``
     (lowercase ASCII letters and digits, a real date and time); anything else, including
@@ -135,9 +143,17 @@ def cdf_relative_path(cdf_name: str) -> PurePosixPath:
         )
     except ValueError:
         raise ValueError(f"invalid timestamp in CDF file name: {cdf_name!r}") from None
-    return PurePosixPath("l1c", "prelim", f"{stamp:%Y}", f"{stamp:%m}", f"{stamp:%d}", cdf_name)
+    return stamp.date()
 
 
-def s3_key(cdf_name: str) -> str:
-    """The S3 key of a CDF: the same path as ``cdf_relative_path``."""
-    return str(cdf_relative_path(cdf_name))
+def cdf_relative_path(cdf_name: str) -> PurePosixPath:
+    """``l1c/prelim/YYYY/MM/DD/<cdf_name>``, the date taken from the name (``cdf_day``)."""
+    return day_dir("l1c", cdf_day(cdf_name)) / cdf_name
+
+
+def s3_key(relative_path: str | PurePosixPath) -> str:
+    """The S3 key of a product: its path below the output folder."""
+    key = PurePosixPath(relative_path)
+    if key.is_absolute() or ".." in key.parts or key.parts[:1] not in (("l1c",), ("l2",)):
+        raise ValueError(f"not a product path below the output folder: {relative_path!r}")
+    return str(key)

@@ -15,14 +15,14 @@ import threading
 import time
 from pathlib import Path
 
-from reach_pipeline.legacy.layout import cdf_file_name
+from reach_pipeline.contract.layout import cdf_file_name
 from reach_pipeline.processing import process_file
 
-HANG = "reach_pipeline_tests.defs.processors:hang"
-PATHS_ONLY = "reach_pipeline_tests.defs.processors:paths_only"
-RECORDING = "reach_pipeline_tests.defs.processors:recording"
-MISLABELLED = "reach_pipeline_tests.defs.processors:mislabelled"
-FAIL_FAST = "reach_pipeline_tests.defs.processors:fail_fast"
+HANG = "reach_pipeline_tests.support.processors:hang"
+PATHS_ONLY = "reach_pipeline_tests.support.processors:paths_only"
+RECORDING = "reach_pipeline_tests.support.processors:recording"
+MISLABELLED = "reach_pipeline_tests.support.processors:mislabelled"
+FAIL_FAST = "reach_pipeline_tests.support.processors:fail_fast"
 RECORD_DIR = "_processor_intervals"
 
 

@@ -1,4 +1,4 @@
-"""Tests for reach_pipeline.legacy.layout."""
+"""Tests for reach_pipeline.contract.layout."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from reach_pipeline.legacy import layout
+from reach_pipeline.contract import layout
 
 DAY = date(2025, 9, 1)
 ALL_NAME = "REACH-ALL_20250901T000000_20250902T000000.csv"
@@ -43,7 +43,7 @@ def _touch(path: Path, content: bytes = b"x") -> Path:
 def test_cdf_relative_path_and_s3_key(name: str, expected: str) -> None:
     assert layout.cdf_relative_path(name) == PurePosixPath(expected)
     assert isinstance(layout.cdf_relative_path(name), PurePosixPath)
-    assert layout.s3_key(name) == expected
+    assert layout.s3_key(layout.cdf_relative_path(name)) == expected
 
 
 @pytest.mark.parametrize(
@@ -74,8 +74,20 @@ def test_cdf_relative_path_and_s3_key(name: str, expected: str) -> None:
 def test_cdf_relative_path_rejects_other_names(name: str) -> None:
     with pytest.raises(ValueError, match="CDF file name"):
         layout.cdf_relative_path(name)
-    with pytest.raises(ValueError):
-        layout.s3_key(name)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "reach_all_l1c_prelim_20250901T000000_v1.0.0.cdf",  # no layout folder
+        "/l1c/prelim/2025/09/01/x.cdf",
+        "l1c/../../etc/passwd",
+        "tmp/l1c/prelim/2025/09/01/x.cdf",
+    ],
+)
+def test_s3_key_takes_only_paths_below_the_output_folder(path: str) -> None:
+    with pytest.raises(ValueError, match="not a product path"):
+        layout.s3_key(path)
 
 
 def test_cdf_relative_path_rejects_non_strings() -> None:
@@ -86,7 +98,9 @@ def test_cdf_relative_path_rejects_non_strings() -> None:
 def test_cdf_file_name() -> None:
     name = layout.cdf_file_name(date(2025, 9, 4))
     assert name == "reach_all_l1c_prelim_20250904T000000_v1.0.0.cdf"
-    assert layout.s3_key(name) == f"l1c/prelim/2025/09/04/{name}"
+    assert layout.s3_key(layout.day_dir("l1c", date(2025, 9, 4)) / name) == (
+        f"l1c/prelim/2025/09/04/{name}"
+    )
     fixture = Path(__file__).resolve().parents[1] / "data" / name
     assert fixture.is_file()  # the legacy tool's CDF carries the same name
 

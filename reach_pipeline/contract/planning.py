@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from reach_pipeline.legacy.telemetry import (
+from reach_pipeline.contract.telemetry import (
     DOWNLOAD_PENDING,
     DOWNLOADED,
     FAILED,

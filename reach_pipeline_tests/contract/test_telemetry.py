@@ -1,4 +1,4 @@
-"""Tests for reach_pipeline.legacy.telemetry."""
+"""Tests for reach_pipeline.contract.telemetry."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reach_pipeline.legacy import telemetry as t
-from reach_pipeline.legacy.telemetry import SCHEMA, TelemetryLog, TelemetryRow
+from reach_pipeline.contract import telemetry as t
+from reach_pipeline.contract.telemetry import SCHEMA, TelemetryLog, TelemetryRow
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXAMPLE = DATA / "legacy_telemetry_example.csv"

@@ -1,4 +1,4 @@
-"""Upload a CDF to S3, verified and idempotent (the legacy ``--upload-to-s3`` stage).
+"""Upload a product to S3, verified and idempotent (the legacy ``--upload-to-s3`` stage).
 
 Takes any boto3 S3 client, so the Dagster layer hands it the one dagster-aws makes.
 Errors are sorted into transient (retry later: connection refused, 5xx, throttling)
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ReadTimeoutError,
 )
+
+logger = logging.getLogger(__name__)
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MD5_METADATA_KEY = "md5"
@@ -84,7 +88,7 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def upload_cdf(
+def upload_file(
     client, path: Path, bucket: str, key: str, *, multipart_threshold: int = MULTIPART_THRESHOLD
 ) -> UploadResult:
     """Upload ``path`` to ``s3://bucket/key`` unless the same content is already there."""
@@ -194,3 +198,30 @@ def _client_error(exc: ClientError, where: str) -> UploadError:
         error_type=code,
         transient=transient,
     )
+
+
+def upload_with_retries(
+    client,
+    path: Path,
+    bucket: str,
+    key: str,
+    *,
+    attempts: int = 5,
+    first_delay_s: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[str], None] = logger.warning,
+) -> UploadResult:
+    """``upload_file``, tried again after a transient error (2, 4, 8, 16 s between tries);
+    a permanent error, or the last transient one, is raised. ``on_retry`` hears of each
+    try that will be repeated."""
+    delay = first_delay_s
+    for attempt in range(1, attempts + 1):
+        try:
+            return upload_file(client, path, bucket, key)
+        except UploadError as exc:
+            if not exc.transient or attempt == attempts:
+                raise
+            on_retry(f"{exc} (try {attempt} of {attempts}; again in {delay:g} s)")
+            sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")

@@ -1,0 +1,38 @@
+"""``reach-pipeline``: the legacy command line, running every day through Dagster."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from reach_pipeline.settings import SettingsError, resolve_settings
+
+from .args import UsageError, build_parser, explicit_settings, validate
+from .process import cmd_process
+from .state import cmd_import, cmd_status
+
+COMMANDS = {"process": cmd_process, "import-telemetry": cmd_import, "status": cmd_status}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        validate(args)
+        explicit = explicit_settings(args)
+        settings = resolve_settings(explicit)
+    except (UsageError, SettingsError) as exc:
+        print(f"reach-pipeline: error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return COMMANDS[args.command](args, settings, explicit)
+    except (UsageError, SettingsError) as exc:
+        print(f"reach-pipeline: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+"""The legacy contract, no Dagster: telemetry log and rows, resume planner, a day's state,
+input/output naming and layout."""

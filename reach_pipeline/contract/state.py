@@ -1,0 +1,76 @@
+"""A day's state, derived: its L1C product and whether another tool finished it.
+
+Nothing here is stored: the telemetry file's latest row and the layout rule say it all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .layout import cdf_file_name, cdf_relative_path
+from .telemetry import PROCESSED, UPLOADED, TelemetryRow
+
+
+def cdf_on_disk(cdf_path: str, *, output_dir: Path, telemetry_path: Path) -> Path | None:
+    """The CDF a telemetry row's ``cdf_path`` names, if it is on disk.
+
+    An absolute path is taken as it is. A relative one (the legacy tool writes
+    ``out/l1c/prelim/…`` relative to the folder it ran in) is looked for next to the
+    telemetry file, in that folder's parent (the legacy ``in/`` + ``out/`` layout), and at
+    its layout place below ``output_dir``.
+    """
+    if not cdf_path:
+        return None
+    given = Path(cdf_path)
+    if given.is_absolute():
+        candidates = [given]
+    else:
+        base = Path(telemetry_path).parent
+        candidates = [base / given, base.parent / given]
+    try:
+        candidates.append(Path(output_dir) / cdf_relative_path(given.name))
+    except ValueError:
+        pass  # not a REACH CDF name: only the row's own path can name it
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def locate_cdf(
+    day: date, row: TelemetryRow | None, *, output_dir: Path, telemetry_path: Path
+) -> Path | None:
+    """The day's L1C CDF on disk: the one its telemetry row names (the legacy tool names
+    it after the day's first record, ``…T000010…``), else the layout's ``…T000000…``."""
+    named = row and cdf_on_disk(row.cdf_path, output_dir=output_dir, telemetry_path=telemetry_path)
+    if named:
+        return named
+    path = Path(output_dir) / cdf_relative_path(cdf_file_name(day))
+    return path if path.is_file() else None
+
+
+@dataclass(frozen=True)
+class FinishedDay:
+    day: date
+    row: TelemetryRow
+    cdf_path: Path
+    uploaded: bool
+
+
+def finished_days(
+    latest: dict[date, TelemetryRow],
+    *,
+    output_dir: Path,
+    telemetry_path: Path,
+    is_ours: Callable[[str], bool],
+) -> list[FinishedDay]:
+    """Days whose latest row is PROCESSED or UPLOADED, written by another tool, with the
+    CDF on disk (``locate_cdf``)."""
+    found = []
+    for day, row in sorted(latest.items()):
+        if row.status not in (PROCESSED, UPLOADED) or is_ours(row.run_id):
+            continue
+        cdf = locate_cdf(day, row, output_dir=output_dir, telemetry_path=telemetry_path)
+        if cdf is not None:
+            found.append(FinishedDay(day, row, cdf, row.status == UPLOADED))
+    return found

@@ -1,0 +1,38 @@
+"""What the code location registers: the one list used by ``definitions.py``, the command
+line and the tests, so nothing registered is skipped by one of them."""
+
+from __future__ import annotations
+
+from dagster import Definitions, in_process_executor
+
+from .assets import reach_cdf, reach_cdf_s3, reach_csv
+from .checks import availability, cdf_is_valid
+from .jobs import reach_daily_job
+from .resources import ReachS3, ReachSettings
+from .schedules import reach_daily_schedule
+from .sensors import reach_input_sensor, reach_legacy_import_sensor
+
+ASSETS = (reach_csv, reach_cdf, reach_cdf_s3)
+ASSET_CHECKS = (cdf_is_valid, availability)
+JOBS = (reach_daily_job,)
+SCHEDULES = (reach_daily_schedule,)
+SENSORS = (reach_input_sensor, reach_legacy_import_sensor)
+
+
+def resources(settings: ReachSettings | None = None, s3: ReachS3 | None = None) -> dict:
+    """The resources every asset, check, sensor and schedule asks for."""
+    return {"reach": settings or ReachSettings(), "reach_s3": s3 or ReachS3()}
+
+
+def build_definitions(settings: ReachSettings | None = None, s3: ReachS3 | None = None):
+    return Definitions(
+        assets=[*ASSETS],
+        asset_checks=[*ASSET_CHECKS],
+        jobs=[*JOBS],
+        schedules=[*SCHEDULES],
+        sensors=[*SENSORS],
+        resources=resources(settings, s3),
+        # One process per run: the processor already runs in its own child process, so a
+        # subprocess per step would only add start-up time to every day of a backfill.
+        executor=in_process_executor,
+    )

@@ -1,0 +1,160 @@
+"""Run a processor on one input in a child process and place its products in the layout.
+
+The legacy processor contract writes into the current directory. The legacy loop
+``chdir``-ed around it, which is unsafe for anything but one day at a time in one process.
+Here the child starts in a fresh staging folder under ``output_dir/.staging`` (same file
+system), so the parent never changes directory. The caller's ``arrange`` function checks
+what the child wrote (names, day, validity) while it is still in staging; only then is the
+day's product folder swapped into the layout by renames, so a crash, a timeout, an error or
+an invalid product leaves nothing partial there, and a day's new product replaces the
+whole of its old one. Staging folders of dead runs are swept the next time.
+
+Children fork from a worker process that has already imported the processing code
+(``forkworker``), so a day costs milliseconds of start-up, not an interpreter launch.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from reach_pipeline.durable import fsync_dir
+
+from .forkworker import ForkWorker
+from .processor import ProcessingFailed, read_result
+
+STAGING_DIR = ".staging"
+_STALE_AFTER_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """Where a product goes: its folder below output_dir and the staged files it holds."""
+
+    relative_dir: PurePosixPath
+    files: tuple[Path, ...]
+
+
+# (staged paths the processor reported, its facts or None) -> Arrangement; raises
+# ProcessingFailed when the output is not a sound product.
+Arrange = Callable[[list[Path], "dict | None"], Arrangement]
+
+
+@dataclass(frozen=True)
+class Placed:
+    files: tuple[Path, ...]  # final paths, in the arrangement's order
+    relative_dir: PurePosixPath
+    seconds: float  # the processor's wall time
+    facts: dict | None  # from a reporting processor; None for a plugged-in one
+
+
+def run_isolated(
+    input_path: Path,
+    output_dir: Path,
+    *,
+    processor: str,
+    arrange: Arrange,
+    timeout_s: float = 3600.0,
+    tag: str = "day",
+    options: dict | None = None,
+) -> Placed:
+    """Process ``input_path`` in a child process; place what ``arrange`` accepts."""
+    output_dir = Path(output_dir)
+    sweep_staging(output_dir)
+    staging = new_staging_dir(output_dir, tag)
+    try:
+        started = time.perf_counter()
+        code = ForkWorker.run(processor, Path(input_path).resolve(), staging, timeout_s, options)
+        paths, facts = read_result(staging, code)
+        seconds = round(time.perf_counter() - started, 3)
+        plan = arrange(paths, facts)
+        final_dir = output_dir / plan.relative_dir
+        swap_in(_gather(staging, plan.files), final_dir, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    files = tuple(final_dir / p.name for p in plan.files)
+    return Placed(files, plan.relative_dir, seconds, facts)
+
+
+def new_staging_dir(output_dir: Path, tag: str) -> Path:
+    """A fresh private folder ``output_dir/.staging/<tag>-<host>-<pid>-<rand>`` (absolute:
+    the child changes into it, and the fork worker's cwd is not ours)."""
+    name = f"{tag}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging = (Path(output_dir) / STAGING_DIR / name).absolute()
+    staging.mkdir(parents=True)
+    return staging
+
+
+def _gather(staging: Path, files: tuple[Path, ...]) -> Path:
+    """Move the product's files into one folder inside staging, ready to be swapped in."""
+    product = staging / ".product"
+    product.mkdir()
+    for path in files:
+        if not path.is_file() or staging not in path.resolve().parents:
+            raise ProcessingFailed(
+                "ProcessorOutputError", f"processor output {path} is not a file in its staging"
+            )
+        os.replace(path, product / path.name)
+    return product
+
+
+def swap_in(new_dir: Path, final_dir: Path, staging: Path) -> None:
+    """Make ``new_dir`` the day's folder ``final_dir``: the old folder is moved aside into
+    ``staging`` first (removed with it), so readers see the old product or the new one, or
+    for an instant none, never a mix."""
+    final_dir.parent.mkdir(parents=True, exist_ok=True)
+    previous = staging / ".previous"
+    try:
+        os.rename(final_dir, previous)
+    except FileNotFoundError:
+        previous = None
+    try:
+        os.rename(new_dir, final_dir)
+    except BaseException:
+        if previous is not None:
+            os.rename(previous, final_dir)
+        raise
+    fsync_dir(final_dir.parent)
+
+
+def sweep_staging(output_dir: Path) -> list[Path]:
+    """Remove staging folders whose run is gone (same host, dead pid) or a day old."""
+    root = Path(output_dir) / STAGING_DIR
+    removed = []
+    try:
+        entries = list(root.iterdir())
+    except FileNotFoundError:
+        return removed
+    host = socket.gethostname()
+    now = time.time()
+    for entry in entries:
+        # <tag>-<host>-<pid>-<rand>: the tag (YYYYMMDD, "day") has no dash, a host name may
+        # (ip-10-0-0-1), so split the pid and rand off the right and the tag off the left.
+        parts = entry.name.rsplit("-", 2)
+        if len(parts) != 3 or not parts[1].isdigit() or "-" not in parts[0]:
+            continue  # not a staging folder of ours
+        dead = parts[0].partition("-")[2] == host and not _pid_alive(int(parts[1]))
+        try:
+            old = now - entry.stat().st_mtime > _STALE_AFTER_S
+        except FileNotFoundError:
+            continue
+        if dead or old:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

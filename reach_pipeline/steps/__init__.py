@@ -1,0 +1,8 @@
+"""One day's work at each stage, with its telemetry rows; no Dagster here.
+
+Each stage function takes the resolved settings, the day and the run's ``DayLog`` and
+returns a ``DayOutcome``. A day's failure (bad input, a processor crash, an upload refused)
+is caught, logged FAILED and returned; an interruption (KeyboardInterrupt, a terminated
+run) is not caught, so the day stays PENDING and the next run resumes it. The Dagster
+assets turn outcomes into materializations and failures.
+"""

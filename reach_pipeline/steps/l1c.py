@@ -1,0 +1,92 @@
+"""The L1C stage of one day: find its input, process it in isolation, validate, place."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from reach_pipeline.contract.daylog import CdfColumns, DayLog
+from reach_pipeline.contract.layout import cdf_day, day_dir, find_input
+from reach_pipeline.processing.pods import expected_records
+from reach_pipeline.runner.isolation import Arrangement, run_isolated
+from reach_pipeline.runner.processor import ProcessingFailed
+from reach_pipeline.settings import Settings
+
+from .outcome import MATERIALIZED, SKIPPED, DayOutcome, failed
+
+
+def l1c_arrangement(day: date, input_path: Path):
+    """Accept exactly one CDF, named for ``day``, that passes validation in staging."""
+
+    def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
+        from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time
+
+        cdfs = [p for p in paths if p.suffix == ".cdf" and p.is_file()]
+        if len(cdfs) != 1:
+            raise ProcessingFailed(
+                "ProcessorOutputError",
+                f"processor returned {[str(p) for p in paths]} for {input_path}; "
+                "expected exactly one CDF file",
+            )
+        try:
+            named_day = cdf_day(cdfs[0].name)
+        except ValueError as exc:
+            raise ProcessingFailed("ProcessorOutputError", str(exc)) from None
+        if named_day != day:
+            raise ProcessingFailed(
+                "ProcessorOutputError",
+                f"processor wrote {cdfs[0].name} from {input_path}: a CDF for another day "
+                f"than {day}; not placed in the layout",
+            )
+        problems = cdf_problems(cdfs[0], day)
+        if problems:
+            raise ProcessingFailed(
+                "CdfCheckFailed",
+                f"{input_path}: the CDF it makes is not valid, not placed: {'; '.join(problems)}",
+            )
+        return Arrangement(day_dir("l1c", day), (cdfs[0],))
+
+    return arrange
+
+
+def run_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
+    """Process ``day``: SKIPPED_NO_INPUT, or PROCESS_PENDING then PROCESSED or FAILED."""
+    input_path = find_input(settings.input_dir, day, settings.sensor_id, settings.output_format)
+    if input_path is None:
+        log.skipped_no_input(day)
+        return DayOutcome(day, SKIPPED, facts={"input_dir": str(settings.input_dir)})
+    log.process_pending(day)
+    try:
+        placed = run_isolated(
+            input_path,
+            settings.output_dir,
+            processor=settings.processor,
+            arrange=l1c_arrangement(day, input_path),
+            timeout_s=settings.process_timeout_s,
+            tag=f"{day:%Y%m%d}",
+        )
+        cdf = placed.files[0]
+        facts = dict(placed.facts) if placed.facts is not None else _facts_of(cdf)
+    except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
+        outcome = failed(day, exc)
+        log.failed(day, outcome.error_type, outcome.message)
+        return outcome
+    columns = CdfColumns(str(cdf), cdf.stat().st_size, placed.seconds)
+    log.processed(day, columns)
+    expected = expected_records(settings.sensor_id)
+    facts.update(
+        cdf_path=str(cdf),
+        input_path=str(input_path),
+        size_bytes=columns.size_bytes,
+        process_seconds=placed.seconds,
+        expected_records=expected,
+        availability_pct=round(100.0 * facts["after_dedupe"] / expected, 2),
+    )
+    return DayOutcome(day, MATERIALIZED, facts=facts)
+
+
+def _facts_of(cdf: Path) -> dict:
+    """What a plugged-in processor's CDF holds (it reports only paths)."""
+    from reach_pipeline.processing.verify import facts_from_cdf
+
+    return facts_from_cdf(cdf)
