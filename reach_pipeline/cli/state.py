@@ -53,7 +53,7 @@ def s3_has(client, bucket: str, key: str) -> bool:
 def cmd_import(args: argparse.Namespace, settings: Settings, explicit: dict) -> int:
     if not os.environ.get("DAGSTER_HOME"):
         raise UsageError("import-telemetry needs DAGSTER_HOME: it records into that instance")
-    from reach_pipeline.defs.sensors import legacy_import_events
+    from reach_pipeline.defs.legacy_import import legacy_import_events
 
     dagster_instance = instance()
     events = legacy_import_events(dagster_instance, settings)

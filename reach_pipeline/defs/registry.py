@@ -7,10 +7,11 @@ from dagster import Definitions, in_process_executor
 
 from .assets import reach_cdf, reach_cdf_s3, reach_csv
 from .checks import availability, cdf_is_valid
+from .input_sensor import reach_input_sensor
 from .jobs import reach_daily_job
+from .legacy_import import reach_legacy_import_sensor
 from .resources import ReachS3, ReachSettings
 from .schedules import reach_daily_schedule
-from .sensors import reach_input_sensor, reach_legacy_import_sensor
 
 ASSETS = (reach_csv, reach_cdf, reach_cdf_s3)
 ASSET_CHECKS = (cdf_is_valid, availability)
