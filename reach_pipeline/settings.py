@@ -141,6 +141,13 @@ SETTINGS: tuple[Setting, ...] = (
         "the schedule processes the day this many days ago",
     ),
     Setting(
+        "quicklooks",
+        "REACH_QUICKLOOKS",
+        "default",
+        _choice(*QUICKLOOK_MODES),
+        "quicklook images: the overview and six median maps, or all (the legacy set too)",
+    ),
+    Setting(
         "s3_bucket", "REACH_S3_BUCKET", "", _text, "S3 bucket (unset: no upload)", "--s3-bucket"
     ),
     Setting(
@@ -169,6 +176,7 @@ class Settings:
     process_timeout_s: float
     availability_warn_pct: float
     schedule_lag_days: int
+    quicklooks: str
     s3_bucket: str
     s3_endpoint_url: str
 

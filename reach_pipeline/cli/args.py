@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     proc.add_argument("--limit-days", type=int, default=None, help="cap on days that need work")
     proc.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
     proc.add_argument("--upload-to-s3", action="store_true", help="upload each CDF to S3")
+    proc.add_argument(
+        "--no-geomap", action="store_true", help="make the L1C only, not the L2 geomap"
+    )
     _setting_flag(proc, "s3_bucket")
     proc.add_argument("--aws-region", default=None)
 

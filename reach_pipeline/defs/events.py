@@ -1,52 +1,94 @@
-"""Day outcomes -> Dagster events, the same for a one-day run and a ranged (backfill) run.
+"""A day's stage outcomes -> Dagster events, the same in a one-day run and a ranged run.
 
-Every day keeps its own outcome: a good day is materialized with its own metadata, a day
-with no input is left unmaterialized, a bad day fails alone (the step raises ``Failure``
-naming the bad days after the good days' materializations, so only those show failed).
+Every day keeps its own outcome: a good day is materialized at once with its own metadata
+(``MaterializeResult`` in a one-day run, ``AssetMaterialization`` of its partition in a
+ranged one), a day with no input is left unmaterialized, a bad day's assets are left for
+the step's final ``Failure`` to mark failed. The checks' results are recorded per day too
+(``AssetCheckResult`` in a one-day run; ``AssetCheckEvaluation`` of the day's partition in
+a ranged run, where an ``AssetCheckResult`` would carry no partition).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from dagster import AssetExecutionContext, AssetMaterialization, Failure, MaterializeResult
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
+    MaterializeResult,
+)
 
-from reach_pipeline.steps.outcome import FAILED, SKIPPED, DayOutcome
+from reach_pipeline.settings import Settings
+from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
+from reach_pipeline.steps.outcome import SKIPPED, DayOutcome
 
-MetadataOf = Callable[[DayOutcome], dict]
+from .checks import day_checks
+from .metadata import geomap_metadata, geomap_upload_metadata, l1c_metadata, upload_metadata
 
-
-def outcome_events(
-    context: AssetExecutionContext, outcomes: list[DayOutcome], metadata_of: MetadataOf
-) -> Iterator[MaterializeResult | AssetMaterialization]:
-    good = [o for o in outcomes if o.ok]
-    for outcome in outcomes:
-        if outcome.status == SKIPPED:
-            context.log.warning(f"{outcome.day}: no input file; nothing materialized")
-    if len(good) == len(outcomes):
-        # Every day materialized: one result, so assets downstream in this run go on.
-        if len(good) == 1:
-            yield MaterializeResult(metadata=metadata_of(good[0]))
-            return
-        for outcome in good:
-            context.add_asset_metadata(metadata_of(outcome), partition_key=outcome.day.isoformat())
-        yield MaterializeResult()
-        return
-    for outcome in good:
-        yield AssetMaterialization(
-            asset_key=context.asset_key,
-            partition=outcome.day.isoformat(),
-            metadata=metadata_of(outcome),
-        )
-    bad = [o for o in outcomes if o.status == FAILED]
-    if bad:
-        raise Failure(
-            description=failure_text(bad),
-            metadata={"failed_days": ", ".join(o.day.isoformat() for o in bad)},
-            allow_retries=False,
-        )
+ASSET_OF = {
+    L1C: AssetKey("reach_cdf"),
+    L1C_UPLOAD: AssetKey("reach_cdf_s3"),
+    L2: AssetKey("reach_geomap"),
+    L2_UPLOAD: AssetKey("reach_geomap_s3"),
+}
+METADATA_OF = {
+    L1C: l1c_metadata,
+    L1C_UPLOAD: upload_metadata,
+    L2: geomap_metadata,
+    L2_UPLOAD: geomap_upload_metadata,
+}
 
 
-def failure_text(bad: list[DayOutcome]) -> str:
-    """One line per failed day: the day, the error type, the message."""
-    return "\n".join(f"{o.day}: {o.error_type}: {o.message}" for o in bad)
+def day_events(
+    context: AssetExecutionContext,
+    settings: Settings,
+    outcomes: dict[str, DayOutcome],
+    *,
+    ranged: bool,
+) -> Iterator:
+    for stage, outcome in outcomes.items():
+        key, day = ASSET_OF[stage], outcome.day.isoformat()
+        if outcome.ok:
+            metadata = METADATA_OF[stage](outcome)
+            if ranged:
+                yield AssetMaterialization(asset_key=key, partition=day, metadata=metadata)
+            else:
+                yield MaterializeResult(asset_key=key, metadata=metadata)
+        elif outcome.status == SKIPPED:
+            context.log.info(f"{day} {key.to_user_string()}: not made ({_reason(outcome)})")
+    selected = context.selected_asset_check_keys
+    for check in day_checks(settings, outcomes):
+        if AssetCheckKey(check.asset_key, check.name) not in selected:
+            continue
+        if ranged:
+            yield AssetCheckEvaluation(
+                asset_key=check.asset_key,
+                check_name=check.name,
+                passed=check.passed,
+                partition=check.day.isoformat(),
+                metadata=check.metadata,
+                severity=check.severity,
+            )
+        else:
+            yield AssetCheckResult(
+                asset_key=check.asset_key,
+                check_name=check.name,
+                passed=check.passed,
+                metadata=check.metadata,
+                severity=check.severity,
+            )
+
+
+def _reason(outcome: DayOutcome) -> str:
+    return outcome.facts.get("reason") or "no input file"
+
+
+def failure_text(failed: list[tuple[AssetKey, DayOutcome]]) -> str:
+    """One line per failed day and asset: ``YYYY-MM-DD reach_cdf: ErrorType: message``."""
+    return "\n".join(
+        f"{o.day} {key.to_user_string()}: {o.error_type}: {o.message}" for key, o in failed
+    )

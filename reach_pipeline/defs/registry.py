@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
-from .assets import reach_cdf, reach_cdf_s3, reach_csv
-from .checks import availability, cdf_is_valid
+from .assets import reach_csv, reach_day
 from .input_sensor import reach_input_sensor
 from .jobs import reach_daily_job
 from .legacy_import import reach_legacy_import_sensor
 from .resources import ReachS3, ReachSettings
 from .schedules import reach_daily_schedule
 
-ASSETS = (reach_csv, reach_cdf, reach_cdf_s3)
-ASSET_CHECKS = (cdf_is_valid, availability)
+ASSETS = (reach_csv, reach_day)
 JOBS = (reach_daily_job,)
 SCHEDULES = (reach_daily_schedule,)
 SENSORS = (reach_input_sensor, reach_legacy_import_sensor)
@@ -28,7 +26,6 @@ def resources(settings: ReachSettings | None = None, s3: ReachS3 | None = None) 
 def build_definitions(settings: ReachSettings | None = None, s3: ReachS3 | None = None):
     return Definitions(
         assets=[*ASSETS],
-        asset_checks=[*ASSET_CHECKS],
         jobs=[*JOBS],
         schedules=[*SCHEDULES],
         sensors=[*SENSORS],
