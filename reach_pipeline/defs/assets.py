@@ -8,6 +8,7 @@ Dagster events (``events.outcome_events``).
 from dagster import AssetExecutionContext, AssetSpec, Failure, asset
 
 from reach_pipeline.settings import SettingsError
+from reach_pipeline.steps.claim import run_baseline
 from reach_pipeline.steps.l1c import run_l1c
 from reach_pipeline.steps.upload import run_upload
 
@@ -42,7 +43,8 @@ reach_csv = AssetSpec(
 def reach_cdf(context: AssetExecutionContext, reach: ReachSettings):
     settings = reach.resolve()
     log = day_log(settings, context.run_id)
-    outcomes = [run_l1c(settings, day, log) for day in run_days(context)]
+    baseline = run_baseline(context.run.tags, log.log)
+    outcomes = [run_l1c(settings, day, log, baseline) for day in run_days(context)]
     yield from outcome_events(context, outcomes, l1c_metadata)
 
 
@@ -71,5 +73,6 @@ def reach_cdf_s3(context: AssetExecutionContext, reach: ReachSettings, reach_s3:
     def uploader(path, key):
         return upload_with_retries(client, path, bucket, key, on_retry=context.log.warning)
 
-    outcomes = [run_upload(settings, day, log, uploader) for day in run_days(context)]
+    baseline = run_baseline(context.run.tags, log.log)
+    outcomes = [run_upload(settings, day, log, uploader, baseline) for day in run_days(context)]
     yield from outcome_events(context, outcomes, upload_metadata)

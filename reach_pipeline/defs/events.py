@@ -3,26 +3,42 @@
 Every day keeps its own outcome: a good day is materialized with its own metadata, a day
 with no input is left unmaterialized, a bad day fails alone (the step raises ``Failure``
 naming the bad days after the good days' materializations, so only those show failed).
+A day another process had (LOCKED) is neither: it is logged, and recorded as an
+observation of the day carrying ``NOT_RUN_HERE`` (the command line reads it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from dagster import AssetExecutionContext, AssetMaterialization, Failure, MaterializeResult
+from dagster import (
+    AssetExecutionContext,
+    AssetMaterialization,
+    AssetObservation,
+    Failure,
+    MaterializeResult,
+)
 
-from reach_pipeline.steps.outcome import FAILED, SKIPPED, DayOutcome
+from reach_pipeline.steps.outcome import FAILED, LOCKED, SKIPPED, DayOutcome
 
 MetadataOf = Callable[[DayOutcome], dict]
+NOT_RUN_HERE = "not_run_here"  # observation metadata: why another process had the day
 
 
 def outcome_events(
     context: AssetExecutionContext, outcomes: list[DayOutcome], metadata_of: MetadataOf
-) -> Iterator[MaterializeResult | AssetMaterialization]:
+) -> Iterator[MaterializeResult | AssetMaterialization | AssetObservation]:
     good = [o for o in outcomes if o.ok]
     for outcome in outcomes:
         if outcome.status == SKIPPED:
             context.log.warning(f"{outcome.day}: no input file; nothing materialized")
+        elif outcome.status == LOCKED:
+            context.log.warning(outcome.message)
+            yield AssetObservation(
+                asset_key=context.asset_key,
+                partition=outcome.day.isoformat(),
+                metadata={NOT_RUN_HERE: outcome.message},
+            )
     if len(good) == len(outcomes):
         # Every day materialized: one result, so assets downstream in this run go on.
         if len(good) == 1:
