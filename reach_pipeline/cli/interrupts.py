@@ -24,12 +24,21 @@ reads that pipe after each day and before the next, and stops. Outside Dagster's
 planning, between days) our own handler raises KeyboardInterrupt, so it stops at once.
 Inside a step the interruption kills the processor child (``runner.forkworker``) and leaves
 the day PENDING (the steps catch only Exception).
+
+Dagster logs the interrupted step and run as errors with their tracebacks; once a stop
+signal has come, ``StopSignals.quiet()`` drops what is written to stderr during the run
+(Dagster's console logger writes to whatever ``sys.stderr`` is at the time), so the one
+line the command line prints says what was interrupted. The run's event log keeps it all.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, UPLOAD_PENDING, TelemetryRow
@@ -68,12 +77,48 @@ class StopSignals:
                     self._first = number
         return self._first
 
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """While entered, writes to ``sys.stderr`` are dropped once a stop signal came."""
+        stream = sys.stderr
+        sys.stderr = _UntilStopped(stream, self)
+        try:
+            yield
+        finally:
+            sys.stderr = stream
+
     def __exit__(self, *exc_info) -> None:
         signal.set_wakeup_fd(self._wakeup)
         for sig, handler in self._handlers.items():
             signal.signal(sig, handler)
         os.close(self._read)
         os.close(self._write)
+
+
+class _UntilStopped(io.TextIOBase):
+    """A text stream that passes writes on until a stop signal has been received."""
+
+    def __init__(self, stream, stop: StopSignals):
+        self._stream = stream
+        self._stop = stop
+
+    def write(self, text: str) -> int:
+        if self._stop.received() is None:
+            return self._stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return self._stream.encoding
 
 
 def exit_code(signum: int) -> int:

@@ -234,9 +234,10 @@ class Batch:
                     raise KeyboardInterrupt
                 self.current, self.finished = p, False
                 progress.step(p.day)
-                result = materialize_day(
-                    p.day, p.action, args.upload_to_s3, run_resources, dagster_instance, tags
-                )
+                with stop.quiet():
+                    result = materialize_day(
+                        p.day, p.action, args.upload_to_s3, run_resources, dagster_instance, tags
+                    )
                 statuses = {r.status for r in self.telemetry.rows() if r.run_id == result.run_id}
                 elsewhere = not_run_here(result)
                 if stop.received() and not (statuses & CLOSING_STATUSES or elsewhere):

@@ -76,8 +76,9 @@ def gated(path: Path) -> list[Path]:
 
     It writes its pid to ``<input dir>/_processor_started/<input name>`` (atomically: a
     reader never sees an empty file), then waits until ``<input dir>/_processor_release``
-    exists, which may be never: a test that stops a run "mid-day" polls for the marker and
-    then signals, whatever the machine's speed.
+    (every day) or ``<input dir>/_processor_release.<input stem>`` (this day) exists, which
+    may be never: a test that stops a run "mid-day" polls for the marker and then signals,
+    whatever the machine's speed.
     """
     path = Path(path)
     folder = path.parent / STARTED_DIR
@@ -85,8 +86,8 @@ def gated(path: Path) -> list[Path]:
     partial = folder / f".{path.name}.{os.getpid()}"
     partial.write_text(str(os.getpid()))
     partial.rename(folder / path.name)
-    release = path.parent / RELEASE_NAME
-    while not release.exists():
+    releases = (path.parent / RELEASE_NAME, path.parent / f"{RELEASE_NAME}.{path.stem}")
+    while not any(release.exists() for release in releases):
         time.sleep(0.01)  # the processor's own pace; tests never sleep on it
     return recording(path)
 
@@ -99,9 +100,11 @@ def started_processors(input_dir: Path) -> dict[str, int]:
     return {p.name: int(p.read_text()) for p in folder.iterdir() if not p.name.startswith(".")}
 
 
-def release_processors(input_dir: Path) -> None:
-    """Let every ``gated`` child on ``input_dir`` (waiting or still to come) go on."""
-    (Path(input_dir) / RELEASE_NAME).touch()
+def release_processors(input_dir: Path, name: str | None = None) -> None:
+    """Let the ``gated`` children on ``input_dir`` (waiting or still to come) go on: those
+    of the input ``name``, or all of them."""
+    suffix = "" if name is None else f".{Path(name).stem}"
+    (Path(input_dir) / f"{RELEASE_NAME}{suffix}").touch()
 
 
 def recorded_intervals(input_dir: Path) -> list[dict]:
