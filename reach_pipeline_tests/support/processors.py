@@ -60,14 +60,15 @@ def mislabelled(path: Path) -> list[Path]:
 
 
 def recording(path: Path) -> list[Path]:
-    """``paths_only``, recording when it ran in ``<input dir>/_processor_intervals/``."""
+    """``paths_only``, recording when it ran in ``<input dir>/_processor_intervals/``
+    (one file per run of the processor: a day processed twice leaves two)."""
     start = time.time()
     paths = process_file(path)
     end = time.time()
     record = {"input": Path(path).name, "pid": os.getpid(), "start": start, "end": end}
     out = Path(path).parent / RECORD_DIR
     out.mkdir(exist_ok=True)
-    (out / f"{Path(path).stem}.json").write_text(json.dumps(record))
+    (out / f"{Path(path).stem}.{os.getpid()}.json").write_text(json.dumps(record))
     return paths
 
 
