@@ -19,17 +19,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 
+from reach_pipeline.contract import telemetry as t
 from reach_pipeline.contract.daylog import DayLog
-from reach_pipeline.contract.telemetry import (
-    FAILED,
-    PROCESS_PENDING,
-    PROCESSED,
-    SKIPPED_NO_INPUT,
-    UPLOAD_PENDING,
-    UPLOADED,
-    TelemetryLog,
-    TelemetryRow,
-)
+from reach_pipeline.contract.telemetry import TelemetryLog, TelemetryRow
 from reach_pipeline.runner import locks
 from reach_pipeline.runner.isolation import day_lock_path
 
@@ -39,7 +31,7 @@ BASELINE_TAG = "reach/telemetry_rows"
 
 # The rows a processing or upload stage writes (a download tool's rows do not count).
 _STAGE_STATUSES = frozenset(
-    {PROCESS_PENDING, PROCESSED, UPLOAD_PENDING, UPLOADED, FAILED, SKIPPED_NO_INPUT}
+    {t.PROCESS_PENDING, t.PROCESSED, t.UPLOAD_PENDING, t.UPLOADED, t.FAILED, t.SKIPPED_NO_INPUT}
 )
 
 

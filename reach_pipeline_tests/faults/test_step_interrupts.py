@@ -11,11 +11,9 @@ import threading
 from datetime import date
 from pathlib import Path
 
-import psutil
 import pytest
 from dagster import DagsterExecutionInterruptedError
 
-from reach_pipeline.contract.daylog import DayLog
 from reach_pipeline.contract.telemetry import (
     FAILED,
     PROCESS_PENDING,
@@ -23,6 +21,7 @@ from reach_pipeline.contract.telemetry import (
     UPLOAD_PENDING,
     TelemetryLog,
 )
+from reach_pipeline.defs.resources import day_log
 from reach_pipeline.runner.isolation import STAGING_DIR
 from reach_pipeline.settings import resolve_settings
 from reach_pipeline.steps.l1c import run_l1c
@@ -30,7 +29,7 @@ from reach_pipeline.steps.outcome import FAILED as FAILED_OUTCOME
 from reach_pipeline.steps.upload import run_upload
 from reach_pipeline_tests.support import processors
 
-from .support import EXAMPLES, files_under, wait_for
+from .support import EXAMPLES, files_under, running, wait_for
 
 DAY = date(2025, 9, 2)
 SAMPLE = "REACH-ALL_20250902T000000_20250903T000000.csv"
@@ -49,26 +48,8 @@ def settings_for(input_dir: Path, out: Path, processor: str | None = None):
     return resolve_settings(explicit, environ={})
 
 
-def day_log(settings, run_id: str = "run-1") -> DayLog:
-    return DayLog(
-        TelemetryLog(settings.telemetry_path),
-        run_id,
-        sensor_id=settings.sensor_id,
-        descriptor=settings.descriptor,
-        output_format=settings.output_format,
-    )
-
-
 def statuses(settings) -> list[str]:
     return [r.status for r in TelemetryLog(settings.telemetry_path).rows()]
-
-
-def running(pid: int) -> bool:
-    try:
-        proc = psutil.Process(pid)
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 @pytest.mark.integration
@@ -83,7 +64,7 @@ def test_a_real_sigint_while_processing_leaves_the_day_process_pending(folders):
     thread = threading.Thread(target=interrupt, daemon=True)
     thread.start()
     with pytest.raises(KeyboardInterrupt):
-        run_l1c(settings, DAY, day_log(settings), baseline=0)
+        run_l1c(settings, DAY, day_log(settings, "run-1"), baseline=0)
     thread.join(timeout=30)
 
     assert statuses(settings) == [PROCESS_PENDING]
@@ -109,7 +90,7 @@ def test_a_real_sigint_while_uploading_leaves_the_day_upload_pending(folders):
         raise AssertionError("not interrupted")
 
     with pytest.raises(KeyboardInterrupt):
-        run_upload(settings, DAY, day_log(settings), uploader)
+        run_upload(settings, DAY, day_log(settings, "run-1"), uploader)
 
     assert statuses(settings)[2:] == [UPLOAD_PENDING]
     assert list((out / STAGING_DIR).iterdir()) == []
@@ -136,11 +117,11 @@ def test_only_an_exception_fails_the_day(folders, raised, left):
         raise raised
 
     if isinstance(raised, Exception):
-        outcome = run_upload(settings, DAY, day_log(settings), uploader)
+        outcome = run_upload(settings, DAY, day_log(settings, "run-1"), uploader)
         assert outcome.status == FAILED_OUTCOME and str(raised) in outcome.message
     else:
         with pytest.raises(type(raised)):
-            run_upload(settings, DAY, day_log(settings), uploader)
+            run_upload(settings, DAY, day_log(settings, "run-1"), uploader)
     assert statuses(settings)[2:] == [UPLOAD_PENDING, FAILED][: 2 if left == FAILED else 1]
     assert TelemetryLog(settings.telemetry_path).latest_by_day()[DAY].status == left
     assert list((out / STAGING_DIR).iterdir()) == []  # the day's lock went with the step

@@ -31,6 +31,7 @@ from .support import (
     process_argv,
     rows_of,
     run_cli,
+    running,
     strict_records,
     tool,
     wait_for,
@@ -65,13 +66,6 @@ query StopRunsStatus($runId: ID!) {
   runOrError(runId: $runId) { __typename ... on Run { status } }
 }
 """
-
-
-def running(proc: psutil.Process) -> bool:
-    try:
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def workspace(tmp_path: Path) -> tuple[Path, Path, Path]:

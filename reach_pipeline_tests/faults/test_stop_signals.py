@@ -26,6 +26,7 @@ from .support import (
     process_argv,
     rows_of,
     run_cli,
+    running,
     strict_records,
     wait_for,
     write_sample_day,
@@ -34,13 +35,6 @@ from .support import (
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
 FORKWORKER = "reach_pipeline.runner.forkworker"
 STOP_BOUND_S = 30  # generous: the figure itself is printed, never asserted tightly
-
-
-def running(proc: psutil.Process) -> bool:
-    try:
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def fork_worker(cli_pid: int) -> psutil.Process | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,18 +13,18 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
-from reach_pipeline.contract.daylog import DayLog
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED, TelemetryLog
 from reach_pipeline.defs.assets import reach_cdf
 from reach_pipeline.defs.events import NOT_RUN_HERE
 from reach_pipeline.defs.registry import ASSET_CHECKS, ASSETS
 from reach_pipeline.defs.registry import resources as registered_resources
-from reach_pipeline.defs.resources import ReachSettings
+from reach_pipeline.defs.resources import ReachSettings, day_log
 from reach_pipeline.runner.isolation import STAGING_DIR, day_lock_path
 from reach_pipeline.settings import resolve_settings
 from reach_pipeline.steps.l1c import run_l1c
 from reach_pipeline.steps.outcome import LOCKED, MATERIALIZED
 from reach_pipeline_tests.cli.conftest import parse_summary
+from reach_pipeline_tests.runner.lock_holder import Holder
 from reach_pipeline_tests.support import processors
 
 from .support import (
@@ -48,37 +47,19 @@ SAMPLE = "REACH-ALL_20250902T000000_20250903T000000.csv"
 PROGRESS = re.compile(r"(\d{4}-\d\d-\d\d) (\w+) \(\d+/\d+")
 
 
-class Held:
-    """Another process holding a day's lock (``runner/lock_holder.py``) until released."""
-
-    def __init__(self, path: Path):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reach_pipeline_tests.runner.lock_holder", "hold", str(path)],
-            cwd=REPO,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout.readline().startswith("held")
-
-    def release(self) -> None:
-        self.proc.communicate("\n", timeout=30)
-        assert self.proc.returncode == 0
-
-
 @pytest.fixture
-def held(tmp_path):
-    procs: list[Held] = []
+def held():
+    """``held(path)``: another process holding that lock until ``.release()``."""
+    procs: list[Holder] = []
 
-    def hold(path: Path) -> Held:
-        procs.append(Held(path))
+    def hold(path: Path) -> Holder:
+        procs.append(Holder(path))
+        assert procs[-1].said.startswith("held")
         return procs[-1]
 
     yield hold
     for holder in procs:
-        if holder.proc.poll() is None:
-            holder.proc.kill()
-            holder.proc.wait()
+        holder.close()
 
 
 @pytest.fixture
@@ -88,16 +69,6 @@ def one_day(tmp_path):
     shutil.copy(EXAMPLES / SAMPLE, input_dir / SAMPLE)
     settings = resolve_settings({"input_dir": input_dir, "output_dir": out}, environ={})
     return settings
-
-
-def day_log(settings, run_id: str) -> DayLog:
-    return DayLog(
-        TelemetryLog(settings.telemetry_path),
-        run_id,
-        sensor_id=settings.sensor_id,
-        descriptor=settings.descriptor,
-        output_format=settings.output_format,
-    )
 
 
 # ------------------------------------------------------------------ the step
@@ -112,7 +83,7 @@ def test_a_day_another_process_holds_is_left_to_it(one_day, held):
     assert "another process holds its lock" in outcome.message
     assert f"{holder.proc.pid}" in outcome.message  # who holds it
     assert TelemetryLog(one_day.telemetry_path).rows() == []  # no row: not this run's day
-    holder.release()
+    assert holder.release() == 0
     assert run_l1c(one_day, DAY, day_log(one_day, "second"), baseline=0).status == MATERIALIZED
 
 
@@ -164,7 +135,7 @@ def test_a_locked_day_is_neither_materialized_nor_failed_in_dagster(one_day, hel
             instance=instance,
             raise_on_error=False,
         )
-    holder.release()
+    assert holder.release() == 0
     assert result.success
     assert result.get_asset_materialization_events() == []
     [observation] = result.asset_observations_for_node("reach_cdf")

@@ -1,4 +1,4 @@
-"""Processes that take day locks, for the lock tests.
+"""Processes that take day locks, for the lock tests (and ``Holder``, their handle).
 
 ``python -m reach_pipeline_tests.runner.lock_holder hold PATH``: take the lock, print
 ``held <pid>``, release it when a line arrives on stdin (or never, if killed first).
@@ -11,10 +11,44 @@ collide there: exit 3), remove it, release. Prints how many rounds it held the l
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
 from reach_pipeline.runner.locks import try_lock
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Holder:
+    """For a test: a process that tries to take the lock at ``path`` (``said`` is "held
+    <pid>" or "busy") and holds it until ``release`` or ``kill``."""
+
+    def __init__(self, path: Path):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "reach_pipeline_tests.runner.lock_holder", "hold", str(path)],
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.said = self.proc.stdout.readline().strip()  # once it holds the lock, or not
+
+    def release(self) -> int:
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        return self.proc.wait(timeout=30)
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.kill()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
 
 
 def hold(path: Path) -> int:

@@ -14,12 +14,11 @@ import threading
 from datetime import date
 from pathlib import Path
 
-import psutil
 import pytest
 
 from reach_pipeline.runner.isolation import STAGING_DIR, run_isolated
 from reach_pipeline.steps.l1c import l1c_arrangement
-from reach_pipeline_tests.faults.support import wait_for
+from reach_pipeline_tests.faults.support import running, wait_for
 from reach_pipeline_tests.support import processors
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "udl"
@@ -42,14 +41,6 @@ def run(input_dir: Path, output_dir: Path, which, processor: str, **kwargs):
     return run_isolated(
         path, output_dir, processor=processor, arrange=l1c_arrangement(day, path), **kwargs
     )
-
-
-def running(pid: int) -> bool:
-    try:
-        proc = psutil.Process(pid)
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def interrupt_when_started(input_dir: Path, name: str) -> threading.Thread:

@@ -4,7 +4,6 @@ release, and a SIGKILLed holder blocks no one."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -15,38 +14,9 @@ import pytest
 
 from reach_pipeline.runner import locks
 from reach_pipeline.runner.isolation import STAGING_DIR, day_lock_path, sweep_staging
+from reach_pipeline_tests.runner.lock_holder import REPO, Holder
 
-REPO = Path(__file__).resolve().parents[2]
 DAY = date(2025, 9, 2)
-
-
-class Holder:
-    """A process holding a lock (``lock_holder hold``), released on request."""
-
-    def __init__(self, path: Path):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reach_pipeline_tests.runner.lock_holder", "hold", str(path)],
-            cwd=REPO,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.said = self.proc.stdout.readline().strip()  # blocks until it holds (or not)
-
-    def release(self) -> int:
-        self.proc.stdin.write("\n")
-        self.proc.stdin.flush()
-        return self.proc.wait(timeout=30)
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.kill()
-        self.proc.stdin.close()
-        self.proc.stdout.close()
 
 
 @pytest.fixture
