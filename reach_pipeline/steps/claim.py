@@ -29,7 +29,8 @@ from .outcome import LOCKED, DayOutcome
 
 BASELINE_TAG = "reach/telemetry_rows"
 
-# The rows a processing or upload stage writes (a download tool's rows do not count).
+# The rows a processing or upload stage writes. A download tool's rows do not count, but
+# for its FAILED rows, which cannot be told apart: after one, this run leaves the day too.
 _STAGE_STATUSES = frozenset(
     {t.PROCESS_PENDING, t.PROCESSED, t.UPLOAD_PENDING, t.UPLOADED, t.FAILED, t.SKIPPED_NO_INPUT}
 )
