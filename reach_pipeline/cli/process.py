@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,8 +25,10 @@ from reach_pipeline.contract.telemetry import (
     TelemetryLog,
 )
 from reach_pipeline.settings import Settings
+from reach_pipeline.steps.claim import BASELINE_TAG
 
 from .args import UsageError
+from .interrupts import StopSignals, exit_code, interrupted_line
 
 log = logging.getLogger("reach_pipeline.cli")
 
@@ -79,8 +81,8 @@ def day_selection(action: str, *, upload: bool, geomap: bool) -> list:
     return [AssetKey(k) for k in keys]
 
 
-def materialize_day(day: date, selection: list, resources, instance, tags) -> str:
-    """Run the day through Dagster; return the run id."""
+def materialize_day(day: date, selection: list, resources, instance, tags):
+    """Run the day through Dagster; return its ``ExecuteInProcessResult``."""
     from dagster import materialize
 
     from reach_pipeline.defs.registry import ASSETS
@@ -96,7 +98,7 @@ def materialize_day(day: date, selection: list, resources, instance, tags) -> st
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": level}}}},
     )
-    return result.run_id
+    return result
 
 
 def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]:
@@ -176,55 +178,142 @@ def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) ->
     if args.upload_to_s3 and not settings.s3_bucket:
         raise UsageError("--upload-to-s3 needs --s3-bucket (or REACH_S3_BUCKET)")
     check_partitions(args)
-    plans = plan(args, settings)
-    if args.dry_run:
-        print_plan(plans, sys.stdout)
-        return 0
-    summary = Summary(planned=len(plans))
-    to_run = [p for p in plans if p.action in (*planning.WORK_ACTIONS, planning.SKIP_NO_INPUT)]
-    invocation = uuid.uuid4().hex[:12]
-    tags = {"reach/invocation": invocation, "reach/source": "cli"}
-    counted: Counter[str] = Counter()
-    for p in plans:
-        if p.action == planning.SKIP_EXISTING:
-            counted["skipped_existing"] += 1
-        elif p.action == planning.SKIP_TERMINAL:
-            counted["skipped_no_input"] += 1
-        elif p.action == planning.SKIP_FAILED:
-            counted["failed"] += 1  # as the legacy tool: a skipped FAILED day still failed
-    progress = Progress(len(to_run), sys.stderr)
-    if to_run:
-        run_resources = resources(args, explicit)
-        dagster_instance = instance()
-        telemetry = TelemetryLog(settings.telemetry_path)
-        for p in to_run:
-            progress.step(p.day)
-            selection = day_selection(p.action, upload=args.upload_to_s3, geomap=not args.no_geomap)
-            run_id = materialize_day(p.day, selection, run_resources, dagster_instance, tags)
-            statuses = {r.status for r in telemetry.rows() if r.run_id == run_id}
-            for key in count_keys(statuses):
-                counted[key] += 1
-            progress.step(p.day, outcome_of(statuses))
-    for key, value in counted.items():
-        setattr(summary, key, getattr(summary, key) + value)
-    print(summary.line(invocation))
-    return 1 if summary.failed else 0
+    with StopSignals() as stop:
+        batch = Batch(TelemetryLog(settings.telemetry_path))
+        try:
+            return batch.run(args, settings, explicit, stop)
+        except KeyboardInterrupt:
+            pass  # a signal outside Dagster's runs: reported below
+        signum = stop.received() or signal.SIGINT
+        sys.stderr.write(batch.progress_end())
+        day = batch.current.day if batch.current is not None else None
+        line = interrupted_line(signum, day, batch.rows_since(), batch.not_started())
+        print(line, file=sys.stderr)
+        if batch.summary is not None:
+            print(batch.summary.line(batch.invocation))
+        return exit_code(signum)
+
+
+class Batch:
+    """One invocation's days and what became of them (read again if it is interrupted)."""
+
+    def __init__(self, telemetry: TelemetryLog):
+        self.telemetry = telemetry
+        self.invocation = uuid.uuid4().hex[:12]
+        self.baseline = 0
+        self.to_run: list[planning.DayPlan] = []
+        self.current: planning.DayPlan | None = None
+        self.finished = False  # the current day has ended (counted)
+        self.summary: Summary | None = None
+        self.progress: Progress | None = None
+        self.locked: list[date] = []
+
+    def run(self, args, settings: Settings, explicit: dict, stop: StopSignals) -> int:
+        # The baseline before the plan: a row another process writes after it means that
+        # process took the day (steps.claim).
+        self.baseline = len(self.telemetry.rows())
+        plans = plan(args, settings)
+        if args.dry_run:
+            print_plan(plans, sys.stdout)
+            return 0
+        summary = self.summary = Summary(planned=len(plans))
+        self.to_run = [
+            p for p in plans if p.action in (*planning.WORK_ACTIONS, planning.SKIP_NO_INPUT)
+        ]
+        tags = {
+            "reach/invocation": self.invocation,
+            "reach/source": "cli",
+            BASELINE_TAG: str(self.baseline),
+        }
+        for p in plans:
+            if p.action == planning.SKIP_EXISTING:
+                summary.skipped_existing += 1
+            elif p.action == planning.SKIP_TERMINAL:
+                summary.skipped_no_input += 1
+            elif p.action == planning.SKIP_FAILED:
+                summary.failed += 1  # as the legacy tool: a skipped FAILED day still failed
+        progress = self.progress = Progress(len(self.to_run), sys.stderr)
+        if self.to_run:
+            run_resources = resources(args, explicit)
+            dagster_instance = instance()
+            for p in self.to_run:
+                if stop.received():
+                    raise KeyboardInterrupt
+                self.current, self.finished = p, False
+                progress.step(p.day)
+                selection = day_selection(
+                    p.action, upload=args.upload_to_s3, geomap=not args.no_geomap
+                )
+                with stop.quiet():
+                    result = materialize_day(
+                        p.day, selection, run_resources, dagster_instance, tags
+                    )
+                statuses = {r.status for r in self.telemetry.rows() if r.run_id == result.run_id}
+                elsewhere = not_run_here(result)
+                if stop.received() and not (statuses & CLOSING_STATUSES or elsewhere):
+                    raise KeyboardInterrupt  # the day was interrupted: not counted
+                if elsewhere:
+                    self.locked.append(p.day)
+                for key in count_keys(statuses, elsewhere=bool(elsewhere)):
+                    setattr(summary, key, getattr(summary, key) + 1)
+                self.finished = True
+                progress.step(p.day, outcome_of(statuses, elsewhere))
+                if stop.received():
+                    raise KeyboardInterrupt
+        if self.locked:
+            print("skipped_locked days=" + ",".join(d.isoformat() for d in self.locked))
+        print(summary.line(self.invocation))
+        return 1 if summary.failed else 0
+
+    def rows_since(self) -> list:
+        """The current day's rows written since the plan (what its interruption left)."""
+        if self.current is None:
+            return []
+        key = self.current.day.isoformat()
+        return [r for r in self.telemetry.rows()[self.baseline :] if r.chunk_date_utc == key]
+
+    def not_started(self) -> list[date]:
+        """The planned days this invocation did not start (the current one included if it
+        had written nothing yet)."""
+        if self.current is None:
+            return [p.day for p in self.to_run]
+        index = self.to_run.index(self.current)
+        started = self.finished or bool(self.rows_since())
+        return [p.day for p in self.to_run[index + (1 if started else 0) :]]
+
+    def progress_end(self) -> str:
+        return "\n" if self.progress is not None and self.progress.tty else ""
 
 
 _COUNTED = {PROCESSED: "processed", UPLOADED: "uploaded", SKIPPED_NO_INPUT: "skipped_no_input"}
+CLOSING_STATUSES = frozenset({PROCESSED, UPLOADED, SKIPPED_NO_INPUT, FAILED})
+SKIPPED_LOCKED = "SKIPPED_LOCKED"  # progress only: not a telemetry status
 
 
-def count_keys(statuses: set[str]) -> list[str]:
+def not_run_here(result) -> list[str]:
+    """Why another process had this run's day, per asset (``defs.events.NOT_RUN_HERE``)."""
+    from reach_pipeline.defs.events import NOT_RUN_HERE
+
+    reasons = []
+    for event in result.get_asset_observation_events():
+        metadata = event.asset_observation_data.asset_observation.metadata
+        if NOT_RUN_HERE in metadata:
+            reasons.append(metadata[NOT_RUN_HERE].value)
+    return reasons
+
+
+def count_keys(statuses: set[str], elsewhere: bool = False) -> list[str]:
     """What one day's run adds to the summary, from the rows it wrote (as the legacy tool
-    counts: a day processed and then failed at the upload counts in both)."""
+    counts: a day processed and then failed at the upload counts in both). A day another
+    process had (``elsewhere``) may have no row of this run, and is not a failure."""
     keys = [key for status, key in _COUNTED.items() if status in statuses]
-    if FAILED in statuses or not keys:
+    if FAILED in statuses or not (keys or elsewhere):
         keys.append("failed")
     return keys
 
 
-def outcome_of(statuses: set[str]) -> str:
+def outcome_of(statuses: set[str], elsewhere=()) -> str:
     for status in (FAILED, UPLOADED, PROCESSED, SKIPPED_NO_INPUT):
         if status in statuses:
             return status
-    return FAILED
+    return SKIPPED_LOCKED if elsewhere else FAILED

@@ -3,6 +3,16 @@
 The file is written by the legacy download tool, the legacy process tool and this project,
 one row per event, never rewritten in place.  A day's state is its latest row.
 
+Which row is latest
+    The latest row of a day is its LAST row in the file.  The file is append-only and every
+    writer appends under the same lock, so the order of its rows is the order in which
+    they were written: a clock all writers share, which no writer's wall clock can
+    contradict.  ``started_at_utc`` is not used to order rows: a host whose clock is off,
+    or a legacy row holding a naive local time (a host at UTC+2 writes a time two hours
+    ahead), would otherwise keep an older row "latest" over a newer one (a successful retry
+    would still read FAILED).  A header migration rewrites the file with its rows in the
+    same order, so it keeps this order too.
+
 Writers
     ``TelemetryLog.append`` serializes all writers with ``fcntl.flock`` on a sidecar lock
     file ``<telemetry file>.lock`` next to the data file.  The sidecar (not the data file)
@@ -19,6 +29,11 @@ Writers
     writes the whole row with one ``os.write`` and fsyncs.  It reads only the header line
     and the last byte of the file (the whole file only to migrate or to repair a torn line).
 
+    A failed append leaves the file exactly as it was: everything ``append`` writes goes
+    at the end of the file, and if the write or its fsync fails (ENOSPC or EFBIG after a
+    short write, EIO, an interruption), the file is truncated back, still under the lock,
+    to the size it had before.  No fragment of a row ever stays behind.
+
 Line terminator
     The legacy tool writes ``\\r\\n`` (the ``csv`` module's default).  Appends use the
     terminator of the file's own header line; a new file gets ``NEW_FILE_LINE_TERMINATOR``.
@@ -27,7 +42,8 @@ Readers
     ``rows`` and ``latest_by_day`` never lock and survive a missing file, a torn last line
     (a final line without a trailing newline is skipped), rows shorter than the header
     (remnants of torn writes, skipped), unknown extra columns (ignored), missing columns
-    (blank) and unparseable dates (skipped or ranked earliest, see ``latest_by_day``).
+    (blank) and unparseable dates (a row whose ``chunk_date_utc`` does not parse is
+    skipped by ``latest_by_day``).
 """
 
 from __future__ import annotations
@@ -114,7 +130,6 @@ NEW_FILE_LINE_TERMINATOR = "\r\n"
 compatibility).  Existing files keep the terminator of their header line."""
 
 _HEADER_TEXT = ",".join(SCHEMA)
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
 _HEADER_PROBE_BYTES = 64 * 1024
 
 
@@ -180,15 +195,6 @@ def carry_forward(prior: TelemetryRow | None) -> dict[str, str]:
     if prior is None:
         return dict.fromkeys(CARRY_FORWARD_COLUMNS, "")
     return {name: getattr(prior, name) for name in CARRY_FORWARD_COLUMNS}
-
-
-def _parse_started_at(text: str) -> datetime:
-    """``started_at_utc`` as an aware datetime; blank or unparseable ranks earliest."""
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return _EARLIEST
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _parse_csv(text: str) -> Iterator[list[str]]:
@@ -303,45 +309,36 @@ class TelemetryLog:
         return [to_row(rec) for rec in records]
 
     def latest_by_day(self) -> dict[date, TelemetryRow]:
-        """Each day's latest row, keyed by ``chunk_date_utc``.
-
-        Latest means the greatest ``started_at_utc`` (ISO datetime; naive values are taken
-        as UTC; blank or unparseable values rank before any parseable one); ties go to the
-        row later in the file.  Rows whose ``chunk_date_utc`` does not parse are skipped
-        with a warning.
+        """Each day's latest row, keyed by ``chunk_date_utc``: its last row in the file
+        (see the module docstring).  Rows whose ``chunk_date_utc`` does not parse are
+        skipped with a warning.
         """
         header, records = self._records()
         if "chunk_date_utc" not in header:
             return {}
         day_i = header.index("chunk_date_utc")
-        started_i = header.index("started_at_utc") if "started_at_utc" in header else None
-        days: dict[str, date | None] = {}
-        best: dict[date, tuple[datetime, list[str]]] = {}
+        last: dict[str, tuple[int, list[str]]] = {}  # as written -> (position, record)
+        for position, rec in enumerate(records):
+            last[rec[day_i]] = (position, rec)
+        latest: dict[date, tuple[int, list[str]]] = {}
         bad_dates: list[str] = []
-        for rec in records:
-            day_text = rec[day_i]
-            if day_text not in days:
-                try:
-                    days[day_text] = date.fromisoformat(day_text.strip())
-                except ValueError:
-                    days[day_text] = None
-            day = days[day_text]
-            if day is None:
+        for day_text, found in last.items():
+            try:
+                day = date.fromisoformat(day_text.strip())
+            except ValueError:
                 bad_dates.append(day_text)
                 continue
-            started = _EARLIEST if started_i is None else _parse_started_at(rec[started_i])
-            current = best.get(day)
-            if current is None or started >= current[0]:
-                best[day] = (started, rec)
+            if day not in latest or found[0] > latest[day][0]:  # " 2025-09-01" vs "2025-09-01"
+                latest[day] = found
         if bad_dates:
             logger.warning(
-                "%s: skipped %d row(s) with an unparseable chunk_date_utc, e.g. %r",
+                "%s: skipped the rows of %d unparseable chunk_date_utc value(s), e.g. %r",
                 self.path,
                 len(bad_dates),
                 bad_dates[0],
             )
         to_row = _row_factory(header)
-        return {day: to_row(rec) for day, (_, rec) in sorted(best.items())}
+        return {day: to_row(rec) for day, (_, rec) in sorted(latest.items())}
 
     # ------------------------------------------------------------------ writing
 
@@ -396,12 +393,11 @@ class TelemetryLog:
             head += os.pread(fd, _HEADER_PROBE_BYTES, len(head))
         newline = head.find(b"\n")
         if newline < 0 and _HEADER_TEXT.startswith(head.decode("utf-8", "replace")):
-            # New, empty, or only a (possibly torn) header: start over with ours.
-            os.ftruncate(fd, 0)
+            # New, empty, or only a (possibly torn) header, all of it in ``head``: complete
+            # the header (appending, so that a failure can be undone), then the row.
             term = NEW_FILE_LINE_TERMINATOR
-            data = _HEADER_TEXT + term + _csv_line(row.as_list(), term)
-            write_all(fd, data.encode("utf-8"))
-            os.fsync(fd)
+            data = _HEADER_TEXT[len(head) :] + term + _csv_line(row.as_list(), term)
+            self._write_at_end(fd, size, data.encode("utf-8"))
             if size == 0:
                 fsync_dir(self.path.parent)
             return True
@@ -421,9 +417,27 @@ class TelemetryLog:
         prefix = ""
         if newline < 0 or os.pread(fd, 1, size - 1) != b"\n":
             prefix = self._line_repair(fd, term)
-        write_all(fd, (prefix + _csv_line(values, term)).encode("utf-8"))
-        os.fsync(fd)
+        self._write_at_end(fd, size, (prefix + _csv_line(values, term)).encode("utf-8"))
         return True
+
+    def _write_at_end(self, fd: int, size: int, data: bytes) -> None:
+        """Append ``data`` to the locked file of ``size`` bytes and fsync it; if anything
+        fails on the way, truncate the file back to ``size`` and re-raise."""
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        except BaseException:
+            try:
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            except OSError as exc:
+                logger.error(
+                    "%s: a failed append could not be undone (truncate to %d bytes: %s)",
+                    self.path,
+                    size,
+                    exc,
+                )
+            raise
 
     @staticmethod
     def _aligned(row: TelemetryRow, header: list[str]) -> list[str]:

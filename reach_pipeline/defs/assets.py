@@ -18,6 +18,7 @@ from dagster import (
 )
 
 from reach_pipeline.settings import SettingsError
+from reach_pipeline.steps.claim import run_baseline
 from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD, run_day
 
 from .checks import CHECK_SPECS
@@ -96,10 +97,11 @@ def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: Re
     stages = {STAGE_OF[key] for key in context.selected_asset_keys}
     uploader = _uploader(context, reach_s3) if {L1C_UPLOAD, L2_UPLOAD} & stages else None
     log = day_log(settings, context.run_id)
+    baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)
     failed = []
     for day in days:
-        outcomes = run_day(settings, day, log, stages, uploader)
+        outcomes = run_day(settings, day, log, stages, uploader, baseline)
         failed += [(SPECS[stage].key, o) for stage, o in outcomes.items() if o.status == "failed"]
         yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
     if failed:

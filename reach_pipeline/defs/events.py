@@ -3,7 +3,9 @@
 Every day keeps its own outcome: a good day is materialized at once with its own metadata
 (``MaterializeResult`` in a one-day run, ``AssetMaterialization`` of its partition in a
 ranged one), a day with no input is left unmaterialized, a bad day's assets are left for
-the step's final ``Failure`` to mark failed. The checks' results are recorded per day too
+the step's final ``Failure`` to mark failed, and a day another process had (LOCKED) is
+neither: it is logged, and recorded as an observation carrying ``NOT_RUN_HERE`` (the
+command line reads it). The checks' results are recorded per day too
 (``AssetCheckResult`` in a one-day run; ``AssetCheckEvaluation`` of the day's partition in
 a ranged run, where an ``AssetCheckResult`` would carry no partition).
 """
@@ -19,16 +21,18 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetMaterialization,
+    AssetObservation,
     MaterializeResult,
 )
 
 from reach_pipeline.settings import Settings
 from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
-from reach_pipeline.steps.outcome import SKIPPED, DayOutcome
+from reach_pipeline.steps.outcome import LOCKED, SKIPPED, DayOutcome
 
 from .checks import day_checks
 from .metadata import geomap_metadata, geomap_upload_metadata, l1c_metadata, upload_metadata
 
+NOT_RUN_HERE = "not_run_here"  # observation metadata: why another process had the day
 ASSET_OF = {
     L1C: AssetKey("reach_cdf"),
     L1C_UPLOAD: AssetKey("reach_cdf_s3"),
@@ -60,6 +64,11 @@ def day_events(
                 yield MaterializeResult(asset_key=key, metadata=metadata)
         elif outcome.status == SKIPPED:
             context.log.info(f"{day} {key.to_user_string()}: not made ({_reason(outcome)})")
+        elif outcome.status == LOCKED:
+            context.log.warning(f"{key.to_user_string()}: {outcome.message}")
+            yield AssetObservation(
+                asset_key=key, partition=day, metadata={NOT_RUN_HERE: outcome.message}
+            )
     selected = context.selected_asset_check_keys
     for check in day_checks(settings, outcomes):
         if AssetCheckKey(check.asset_key, check.name) not in selected:

@@ -7,13 +7,28 @@ takes milliseconds where a fresh interpreter spends ~0.5 s importing numpy, pyar
 cdflib. (multiprocessing's forkserver would re-import the parent's ``__main__`` in every
 child — the whole Dagster CLI — which costs the same again.)
 
-Protocol, one JSON object per line: the parent writes ``{"processor", "input",
-"staging", "options"}``; the worker answers ``{"pid": N}`` once the child runs and
-``{"exit": code}`` when it ends. The child leaves ``RESULT_NAME`` in the staging folder.
+Protocol, one JSON object per line: the parent writes ``{"id", "processor", "input",
+"staging", "options"}``; the worker answers ``{"id", "pid"}`` once the child runs and
+``{"id", "exit"}`` when it ends, each reply carrying its request's id. The child leaves
+``RESULT_NAME`` in the staging folder.
+
+Staying in step. A request is over for the parent when it has read the request's
+``exit`` reply: the child has then exited and been reaped. Anything else that ends a
+request early (KeyboardInterrupt, Dagster's run termination, any error between the
+request and its last reply) discards the worker: the worker's process group (the worker,
+the child, anything the processor started) is killed with SIGKILL, the worker reaped, the
+child's exit awaited through a pidfd, and the next request starts a fresh worker. So no
+reply is ever left in a pipe for a later request to read; a reply with another id (which
+this cannot produce) is refused as a protocol error, and the worker discarded too.
+
+The worker runs in its own process group: a Ctrl-C at the terminal (SIGINT to the
+foreground group) reaches only the parent, which decides. If the parent dies (SIGKILL, a
+crash), the worker sees end-of-file on its stdin, kills the running child, and exits.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import select
@@ -21,9 +36,14 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .processor import ProcessingFailed, run_request
+
+_REPLY_S = 60.0  # the worker answers "pid" at once and "exit" at once after a kill
+_SETTLE_S = 10.0  # a SIGKILLed process is gone in milliseconds unless the kernel holds it
 
 
 class ProcessingTimeout(ProcessingFailed):
@@ -33,44 +53,107 @@ class ProcessingTimeout(ProcessingFailed):
         )
 
 
+@dataclass
+class Request:
+    """One run of the processor, and what the parent knows of its child."""
+
+    processor: str
+    input_path: Path
+    staging: Path
+    options: dict | None = None
+    pid: int | None = None
+    # No child of this request can still be running (none started, or it has exited):
+    # only then may its staging folder go.
+    settled: bool = True
+
+
 # ----------------------------------------------------------------- worker side
 
 
-def serve(stdin=sys.stdin, stdout=sys.stdout) -> None:
+class _Lines:
+    """Lines from a pipe, read with os.read so that select() on the fd tells the truth."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.buffer = b""
+
+    def next(self) -> bytes | None:
+        """The next line without its newline; ``None`` at end of file."""
+        while b"\n" not in self.buffer:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line
+
+
+def _reply(fd: int, message: dict) -> None:
+    data = (json.dumps(message) + "\n").encode()
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _child(request: dict, stdout_fd: int) -> None:
+    """In the forked child: run the processor; never returns."""
+    code = 0
+    try:
+        # The protocol pipe is the worker's alone: whatever the processor writes to stdout
+        # (print, C libraries) goes to stderr instead.
+        os.dup2(2, stdout_fd)
+        run_request(
+            request["processor"],
+            request["input"],
+            request["staging"],
+            request.get("options") or {},
+        )
+    except BaseException:  # noqa: BLE001 - the child exits with a code, whatever happened
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - exiting anyway
+                pass
+        os._exit(code)
+
+
+def _await_child(pid: int, lines: _Lines) -> int | None:
+    """The child's exit code; ``None`` if the parent went away (or broke the protocol by
+    writing) first, in which case the child is killed and reaped."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        ready, _, _ = select.select([pidfd, lines.fd], [], [])
+        if lines.fd in ready or lines.buffer:
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return None
+    finally:
+        os.close(pidfd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
     # Warm the heavy imports (pyarrow, pandas, cdflib) once: every child inherits them.
     import reach_pipeline.processing.api  # noqa: F401
 
-    for line in stdin:
-        if not line.strip():
-            continue
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:  # child
-            code = 0
-            try:
-                # The protocol pipe is the worker's alone: whatever the processor writes
-                # to stdout (print, C libraries) goes to stderr instead.
-                os.dup2(sys.stderr.fileno(), stdout.fileno())
-                run_request(
-                    request["processor"],
-                    request["input"],
-                    request["staging"],
-                    request.get("options") or {},
-                )
-            except BaseException:  # noqa: BLE001 - the child exits with a code, whatever happened
-                code = 1
-            finally:
-                for stream in (sys.stdout, sys.stderr):
-                    try:
-                        stream.flush()
-                    except BaseException:  # noqa: BLE001 - exiting anyway
-                        pass
-                os._exit(code)
-        stdout.write(json.dumps({"pid": pid}) + "\n")
-        stdout.flush()
-        _, status = os.waitpid(pid, 0)
-        stdout.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
-        stdout.flush()
+    lines = _Lines(stdin_fd)
+    try:
+        while (line := lines.next()) is not None:
+            if not line.strip():
+                continue
+            request = json.loads(line)
+            pid = os.fork()
+            if pid == 0:
+                _child(request, stdout_fd)
+            _reply(stdout_fd, {"id": request["id"], "pid": pid})
+            code = _await_child(pid, lines)
+            if code is None:
+                return
+            _reply(stdout_fd, {"id": request["id"], "exit": code})
+    except BrokenPipeError:
+        return  # the parent is gone: nothing to report to
 
 
 # ----------------------------------------------------------------- parent side
@@ -81,35 +164,49 @@ class ForkWorker:
 
     _lock = threading.Lock()
     _proc: subprocess.Popen | None = None
+    _ids = itertools.count(1)
 
     @classmethod
-    def run(
-        cls,
-        processor: str,
-        input_path: Path,
-        staging: Path,
-        timeout_s: float,
-        options: dict | None = None,
-    ) -> int:
-        """Run one request; return the child's exit code. Kill it after ``timeout_s``."""
+    def run(cls, request: Request, timeout_s: float) -> int:
+        """Run one request; return the child's exit code. Kill it after ``timeout_s``.
+
+        Returns only once the child has exited. On any exception ``request.settled`` says
+        whether the child is known to be gone (see the module docstring)."""
         with cls._lock:
             proc = cls._ensure()
-            request = {
-                "processor": processor,
-                "input": str(input_path),
-                "staging": str(staging),
-                "options": options or {},
+            rid = next(cls._ids)
+            message = {
+                "id": rid,
+                "processor": request.processor,
+                "input": str(request.input_path),
+                "staging": str(request.staging),
+                "options": request.options or {},
             }
-            proc.stdin.write((json.dumps(request) + "\n").encode())
-            proc.stdin.flush()
-            pid = json.loads(cls._readline(proc, 60.0))["pid"]
+            pidfd = None
+            request.settled = False
             try:
-                line = cls._readline(proc, timeout_s)
-            except TimeoutError:
-                _kill(pid)
-                cls._readline(proc, 60.0)
-                raise ProcessingTimeout(timeout_s) from None
-            return json.loads(line)["exit"]
+                proc.stdin.write((json.dumps(message) + "\n").encode())
+                proc.stdin.flush()
+                request.pid = cls._reply(proc, rid, "pid", _REPLY_S)
+                pidfd = _pidfd(request.pid)
+                try:
+                    code = cls._reply(proc, rid, "exit", timeout_s)
+                except TimeoutError:
+                    if pidfd is not None:
+                        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                    cls._reply(proc, rid, "exit", _REPLY_S)
+                    request.settled = True
+                    raise ProcessingTimeout(timeout_s) from None
+                request.settled = True
+                return code
+            except BaseException:
+                if not request.settled:
+                    cls._discard(proc)
+                    request.settled = _gone(pidfd, proc.pid)
+                raise
+            finally:
+                if pidfd is not None:
+                    os.close(pidfd)
 
     @classmethod
     def _ensure(cls) -> subprocess.Popen:
@@ -121,26 +218,70 @@ class ForkWorker:
                 # Unbuffered: a buffered reader could swallow the "exit" line together with
                 # the "pid" line, and select() would then wait for it until the timeout.
                 bufsize=0,
+                process_group=0,  # its own group: the terminal's signals go to the parent
             )
         return cls._proc
 
     @classmethod
-    def _readline(cls, proc: subprocess.Popen, timeout_s: float) -> str:
+    def _discard(cls, proc: subprocess.Popen) -> None:
+        """Kill the worker's whole process group (worker, child, the processor's own
+        children) and reap the worker; the next request starts a fresh one."""
+        if cls._proc is proc:
+            cls._proc = None
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    @classmethod
+    def _reply(cls, proc: subprocess.Popen, rid: int, key: str, timeout_s: float):
+        """The value of ``key`` in the worker's next line, which must answer request ``rid``."""
         ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
         if not ready:
             raise TimeoutError
         line = proc.stdout.readline()  # unbuffered: reads this line only
         if not line:
-            cls._proc = None
             raise ProcessingFailed("ProcessorCrashed", "the processor's fork worker exited")
-        return line.decode()
+        reply = json.loads(line)
+        if reply.get("id") != rid or key not in reply:
+            raise ProcessingFailed(
+                "ProcessorCrashed",
+                f"the processor's fork worker answered {reply!r} to request {rid} "
+                f"(expected its {key!r})",
+            )
+        return reply[key]
 
 
-def _kill(pid: int) -> None:
+def _pidfd(pid: int) -> int | None:
+    """A pidfd on the child; ``None`` if it has already exited and been reaped (a child
+    that fails at once can be gone before its pid is read)."""
     try:
-        os.kill(pid, signal.SIGKILL)
+        return os.pidfd_open(pid)
     except ProcessLookupError:
-        pass
+        return None
+
+
+def _gone(pidfd: int | None, group: int) -> bool:
+    """Whether the killed child is known to have exited: its pidfd turns readable when it
+    does (a zombie counts). Without a pid (killed before it was reported), whether its
+    process group is empty."""
+    if pidfd is not None:
+        ready, _, _ = select.select([pidfd], [], [], _SETTLE_S)
+        return bool(ready)
+    deadline = time.monotonic() + _SETTLE_S
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.01)  # polling the kernel for the group's end, bounded
+    return False
 
 
 if __name__ == "__main__":

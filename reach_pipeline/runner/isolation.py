@@ -22,11 +22,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePosixPath
 
 from reach_pipeline.durable import fsync_dir
 
-from .forkworker import ForkWorker
+from . import locks
+from .forkworker import ForkWorker, Request
 from .processor import ProcessingFailed, read_result
 
 STAGING_DIR = ".staging"
@@ -68,16 +70,20 @@ def run_isolated(
     output_dir = Path(output_dir)
     sweep_staging(output_dir)
     staging = new_staging_dir(output_dir, tag)
+    request = Request(processor, Path(input_path).resolve(), staging, options)
     try:
         started = time.perf_counter()
-        code = ForkWorker.run(processor, Path(input_path).resolve(), staging, timeout_s, options)
+        code = ForkWorker.run(request, timeout_s)
         paths, facts = read_result(staging, code)
         seconds = round(time.perf_counter() - started, 3)
         plan = arrange(paths, facts)
         final_dir = output_dir / plan.relative_dir
         swap_in(_gather(staging, plan.files), final_dir, staging)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        # Only once its child has exited (it may be writing there still); otherwise the
+        # folder is left to the sweep of a later run.
+        if request.settled:
+            shutil.rmtree(staging, ignore_errors=True)
     files = tuple(final_dir / p.name for p in plan.files)
     return Placed(files, plan.relative_dir, seconds, facts)
 
@@ -123,15 +129,21 @@ def swap_in(new_dir: Path, final_dir: Path, staging: Path) -> None:
     fsync_dir(final_dir.parent)
 
 
+def day_lock_path(output_dir: Path, day: date) -> Path:
+    """The day's lock (``locks``): ``output_dir/.staging/YYYYMMDD.lock``, present only while
+    held (or until it is taken again after its holder died)."""
+    return Path(output_dir) / STAGING_DIR / f"{day:%Y%m%d}{locks.LOCK_SUFFIX}"
+
+
 def sweep_staging(output_dir: Path) -> list[Path]:
-    """Remove staging folders whose run is gone (same host, dead pid) or a day old."""
+    """Remove staging folders whose run is gone (same host, dead pid) or a day old, and
+    the free lock files such runs left (never a held lock, never the folder itself)."""
     root = Path(output_dir) / STAGING_DIR
     removed = []
     try:
         entries = list(root.iterdir())
     except FileNotFoundError:
         return removed
-    host = socket.gethostname()
     now = time.time()
     for entry in entries:
         # <tag>-<host>-<pid>-<rand>: the tag (YYYYMMDD, "day") has no dash, a host name may
@@ -139,7 +151,7 @@ def sweep_staging(output_dir: Path) -> list[Path]:
         parts = entry.name.rsplit("-", 2)
         if len(parts) != 3 or not parts[1].isdigit() or "-" not in parts[0]:
             continue  # not a staging folder of ours
-        dead = parts[0].partition("-")[2] == host and not _pid_alive(int(parts[1]))
+        dead = _dead(parts[0].partition("-")[2], int(parts[1]))
         try:
             old = now - entry.stat().st_mtime > _STALE_AFTER_S
         except FileNotFoundError:
@@ -147,7 +159,12 @@ def sweep_staging(output_dir: Path) -> list[Path]:
         if dead or old:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
-    return removed
+    return removed + locks.sweep(root, _dead, _STALE_AFTER_S)
+
+
+def _dead(host: str, pid: int) -> bool:
+    """A process of this host that no longer runs (another host's: unknown, not dead)."""
+    return host == socket.gethostname() and not _pid_alive(pid)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -1,5 +1,7 @@
 """One day through the selected stages, in order: L1C, its upload, L2, its upload.
 
+The day is claimed once for all its stages (``claim.claim_day``): while another process
+holds it, or has worked on it since this run planned it, every selected stage is LOCKED.
 A stage that needs an earlier stage's product is not run when that stage did not
 materialize this day: it is reported SKIPPED with the reason, so the day's failure is
 told once, where it happened.
@@ -12,10 +14,11 @@ from datetime import date
 from reach_pipeline.contract.daylog import DayLog
 from reach_pipeline.settings import Settings
 
+from .claim import claim_day
 from .geomap import run_geomap
-from .l1c import run_l1c
+from .l1c import process_l1c
 from .outcome import SKIPPED, DayOutcome
-from .upload import run_l2_upload, run_upload
+from .upload import run_l2_upload, upload_l1c
 
 L1C, L1C_UPLOAD, L2, L2_UPLOAD = "l1c", "l1c_upload", "l2", "l2_upload"
 STAGES = (L1C, L1C_UPLOAD, L2, L2_UPLOAD)
@@ -23,19 +26,32 @@ NEEDS = {L1C_UPLOAD: L1C, L2: L1C, L2_UPLOAD: L2}
 
 
 def run_day(
-    settings: Settings, day: date, log: DayLog, stages: set[str], uploader=None
+    settings: Settings,
+    day: date,
+    log: DayLog,
+    stages: set[str],
+    uploader=None,
+    baseline: int | None = None,
 ) -> dict[str, DayOutcome]:
-    """The outcome of each selected stage of ``day`` (``uploader`` for the upload stages)."""
+    """The outcome of each selected stage of ``day`` (``uploader`` for the upload stages;
+    ``baseline``: the telemetry rows when this run planned, see ``claim``)."""
     unknown = stages - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s): {sorted(unknown)}")
-    outcomes: dict[str, DayOutcome] = {}
+    with claim_day(settings.output_dir, day, log, baseline) as elsewhere:
+        if elsewhere is not None:
+            return {stage: elsewhere for stage in STAGES if stage in stages}
+        return _stages(settings, day, log, stages, uploader)
+
+
+def _stages(settings, day, log, stages, uploader) -> dict[str, DayOutcome]:
     run = {
-        L1C: lambda: run_l1c(settings, day, log),
-        L1C_UPLOAD: lambda: run_upload(settings, day, log, uploader),
+        L1C: lambda: process_l1c(settings, day, log),
+        L1C_UPLOAD: lambda: upload_l1c(settings, day, log, uploader),
         L2: lambda: run_geomap(settings, day),
         L2_UPLOAD: lambda: run_l2_upload(settings, day, uploader),
     }
+    outcomes: dict[str, DayOutcome] = {}
     for stage in STAGES:
         if stage not in stages:
             continue

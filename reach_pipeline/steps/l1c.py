@@ -12,6 +12,7 @@ from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed
 from reach_pipeline.settings import Settings
 
+from .claim import claim_day
 from .outcome import MATERIALIZED, SKIPPED, DayOutcome, failed
 
 
@@ -49,8 +50,15 @@ def l1c_arrangement(day: date, input_path: Path):
     return arrange
 
 
-def run_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
-    """Process ``day``: SKIPPED_NO_INPUT, or PROCESS_PENDING then PROCESSED or FAILED."""
+def run_l1c(settings: Settings, day: date, log: DayLog, baseline: int | None = None) -> DayOutcome:
+    """Process ``day`` while holding it (``claim.claim_day``; LOCKED if another process has
+    it): SKIPPED_NO_INPUT, or PROCESS_PENDING then PROCESSED or FAILED."""
+    with claim_day(settings.output_dir, day, log, baseline) as elsewhere:
+        return elsewhere or process_l1c(settings, day, log)
+
+
+def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
+    """The L1C stage, unclaimed (``run_l1c`` and ``day.run_day`` hold the day first)."""
     input_path = find_input(settings.input_dir, day, settings.sensor_id, settings.output_format)
     if input_path is None:
         log.skipped_no_input(day)

@@ -8,12 +8,13 @@ from datetime import date
 MATERIALIZED = "materialized"
 SKIPPED = "skipped"
 FAILED = "failed"
+LOCKED = "locked"  # another process holds the day, or has worked on it since this run planned it
 
 
 @dataclass(frozen=True)
 class DayOutcome:
     day: date
-    status: str  # MATERIALIZED, SKIPPED or FAILED
+    status: str  # MATERIALIZED, SKIPPED, FAILED or LOCKED
     facts: dict = field(default_factory=dict)  # what the stage found, for metadata
     error_type: str = ""
     message: str = ""

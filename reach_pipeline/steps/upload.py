@@ -9,6 +9,7 @@ from reach_pipeline.contract.layout import day_dir, s3_key
 from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.settings import Settings
 
+from .claim import claim_day
 from .outcome import MATERIALIZED, DayOutcome, failed
 
 
@@ -18,10 +19,19 @@ class CdfUnusable(RuntimeError):
         super().__init__(message)
 
 
-def run_upload(settings: Settings, day: date, log: DayLog, uploader) -> DayOutcome:
-    """Upload ``day``'s CDF: UPLOAD_PENDING then UPLOADED, or FAILED (with the CDF's
-    columns, so ``--retry-failed`` uploads only). ``uploader(path, key)`` sends one file
-    and returns an ``UploadResult``; its ``UploadError`` is this day's failure."""
+def run_upload(
+    settings: Settings, day: date, log: DayLog, uploader, baseline: int | None = None
+) -> DayOutcome:
+    """Upload ``day``'s CDF while holding the day (``claim.claim_day``; LOCKED if another
+    process has it): UPLOAD_PENDING then UPLOADED, or FAILED (with the CDF's columns, so
+    ``--retry-failed`` uploads only). ``uploader(path, key)`` sends one file and returns an
+    ``UploadResult``; its ``UploadError`` is this day's failure."""
+    with claim_day(settings.output_dir, day, log, baseline) as elsewhere:
+        return elsewhere or upload_l1c(settings, day, log, uploader)
+
+
+def upload_l1c(settings: Settings, day: date, log: DayLog, uploader) -> DayOutcome:
+    """The L1C upload stage, unclaimed (``run_upload`` and ``day.run_day`` hold the day)."""
     from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time only
 
     row = log.latest(day)

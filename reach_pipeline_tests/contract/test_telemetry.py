@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import logging
 import multiprocessing
 import re
 import shutil
 import stat
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -129,14 +132,53 @@ def test_missing_file(tmp_path: Path) -> None:
     assert log.rows() == [] and log.latest_by_day() == {}
 
 
-def test_ties_broken_by_file_order(tmp_path: Path) -> None:
-    path = tmp_path / "t.csv"
-    log = TelemetryLog(path)
-    stamp = "2026-01-01T00:00:00.000000+00:00"
-    log.append(_row(status=t.PROCESSED, started_at_utc=stamp))
-    log.append(_row(status=t.UPLOADED, started_at_utc=stamp))
-    log.append(_row(status=t.PROCESS_PENDING, started_at_utc="2025-12-31T23:59:59+00:00"))
-    assert log.latest_by_day()[date(2025, 9, 7)].status == t.UPLOADED
+# A day's older row, then its newer row, with the started_at_utc each writer put in it:
+# whatever the clocks say, the row written last is the day's state.
+CLOCKS = {
+    "in-order": ("2026-01-01T00:00:00+00:00", "2026-01-01T01:00:00+00:00"),
+    "same-instant": ("2026-01-01T00:00:00.000000+00:00", "2026-01-01T00:00:00.000000+00:00"),
+    "newer-clock-behind": ("2026-01-01T00:00:00+00:00", "2025-12-31T23:59:59+00:00"),
+    # The legacy tool at UTC+2 wrote a naive local time: two hours ahead of UTC.
+    "older-naive-local-time": ("2026-01-01T14:00:00", "2026-01-01T12:30:00+00:00"),
+    "older-blank": ("", "2026-01-01T00:00:00+00:00"),
+    "newer-blank": ("2026-01-01T00:00:00+00:00", ""),
+    "newer-garbage": ("2026-01-01T00:00:00+00:00", "yesterday"),
+}
+
+
+@pytest.mark.parametrize(("older", "newer"), CLOCKS.values(), ids=CLOCKS.keys())
+def test_the_last_row_of_a_day_is_its_state(tmp_path: Path, older: str, newer: str) -> None:
+    log = TelemetryLog(tmp_path / "t.csv")
+    log.append(_row(status=t.FAILED, started_at_utc=older))
+    log.append(_row(day="2025-09-08", status=t.DOWNLOADED, started_at_utc=older))
+    log.append(_row(status=t.PROCESSED, started_at_utc=newer))
+    assert {d: r.status for d, r in log.latest_by_day().items()} == {
+        date(2025, 9, 7): t.PROCESSED,
+        date(2025, 9, 8): t.DOWNLOADED,
+    }
+
+
+def test_a_retry_after_a_row_from_a_clock_ahead_reads_done(tmp_path: Path) -> None:
+    """The issue's case: a legacy FAILED row stamped with a naive local time (UTC+2) and
+    a successful retry right after; the retry is the state, so a plain run skips the day."""
+    from datetime import UTC, datetime, timedelta
+
+    from reach_pipeline.contract.daylog import CdfColumns, DayLog
+    from reach_pipeline.contract.planning import SKIP_EXISTING, decide_action
+
+    log = TelemetryLog(tmp_path / "t.csv")
+    local_ahead = (datetime.now(UTC) + timedelta(hours=2)).replace(tzinfo=None).isoformat()
+    log.append(_row(status=t.FAILED, error_type="RuntimeError", started_at_utc=local_ahead))
+    retry = DayLog(log, "retry", sensor_id="ALL", descriptor="QUICKLOOK", output_format="csv")
+    retry.process_pending(date(2025, 9, 7))
+    cdf = tmp_path / "x.cdf"
+    cdf.write_bytes(b"cdf")
+    retry.processed(date(2025, 9, 7), CdfColumns(str(cdf), 3, 1.0))
+
+    latest = log.latest_by_day()[date(2025, 9, 7)]
+    assert (latest.run_id, latest.status) == ("retry", t.PROCESSED)
+    action = decide_action(latest, upload_to_s3=False, input_available=True, retry_failed=False)
+    assert action == SKIP_EXISTING
 
 
 def test_unparseable_dates(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -144,22 +186,19 @@ def test_unparseable_dates(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> 
     log = TelemetryLog(path)
     log.append(_row(day="not-a-date", status=t.UPLOADED, started_at_utc="2026-01-01T00:00:00"))
     log.append(_row(status=t.PROCESSED, started_at_utc="2026-01-01T00:00:00+00:00"))
-    log.append(_row(status=t.FAILED, started_at_utc="yesterday"))
-    log.append(_row(status=t.UPLOAD_PENDING, started_at_utc=""))
-    log.append(_row(day="2025-09-08", status=t.FAILED, started_at_utc="garbage"))
+    log.append(_row(day=" 2025-09-08", status=t.FAILED, started_at_utc="garbage"))
     log.append(_row(day="2025-09-08", status=t.DOWNLOADED, started_at_utc=""))
-    # naive timestamps are UTC and compare with aware ones
-    log.append(_row(day="2025-09-09", status=t.UPLOADED, started_at_utc="2026-01-02T00:00:00"))
-    log.append(_row(day="2025-09-09", status=t.FAILED, started_at_utc="2026-01-01T00:00:00Z"))
+    log.append(_row(day="2025-09-09", status=t.DOWNLOADED, started_at_utc=""))
+    log.append(_row(day="2025-09-09 ", status=t.FAILED, started_at_utc=""))
     with caplog.at_level(logging.WARNING, logger=t.__name__):
         latest = log.latest_by_day()
     assert {d: r.status for d, r in latest.items()} == {
-        date(2025, 9, 7): t.PROCESSED,  # unparseable/blank started_at never beats a real one
-        date(2025, 9, 8): t.DOWNLOADED,  # both unparseable: file order
-        date(2025, 9, 9): t.UPLOADED,
+        date(2025, 9, 7): t.PROCESSED,
+        date(2025, 9, 8): t.DOWNLOADED,  # the same day however it is spaced: file order
+        date(2025, 9, 9): t.FAILED,
     }
     assert "not-a-date" in caplog.text
-    assert len(log.rows()) == 8
+    assert len(log.rows()) == 6
 
 
 def test_unknown_extra_columns_are_ignored_and_kept(tmp_path: Path) -> None:
@@ -402,3 +441,62 @@ def test_reader_handles_nul_padding_after_crash(tmp_path: Path) -> None:
 def test_parser_matches_csv_module() -> None:
     text = 'a,b,c\r\n1,"x\r\ny",3\r\n\r\n4,"he said ""hi""",6\n7,8,9\r\n,,\n"multi\n\nline",,\n'
     assert list(t._parse_csv(text)) == list(csv.reader(io.StringIO(text, newline="")))
+
+
+# ---------------------------------------------------------------- failed appends
+
+_LIMITED_APPEND = """
+import resource, sys
+from reach_pipeline.contract.telemetry import TelemetryLog, TelemetryRow
+path, limit = sys.argv[1], int(sys.argv[2])
+# Writes past the limit fail with EFBIG (Python ignores SIGXFSZ): a real short write.
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+row = TelemetryRow(run_id="limited", chunk_date_utc="2025-09-07", status="FAILED",
+                   error_message="x" * 300)
+try:
+    TelemetryLog(path).append(row)
+except OSError as exc:
+    print(exc.errno)
+    sys.exit(3)
+"""
+
+
+def _append_with_file_size_limit(path: Path, limit: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", _LIMITED_APPEND, str(path), str(limit)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "room"),
+    [
+        ("example", 0),  # not one byte fits
+        ("example", 40),  # the issue's 40-byte fragment
+        ("example", 250),  # all but the end of the row
+        ("torn-line", 30),  # the line repair and part of the row
+        ("half-header", 10),  # completing the header
+    ],
+)
+def test_a_failed_append_leaves_the_file_as_it_was(tmp_path: Path, start: str, room: int) -> None:
+    if start == "half-header":
+        path = tmp_path / "t.csv"
+        path.write_text(HEADER[:100])
+    else:
+        path = _example_copy(tmp_path)
+        if start == "torn-line":
+            with path.open("a", newline="") as f:
+                f.write('0ea78114,2025-09-07,,,FAILED,,,,,,,,,,RuntimeError,"An error, torn')
+    before = path.read_bytes()
+
+    proc = _append_with_file_size_limit(path, len(before) + room)
+
+    assert (proc.returncode, proc.stdout.strip()) == (3, str(errno.EFBIG)), proc.stderr
+    assert path.read_bytes() == before
+    # The file still takes rows, and reads as before plus the new one.
+    log = TelemetryLog(path)
+    rows = log.rows()
+    log.append(_row(day="2025-09-06", status=t.SKIPPED_NO_INPUT))
+    assert log.rows() == [*rows, _row(day="2025-09-06", status=t.SKIPPED_NO_INPUT)]

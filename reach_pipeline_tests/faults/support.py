@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import cdflib
 import numpy as np
+import psutil
 
 from reach_pipeline.contract.telemetry import SCHEMA, STATUSES, TelemetryLog, TelemetryRow
 
@@ -54,6 +55,15 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
         time.sleep(every_s)  # polling interval, not synchronization
+
+
+def running(proc: psutil.Process | int) -> bool:
+    """Alive and not a zombie (an exited process its parent has not reaped yet)."""
+    try:
+        proc = psutil.Process(proc) if isinstance(proc, int) else proc
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def console_script() -> list[str]:

@@ -112,9 +112,8 @@ def test_run_killed_mid_processing_leaves_nothing_and_reruns_clean(tmp_path):
         _sigkill(cli)
         _sigkill(child)
         cli_proc.wait(timeout=30)
-        # The fork worker is not killed: it was waiting for its child, then reports the
-        # child's exit on its stdout, whose reader is dead (BrokenPipeError), or reads EOF
-        # on its stdin (the dead CLI held the only write end). Either way it exits alone.
+        # The fork worker is not killed: it reads EOF on its stdin (the dead CLI held the
+        # only write end), kills its child if it still runs, and exits alone.
         wait_for(
             "the fork worker and the processor to exit",
             lambda: not any(_running(p) for p in (worker, child)),
@@ -128,10 +127,14 @@ def test_run_killed_mid_processing_leaves_nothing_and_reruns_clean(tmp_path):
             os.killpg(cli_proc.pid, signal.SIGKILL)
             cli_proc.wait()
 
-    # Nothing partial in the layout; the dead run's staging folder is still there.
+    # Nothing partial in the layout; the dead run's staging folder is still there, and
+    # its (free) lock file of the day.
     assert files_under(out / "l1c") == []
-    staging = list((out / isolation.STAGING_DIR).iterdir())
-    assert [s.name.rsplit("-", 2)[0] for s in staging] == [f"{DAY:%Y%m%d}-{socket.gethostname()}"]
+    staging = sorted((out / isolation.STAGING_DIR).iterdir())
+    assert staging[1] == isolation.day_lock_path(out, DAY)
+    assert [s.name.rsplit("-", 2)[0] for s in staging[:1]] == [
+        f"{DAY:%Y%m%d}-{socket.gethostname()}"
+    ]
     # The telemetry file is whole rows only; the day's state is the unfinished step.
     strict_records(telemetry)
     assert [r.status for r in rows_of(telemetry, DAY)] == [PROCESS_PENDING]

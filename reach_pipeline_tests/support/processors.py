@@ -23,7 +23,10 @@ PATHS_ONLY = "reach_pipeline_tests.support.processors:paths_only"
 RECORDING = "reach_pipeline_tests.support.processors:recording"
 MISLABELLED = "reach_pipeline_tests.support.processors:mislabelled"
 FAIL_FAST = "reach_pipeline_tests.support.processors:fail_fast"
+GATED = "reach_pipeline_tests.support.processors:gated"
 RECORD_DIR = "_processor_intervals"
+STARTED_DIR = "_processor_started"
+RELEASE_NAME = "_processor_release"
 
 
 def hang(path: Path) -> list[Path]:
@@ -57,15 +60,52 @@ def mislabelled(path: Path) -> list[Path]:
 
 
 def recording(path: Path) -> list[Path]:
-    """``paths_only``, recording when it ran in ``<input dir>/_processor_intervals/``."""
+    """``paths_only``, recording when it ran in ``<input dir>/_processor_intervals/``
+    (one file per run of the processor: a day processed twice leaves two)."""
     start = time.time()
     paths = process_file(path)
     end = time.time()
     record = {"input": Path(path).name, "pid": os.getpid(), "start": start, "end": end}
     out = Path(path).parent / RECORD_DIR
     out.mkdir(exist_ok=True)
-    (out / f"{Path(path).stem}.json").write_text(json.dumps(record))
+    (out / f"{Path(path).stem}.{os.getpid()}.json").write_text(json.dumps(record))
     return paths
+
+
+def gated(path: Path) -> list[Path]:
+    """``recording``, but first it says that it started and waits to be let through.
+
+    It writes its pid to ``<input dir>/_processor_started/<input name>`` (atomically: a
+    reader never sees an empty file), then waits until ``<input dir>/_processor_release``
+    (every day) or ``<input dir>/_processor_release.<input stem>`` (this day) exists, which
+    may be never: a test that stops a run "mid-day" polls for the marker and then signals,
+    whatever the machine's speed.
+    """
+    path = Path(path)
+    folder = path.parent / STARTED_DIR
+    folder.mkdir(exist_ok=True)
+    partial = folder / f".{path.name}.{os.getpid()}"
+    partial.write_text(str(os.getpid()))
+    partial.rename(folder / path.name)
+    releases = (path.parent / RELEASE_NAME, path.parent / f"{RELEASE_NAME}.{path.stem}")
+    while not any(release.exists() for release in releases):
+        time.sleep(0.01)  # the processor's own pace; tests never sleep on it
+    return recording(path)
+
+
+def started_processors(input_dir: Path) -> dict[str, int]:
+    """Input name -> pid of every ``gated`` child that has started on ``input_dir``."""
+    folder = Path(input_dir) / STARTED_DIR
+    if not folder.is_dir():
+        return {}
+    return {p.name: int(p.read_text()) for p in folder.iterdir() if not p.name.startswith(".")}
+
+
+def release_processors(input_dir: Path, name: str | None = None) -> None:
+    """Let the ``gated`` children on ``input_dir`` (waiting or still to come) go on: those
+    of the input ``name``, or all of them."""
+    suffix = "" if name is None else f".{Path(name).stem}"
+    (Path(input_dir) / f"{RELEASE_NAME}{suffix}").touch()
 
 
 def recorded_intervals(input_dir: Path) -> list[dict]:

@@ -1,0 +1,144 @@
+"""SIGINT and SIGTERM stop the real console script mid-day: the day in flight is killed and
+left PROCESS_PENDING, no later day starts, exit 130 / 143 with one line saying what was
+interrupted, and the next plain run completes the days."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from datetime import date, timedelta
+
+import psutil
+import pytest
+
+from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
+from reach_pipeline_tests.cli.conftest import parse_summary
+from reach_pipeline_tests.support import processors
+
+from .support import (
+    REPO,
+    cdf_rel,
+    clean_env,
+    day_file_name,
+    files_under,
+    process_argv,
+    rows_of,
+    run_cli,
+    running,
+    strict_records,
+    wait_for,
+    write_sample_day,
+)
+
+DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
+FORKWORKER = "reach_pipeline.runner.forkworker"
+STOP_BOUND_S = 30  # generous: the figure itself is printed, never asserted tightly
+
+
+def fork_worker(cli_pid: int) -> psutil.Process | None:
+    try:
+        children = psutil.Process(cli_pid).children()
+    except psutil.NoSuchProcess:
+        return None
+    for child in children:
+        try:
+            if FORKWORKER in " ".join(child.cmdline()):
+                return child
+        except psutil.NoSuchProcess:
+            continue
+    return None
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_command_line_mid_day(tmp_path, signum):
+    ws = tmp_path / "ws"
+    input_dir, out = ws / "in", ws / "out"
+    for day in DAYS:
+        write_sample_day(input_dir, day)
+    for day in DAYS[:2]:  # the first two days go through; the third waits to be stopped
+        processors.release_processors(input_dir, day_file_name(day))
+    telemetry = input_dir / "download_telemetry.csv"
+    home = tmp_path / "home"
+    env = clean_env(home, REACH_PROCESSOR=processors.GATED, PYTHONPATH=str(REPO))
+    argv = process_argv(DAYS[0].isoformat(), DAYS[-1].isoformat(), input_dir, out)
+
+    stdout_path, stderr_path = tmp_path / "stdout", tmp_path / "stderr"
+    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
+        cli = subprocess.Popen(
+            argv,
+            cwd=ws,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        third = day_file_name(DAYS[2])
+        started = wait_for(
+            "the third day's processor to start",
+            lambda: processors.started_processors(input_dir).get(third),
+            timeout_s=240,
+            alive=cli,
+        )
+        child = psutil.Process(started)
+        worker = fork_worker(cli.pid)
+        assert worker is not None and running(child)
+
+        sent = time.monotonic()
+        os.kill(cli.pid, signum)
+        code = cli.wait(timeout=120)
+        seconds = time.monotonic() - sent
+    finally:
+        if cli.poll() is None:
+            os.killpg(cli.pid, signal.SIGKILL)
+            cli.wait()
+    name = signal.Signals(signum).name
+    print(f"\n{name}: {seconds:.2f} s from the signal to the exit of reach-pipeline")
+    assert seconds < STOP_BOUND_S
+
+    assert code == 128 + signum
+    err_lines = stderr_path.read_text().splitlines()
+    assert err_lines[-1] == (
+        f"reach-pipeline: interrupted by {name} while processing {DAYS[2]} (reach_cdf): the "
+        f"day is left PROCESS_PENDING; 2 day(s) not started ({DAYS[3]} .. {DAYS[4]}); the "
+        "same command completes them"
+    )
+    assert (
+        err_lines[:-1]
+        == [  # the progress lines only: Dagster's report of it is dropped
+            line for line in err_lines[:-1] if line.startswith(tuple(str(d) for d in DAYS[:2]))
+        ]
+    )
+    summary = parse_summary(stdout_path.read_text())
+    assert (summary["planned"], summary["processed"], summary["failed"]) == (5, 2, 0)
+
+    # The processor child died with the day, and its fork worker too.
+    assert not running(child)
+    wait_for("the fork worker to exit", lambda: not running(worker), timeout_s=30)
+    # Only products: two CDFs; no staging folder, no lock file (the .staging folder stays).
+    assert files_under(out) == [out / cdf_rel(d) for d in DAYS[:2]]
+    assert list((out / ".staging").iterdir()) == []
+    strict_records(telemetry)
+    assert [[r.status for r in rows_of(telemetry, d)] for d in DAYS] == [
+        [PROCESS_PENDING, PROCESSED],
+        [PROCESS_PENDING, PROCESSED],
+        [PROCESS_PENDING],
+        [],
+        [],
+    ]
+
+    # The next plain run completes the interrupted day and the two after it.
+    rerun = run_cli(argv, ws, clean_env(home))
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    summary = parse_summary(rerun.stdout)
+    assert (summary["processed"], summary["skipped_existing"], summary["failed"]) == (3, 2, 0)
+    assert [r.status for r in rows_of(telemetry, DAYS[2])] == [
+        PROCESS_PENDING,
+        PROCESS_PENDING,
+        PROCESSED,
+    ]
+    assert sorted(p for p in out.rglob("*") if p.is_file()) == [out / cdf_rel(d) for d in DAYS]
