@@ -1,0 +1,99 @@
+"""The map underneath every quicklook: coastlines, radiation-region outlines, a grid.
+
+Everything comes from package data (nothing is downloaded): the Natural Earth 1:110m
+coastline (public domain) and the region outlines of the instrument package.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FuncFormatter
+
+from .shapefile import parse_polylines
+
+COASTLINE_FILE = "ne_110m_coastline.shp"
+REGIONS_FILE = "region_contour_paths.npz"
+COAST_COLOR = "black"
+REGION_COLOR = "#e8590c"
+
+
+def data_file(name: str):
+    return files("reach_pipeline.geomap") / "data" / name
+
+
+@cache
+def coastlines() -> tuple[np.ndarray, ...]:
+    return tuple(parse_polylines(data_file(COASTLINE_FILE).read_bytes()))
+
+
+@cache
+def region_paths() -> tuple[MplPath, ...]:
+    """The region outlines, one matplotlib path per contour level."""
+    with data_file(REGIONS_FILE).open("rb") as fh, np.load(fh, allow_pickle=False) as z:
+        vertices, codes = z["vertices"], z["codes"]
+        counts = z["path_vertex_counts"]
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    return tuple(
+        MplPath(vertices[a:b], codes[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    )
+
+
+def _degrees(axis: str):
+    def fmt(x: float, _pos=None) -> str:
+        x = round(x)
+        if x == 0 or abs(x) == 180 and axis == "lon":
+            return f"{abs(x)}°"
+        hemisphere = ("E", "W") if axis == "lon" else ("N", "S")
+        return f"{abs(x)}°{hemisphere[0] if x > 0 else hemisphere[1]}"
+
+    return FuncFormatter(fmt)
+
+
+def grid_lines(lon_step: int, lat_step: int) -> list[np.ndarray]:
+    """Meridians and parallels every ``lon_step`` / ``lat_step`` degrees, inside the frame."""
+    lines = [np.array([[x, -90.0], [x, 90.0]]) for x in range(-180 + lon_step, 180, lon_step)]
+    lines += [np.array([[-180.0, y], [180.0, y]]) for y in range(-90 + lat_step, 90, lat_step)]
+    return lines
+
+
+def draw_basemap(
+    ax: Axes, *, lon_step: int = 30, lat_step: int = 10, labels: bool = True, lw: float = 0.8
+) -> list[Artist]:
+    """Draw the global plate-carree frame, a dashed grid, the region outlines and the
+    coastlines on ``ax`` (above any image); return the line artists (grid, regions, coast)."""
+    ax.set_xlim(-180, 180)
+    ax.set_ylim(-90, 90)
+    ax.set_aspect("equal")
+    ax.set_xticks(np.arange(-180, 181, lon_step))
+    ax.set_yticks(np.arange(-90, 91, lat_step))
+    if labels:
+        ax.xaxis.set_major_formatter(_degrees("lon"))
+        ax.yaxis.set_major_formatter(_degrees("lat"))
+        ax.tick_params(labelsize=8, length=2)
+    else:
+        ax.tick_params(labelbottom=False, labelleft=False, length=0)
+    grid = LineCollection(
+        grid_lines(lon_step, lat_step),
+        colors="0.45",
+        linestyles=(0, (4, 3)),
+        linewidths=0.6,
+        zorder=2,
+    )
+    regions = PathCollection(
+        region_paths(),
+        facecolors="none",
+        edgecolors=REGION_COLOR,
+        linewidths=lw * 0.9,
+        zorder=3,
+    )
+    coast = LineCollection(coastlines(), colors=COAST_COLOR, linewidths=lw, zorder=4)
+    for artist in (grid, regions, coast):
+        ax.add_collection(artist, autolim=False)
+    return [grid, regions, coast]
