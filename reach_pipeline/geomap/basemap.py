@@ -21,6 +21,7 @@ from .shapefile import parse_polylines
 COASTLINE_FILE = "ne_110m_coastline.shp"
 REGIONS_FILE = "region_contour_paths.npz"
 COAST_COLOR = "black"
+HALO_COLOR = "0.92"
 REGION_COLOR = "#e8590c"
 
 
@@ -67,7 +68,7 @@ def draw_basemap(
     ax: Axes, *, lon_step: int = 30, lat_step: int = 10, labels: bool = True, lw: float = 0.8
 ) -> list[Artist]:
     """Draw the global plate-carree frame, a dashed grid, the region outlines and the
-    coastlines on ``ax`` (above any image); return the line artists (grid, regions, coast)."""
+    coastlines on ``ax`` (above any image); return those line artists, bottom first."""
     ax.set_xlim(-180, 180)
     ax.set_ylim(-90, 90)
     ax.set_aspect("equal")
@@ -90,10 +91,13 @@ def draw_basemap(
         region_paths(),
         facecolors="none",
         edgecolors=REGION_COLOR,
-        linewidths=lw * 0.9,
+        linewidths=lw * 0.8,
         zorder=3,
     )
+    # Black coastlines with a thin white halo read on dark cells and on blank ones alike.
+    halo = LineCollection(coastlines(), colors=HALO_COLOR, linewidths=lw * 1.9, zorder=4)
     coast = LineCollection(coastlines(), colors=COAST_COLOR, linewidths=lw, zorder=4)
-    for artist in (grid, regions, coast):
+    lines = [grid, regions, halo, coast]
+    for artist in lines:
         ax.add_collection(artist, autolim=False)
-    return [grid, regions, coast]
+    return lines

@@ -18,11 +18,11 @@ from .basemap import draw_basemap
 from .product import FLAVORS, overview_file_name
 from .style import CMAP, NOTE_BOX, cell_colours, flavor_label, norm_for, style_colorbar
 
-OVERVIEW_SIZE_IN = (13.0, 10.6)
+OVERVIEW_SIZE_IN = (16.0, 7.8)
 OVERVIEW_DPI = 100
-THUMBNAIL_MAX_WIDTH = 520
+THUMBNAIL_MAX_WIDTH = 800
 THUMBNAIL_MAX_BYTES = 100_000
-_PANELS = {"left": 0.05, "right": 0.98, "top": 0.885, "bottom": 0.13, "wspace": 0.1, "hspace": 0.28}
+_PANELS = {"left": 0.04, "right": 0.99, "top": 0.86, "bottom": 0.17, "wspace": 0.08, "hspace": 0.22}
 
 
 def overview_figure(
@@ -31,11 +31,11 @@ def overview_figure(
     """Six median maps (one per flavor, each in its own labelled panel), one colour bar."""
     fig = Figure(figsize=OVERVIEW_SIZE_IN, dpi=OVERVIEW_DPI)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(3, 2, gridspec_kw=_PANELS)
+    axes = fig.subplots(2, 3, gridspec_kw=_PANELS)
     norm = norm_for("median", medians)
     for k, ax in enumerate(axes.ravel()):
         draw_basemap(ax, lon_step=60, lat_step=30, lw=0.6)
-        ax.tick_params(labelsize=7, labelleft=k % 2 == 0, labelbottom=k >= 4)
+        ax.tick_params(labelsize=7, labelleft=k % 3 == 0, labelbottom=k >= 3)
         ax.imshow(
             cell_colours("median", medians[k], norm),
             extent=(-180, 180, -90, 90),
@@ -48,13 +48,13 @@ def overview_figure(
             message = f"no flavor {FLAVORS[k]} data this day"
             ax.text(0, 0, message, ha="center", va="center", fontsize=12, zorder=5, bbox=NOTE_BOX)
     title = f"REACH dosimeters, {day:%Y-%m-%d}: median dose rate per 5° × 5° cell"
-    fig.suptitle(title, fontsize=15, y=0.975)
+    fig.suptitle(title, fontsize=15, y=0.965)
     legend = (
         f"{span[0]} – {span[1]} UTC    ·    black: coastlines    ·    "
         "orange: radiation-region outlines    ·    blank: no data"
     )
-    fig.text(0.5, 0.925, legend, ha="center", fontsize=10, color="0.25")
-    cax = fig.add_axes((0.2, 0.06, 0.6, 0.022))
+    fig.text(0.5, 0.905, legend, ha="center", fontsize=10, color="0.25")
+    cax = fig.add_axes((0.25, 0.075, 0.5, 0.03))
     bar = fig.colorbar(ScalarMappable(norm, CMAP), cax=cax, orientation="horizontal", extend="both")
     style_colorbar(bar, "median")
     return fig
@@ -75,7 +75,7 @@ def thumbnail_png(rgba: np.ndarray) -> bytes:
     full = Image.fromarray(rgba).convert("RGB")
     factor = max(1, -(-full.width // THUMBNAIL_MAX_WIDTH))
     while True:
-        thumb = full.reduce(factor).quantize(colors=128, method=Image.Quantize.FASTOCTREE)
+        thumb = full.reduce(factor).quantize(colors=256, method=Image.Quantize.FASTOCTREE)
         buf = io.BytesIO()
         thumb.save(buf, format="PNG", optimize=True)
         if buf.tell() <= THUMBNAIL_MAX_BYTES or thumb.width < 100:

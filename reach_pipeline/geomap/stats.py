@@ -74,8 +74,11 @@ def cell_statistics(cell: np.ndarray, values: np.ndarray, n_cells: int) -> dict[
 def _order_statistics(
     cell: np.ndarray, values: np.ndarray, n_cells: int, count: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Median, min and max per cell from one sort (values, then a stable radix sort by cell)."""
-    by_value = np.argsort(values, kind="stable")
+    """Median, min and max per cell from one sort: by value, then a stable sort by cell.
+
+    The value sort need not be stable: equal values are interchangeable.
+    """
+    by_value = np.argsort(values)
     cell_dtype = np.int16 if n_cells <= np.iinfo(np.int16).max else np.int64
     by_cell = np.argsort(cell[by_value].astype(cell_dtype), kind="stable")
     ordered = values[by_value[by_cell]]

@@ -60,7 +60,7 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def plain_label(tex: str) -> str:
-    """``X $\geq$ 360 keV $e^{-}$`` -> ``X ≥ 360 keV e⁻``."""
+    r"""``X $\geq$ 360 keV $e^{-}$`` -> ``X ≥ 360 keV e⁻``."""
     for tex_part, text in _TEX_TO_TEXT:
         tex = tex.replace(tex_part, text)
     return tex
