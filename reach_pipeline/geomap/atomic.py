@@ -7,8 +7,6 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 
 def temporary_sibling(final: Path, suffix: str) -> Path:
     """A hidden, unique name beside ``final`` (no reader globbing the product names sees it)."""
@@ -29,10 +27,3 @@ def place_atomically(final: Path, write: Callable[[Path], None], suffix: str = "
 
 def write_bytes(data: bytes, final: Path) -> Path:
     return place_atomically(final, lambda tmp: tmp.write_bytes(data))
-
-
-def write_png(pixels: np.ndarray, final: Path) -> Path:
-    """Write an RGB(A) pixel array (as drawn by Agg) as a PNG, atomically."""
-    from .png import encode_png
-
-    return write_bytes(encode_png(pixels), final)

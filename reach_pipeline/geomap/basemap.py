@@ -14,7 +14,6 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.path import Path as MplPath
-from matplotlib.ticker import FuncFormatter
 
 from .shapefile import parse_polylines
 
@@ -46,15 +45,42 @@ def region_paths() -> tuple[MplPath, ...]:
     )
 
 
-def _degrees(axis: str):
-    def fmt(x: float, _pos=None) -> str:
-        x = round(x)
-        if x == 0 or abs(x) == 180 and axis == "lon":
-            return f"{abs(x)}°"
-        hemisphere = ("E", "W") if axis == "lon" else ("N", "S")
-        return f"{abs(x)}°{hemisphere[0] if x > 0 else hemisphere[1]}"
+def degree_label(x: float, axis: str) -> str:
+    """``120°W``, ``0°``, ``180°``, ``30°N``."""
+    x = round(x)
+    if x == 0 or (axis == "lon" and abs(x) == 180):
+        return f"{abs(x)}°"
+    east, west = ("E", "W") if axis == "lon" else ("N", "S")
+    return f"{abs(x)}°{east if x > 0 else west}"
 
-    return FuncFormatter(fmt)
+
+def label_axes(ax: Axes, lon_step: int, lat_step: int, *, lon: bool, lat: bool, size: float):
+    """Degree labels under the frame and left of it, as plain text (no tick machinery:
+    matplotlib's ticks cost more to build than the whole map does to draw)."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if lon:
+        for x in range(-180, 181, lon_step):
+            ax.text(
+                x,
+                -0.015,
+                degree_label(x, "lon"),
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="top",
+                fontsize=size,
+            )
+    if lat:
+        for y in range(-90, 91, lat_step):
+            ax.text(
+                -0.008,
+                y,
+                degree_label(y, "lat"),
+                transform=ax.get_yaxis_transform(),
+                ha="right",
+                va="center",
+                fontsize=size,
+            )
 
 
 def grid_lines(lon_step: int, lat_step: int) -> list[np.ndarray]:
@@ -65,21 +91,20 @@ def grid_lines(lon_step: int, lat_step: int) -> list[np.ndarray]:
 
 
 def draw_basemap(
-    ax: Axes, *, lon_step: int = 30, lat_step: int = 10, labels: bool = True, lw: float = 0.8
+    ax: Axes,
+    *,
+    lon_step: int = 30,
+    lat_step: int = 10,
+    labels: bool = True,
+    label_size: float = 8,
+    lw: float = 0.8,
 ) -> list[Artist]:
     """Draw the global plate-carree frame, a dashed grid, the region outlines and the
     coastlines on ``ax`` (above any image); return those line artists, bottom first."""
     ax.set_xlim(-180, 180)
     ax.set_ylim(-90, 90)
     ax.set_aspect("equal")
-    ax.set_xticks(np.arange(-180, 181, lon_step))
-    ax.set_yticks(np.arange(-90, 91, lat_step))
-    if labels:
-        ax.xaxis.set_major_formatter(_degrees("lon"))
-        ax.yaxis.set_major_formatter(_degrees("lat"))
-        ax.tick_params(labelsize=8, length=2)
-    else:
-        ax.tick_params(labelbottom=False, labelleft=False, length=0)
+    label_axes(ax, lon_step, lat_step, lon=labels, lat=labels, size=label_size)
     grid = LineCollection(
         grid_lines(lon_step, lat_step),
         colors="0.45",

@@ -13,9 +13,9 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .atomic import write_png
-from .basemap import draw_basemap
+from .basemap import draw_basemap, label_axes
 from .product import FLAVORS, overview_file_name
+from .quicklook import SavePixels
 from .style import CMAP, NOTE_BOX, cell_colours, flavor_label, norm_for, style_colorbar
 
 OVERVIEW_SIZE_IN = (16.0, 7.8)
@@ -34,8 +34,8 @@ def overview_figure(
     axes = fig.subplots(2, 3, gridspec_kw=_PANELS)
     norm = norm_for("median", medians)
     for k, ax in enumerate(axes.ravel()):
-        draw_basemap(ax, lon_step=60, lat_step=30, lw=0.6)
-        ax.tick_params(labelsize=7, labelleft=k % 3 == 0, labelbottom=k >= 3)
+        draw_basemap(ax, lon_step=60, lat_step=30, labels=False, lw=0.6)
+        label_axes(ax, 60, 30, lon=k >= 3, lat=k % 3 == 0, size=7)
         ax.imshow(
             cell_colours("median", medians[k], norm),
             extent=(-180, 180, -90, 90),
@@ -66,8 +66,8 @@ def draw_rgba(fig: Figure) -> np.ndarray:
     return np.asarray(fig.canvas.buffer_rgba())
 
 
-def write_overview(rgba: np.ndarray, day: dt.date, directory: Path) -> Path:
-    return write_png(rgba, Path(directory) / overview_file_name(day))
+def write_overview(rgba: np.ndarray, day: dt.date, directory: Path, save: SavePixels) -> Path:
+    return save(rgba, Path(directory) / overview_file_name(day))
 
 
 def thumbnail_png(rgba: np.ndarray) -> bytes:

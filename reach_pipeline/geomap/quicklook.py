@@ -8,6 +8,7 @@ title (blitting), which is what makes a map cost tens of milliseconds instead of
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
-from .atomic import write_png
 from .basemap import draw_basemap
 from .product import FLAVORS, quicklook_file_name
 from .style import (
@@ -28,6 +28,8 @@ from .style import (
     style_colorbar,
 )
 
+# Writes an RGBA pixel array as a PNG at a path (and returns the path).
+SavePixels = Callable[[np.ndarray, Path], Path]
 MAP_SIZE_IN = (11.0, 7.0)
 MAP_DPI = 110
 
@@ -62,7 +64,9 @@ class MapFigure:
         self._background = None
         self._statistic = None
 
-    def render(self, statistic: str, values: np.ndarray, title: str, path: Path) -> Path:
+    def render(
+        self, statistic: str, values: np.ndarray, title: str, path: Path, save: SavePixels
+    ) -> Path:
         norm = norm_for(statistic, values)
         self.image.set_data(cell_colours(statistic, values, norm))
         if is_count(statistic) or statistic != self._statistic:
@@ -83,7 +87,7 @@ class MapFigure:
             self.canvas.restore_region(self._background)
         for artist in self.dynamic:
             self.fig.draw_artist(artist)
-        return write_png(np.asarray(self.canvas.buffer_rgba()), path)
+        return save(np.asarray(self.canvas.buffer_rgba()), path)
 
 
 def map_title(time_start: str, time_end: str, flavor_index: int, statistic: str) -> str:
@@ -97,6 +101,7 @@ def write_maps(
     day: dt.date,
     span: tuple[str, str],
     directory: Path,
+    save: SavePixels,
 ) -> list[Path]:
     """One PNG per flavor x statistic, named like the legacy quicklooks."""
     figures: dict[bool, MapFigure] = {}
@@ -108,5 +113,5 @@ def write_maps(
                 figures[count] = MapFigure(extend="neither" if count else "both")
             title = map_title(*span, k, statistic)
             path = Path(directory) / quicklook_file_name(day, flavor, statistic)
-            paths.append(figures[count].render(statistic, maps[statistic][k], title, path))
+            paths.append(figures[count].render(statistic, maps[statistic][k], title, path, save))
     return paths
