@@ -11,7 +11,9 @@ calls ``make_geomap`` twice into temporary folders:
   (read the L1C, bin, write) and the quicklooks (overview, thumbnail, six median maps),
   including importing matplotlib on first use;
 * **warm**: a second call in the same process (libraries loaded, fonts cached), as in a
-  worker that makes several days.
+  worker that makes several days;
+* **phases**: the same steps once more, timed in CPU seconds (L2, quicklooks), which a busy
+  machine inflates less than wall time.
 
 The child reports the facts' ``l2_seconds`` and ``quicklook_seconds``, its CPU seconds and
 its peak RSS (``ru_maxrss``). One more child times ``quicklooks="all"`` (43 images, the
@@ -75,8 +77,30 @@ for name in (["cold", "warm"] if mode == "default" else ["cold"]):
                   "cpu_s": cpu, "images": len(facts.image_paths),
                   "bytes": sum(p.stat().st_size for p in files),
                   "thumbnail_bytes": len(facts.thumbnail_b64) * 3 // 4})
+phases = {}
+if mode == "default":
+    # CPU seconds of each phase (warm), with the steps make_geomap runs: figures that a busy
+    # machine does not inflate the way it inflates wall times.
+    from reach_pipeline.geomap.api import _quicklooks
+    from reach_pipeline.geomap.cdf import write_l2
+    from reach_pipeline.geomap.maps import day_maps
+    from reach_pipeline.geomap.read import read_l1c
+    from reach_pipeline.geomap.times import iso_milliseconds, tt2000_to_utc
+    folder = Path(out) / "phases"
+    folder.mkdir()
+    c0 = time.process_time()
+    day = read_l1c(l1c)
+    maps = day_maps(day)
+    date = tt2000_to_utc(day.first_tt2000)[0].date()
+    write_l2(maps.maps, day.global_attrs, day.first_tt2000, day.last_tt2000, date, folder)
+    c1 = time.process_time()
+    span = (iso_milliseconds(day.first_tt2000), iso_milliseconds(day.last_tt2000))
+    _quicklooks(maps, date, span, folder, "default")
+    phases = {"l2_cpu_s": c1 - c0, "quicklook_cpu_s": time.process_time() - c1}
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-Path(result).write_text(json.dumps({"import_s": imported, "calls": calls, "rss_mb": rss_mb}))
+Path(result).write_text(
+    json.dumps({"import_s": imported, "calls": calls, "phases": phases, "rss_mb": rss_mb})
+)
 """
 
 
@@ -169,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("overview + thumbnail + 6 maps, warm", spread(ql_warm), "", ""),
         ("CPU seconds, whole cold call", spread(calls("cold", "cpu_s")), "", ""),
+        ("CPU seconds, L2 CDF (warm)", spread([r["phases"]["l2_cpu_s"] for r in runs]), "", ""),
+        (
+            "CPU seconds, quicklooks (warm)",
+            spread([r["phases"]["quicklook_cpu_s"] for r in runs]),
+            "",
+            "",
+        ),
         (
             "peak RSS of the child (two calls)",
             f"{rss:.0f} MB",

@@ -42,7 +42,7 @@ def make_geomap(
     l1c_path: str | Path, output_dir: str | Path | None = None, *, quicklooks: str = "default"
 ) -> GeomapFacts:
     """Write the L2 CDF and the quicklook PNGs of ``l1c_path`` into ``output_dir``
-    (default: the current directory).
+    (default: the current directory; created if missing).
 
     ``quicklooks``: "default" (the overview and the six median maps) or "all" (also every
     flavor x statistic, the legacy set). Raises ``GeomapInputError`` (a ``ValueError``)
@@ -55,6 +55,7 @@ def make_geomap(
     l1c = read_l1c(l1c_path)
     maps = day_maps(l1c)
     day = tt2000_to_utc(l1c.first_tt2000)[0].date()
+    directory.mkdir(parents=True, exist_ok=True)
     l2_path = write_l2(
         maps.maps, l1c.global_attrs, l1c.first_tt2000, l1c.last_tt2000, day, directory
     )

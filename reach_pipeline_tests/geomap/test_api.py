@@ -78,6 +78,11 @@ def test_all_quicklooks_on_request(tmp_path):
     )
 
 
+def test_the_output_folder_is_created(tmp_path):
+    facts = make_geomap(CDF_0904, tmp_path / "l2" / "2025" / "09" / "04")
+    assert Path(facts.l2_path).parent == tmp_path / "l2" / "2025" / "09" / "04"
+
+
 def test_unknown_quicklook_mode_is_refused_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="quicklooks"):
         make_geomap(CDF_0904, tmp_path, quicklooks="some")
