@@ -92,7 +92,7 @@ if mode == "default":
     day = read_l1c(l1c)
     maps = day_maps(day)
     date = tt2000_to_utc(day.first_tt2000)[0].date()
-    write_l2(maps.maps, day.global_attrs, day.first_tt2000, day.last_tt2000, date, folder)
+    write_l2(maps.maps, day, date, folder)
     c1 = time.process_time()
     span = (iso_milliseconds(day.first_tt2000), iso_milliseconds(day.last_tt2000))
     _quicklooks(maps, date, span, folder, "default")

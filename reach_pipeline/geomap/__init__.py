@@ -6,23 +6,19 @@ The heavy modules (numpy, cdflib, matplotlib) load on first use of these names; 
 
 from importlib import import_module
 
-__all__ = [
-    "GeomapFacts",
-    "GeomapInputError",
-    "geomap_problems",
-    "make_geomap",
-    "process_file",
-]
+# Each public name and the submodule that defines it.
 _WHERE = {
     "GeomapFacts": ".api",
+    "GeomapInputError": ".errors",
+    "geomap_problems": ".verify",
     "make_geomap": ".api",
     "process_file": ".api",
-    "geomap_problems": ".verify",
-    "GeomapInputError": ".errors",
 }
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(import_module(_WHERE[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module, __name__), name)

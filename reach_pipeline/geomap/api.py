@@ -56,9 +56,7 @@ def make_geomap(
     maps = day_maps(l1c)
     day = tt2000_to_utc(l1c.first_tt2000)[0].date()
     directory.mkdir(parents=True, exist_ok=True)
-    l2_path = write_l2(
-        maps.maps, l1c.global_attrs, l1c.first_tt2000, l1c.last_tt2000, day, directory
-    )
+    l2_path = write_l2(maps.maps, l1c, day, directory)
     l2_done = time.perf_counter()
     span = (iso_milliseconds(l1c.first_tt2000), iso_milliseconds(l1c.last_tt2000))
     images, thumbnail = _quicklooks(maps, day, span, directory, quicklooks)

@@ -59,28 +59,21 @@ def label_axes(ax: Axes, lon_step: int, lat_step: int, *, lon: bool, lat: bool, 
     matplotlib's ticks cost more to build than the whole map does to draw)."""
     ax.set_xticks([])
     ax.set_yticks([])
+    places = []  # (x, y, text, transform, ha, va)
     if lon:
-        for x in range(-180, 181, lon_step):
-            ax.text(
-                x,
-                -0.015,
-                degree_label(x, "lon"),
-                transform=ax.get_xaxis_transform(),
-                ha="center",
-                va="top",
-                fontsize=size,
-            )
+        below = ax.get_xaxis_transform()
+        places += [
+            (x, -0.015, degree_label(x, "lon"), below, "center", "top")
+            for x in range(-180, 181, lon_step)
+        ]
     if lat:
-        for y in range(-90, 91, lat_step):
-            ax.text(
-                -0.008,
-                y,
-                degree_label(y, "lat"),
-                transform=ax.get_yaxis_transform(),
-                ha="right",
-                va="center",
-                fontsize=size,
-            )
+        left = ax.get_yaxis_transform()
+        places += [
+            (-0.008, y, degree_label(y, "lat"), left, "right", "center")
+            for y in range(-90, 91, lat_step)
+        ]
+    for x, y, text, transform, ha, va in places:
+        ax.text(x, y, text, transform=transform, ha=ha, va=va, fontsize=size)
 
 
 def grid_lines(lon_step: int, lat_step: int) -> list[np.ndarray]:

@@ -12,6 +12,7 @@ from cdflib.cdfwrite import CDF as CDFWriter
 
 from .atomic import place_atomically
 from .product import FILLVAL, FLAVOR_LABELS, FLAVORS, STATISTICS, l2_file_stem
+from .read import L1CDay
 from .stats import LAT_CENTRES, LON_CENTRES
 from .times import iso_milliseconds, time_resolution
 
@@ -56,26 +57,20 @@ def l2_global_attrs(l1c_attrs: dict, first_tt2000: int, last_tt2000: int, stem: 
     return out
 
 
-def write_l2(
-    maps: dict[str, np.ndarray],
-    l1c_attrs: dict,
-    first_tt2000: int,
-    last_tt2000: int,
-    day: dt.date,
-    directory: Path,
-) -> Path:
-    """Write the L2 CDF into ``directory`` atomically and return its path.
+def write_l2(maps: dict[str, np.ndarray], l1c: L1CDay, day: dt.date, directory: Path) -> Path:
+    """Write the L2 CDF of ``l1c`` into ``directory`` atomically and return its path.
 
     ``maps`` holds each statistic as float64 [flavor, lat, lon] with NaN in empty cells.
     The file is written under a hidden temporary name in ``directory`` and renamed into
     place, so no partial ``.cdf`` is ever seen under the final name.
     """
     stem = l2_file_stem(day)
-    gattrs = l2_global_attrs(l1c_attrs, first_tt2000, last_tt2000, stem)
+    gattrs = l2_global_attrs(l1c.global_attrs, l1c.first_tt2000, l1c.last_tt2000, stem)
+    epoch = (l1c.first_tt2000, epoch_attrs(l1c.epoch_attrs))
     # cdflib insists on a name ending in .cdf.
     return place_atomically(
         Path(directory) / f"{stem}.cdf",
-        lambda tmp: _write(tmp, gattrs, first_tt2000, maps),
+        lambda tmp: _write(tmp, gattrs, epoch, maps),
         suffix=".tmp.cdf",
     )
 
@@ -95,25 +90,20 @@ def _software_version() -> str:
 
 
 def _spec(name: str, dtype: int, dims: list[int], *, rec_vary: bool, elements: int = 1) -> dict:
-    spec = {
-        "Variable": name,
-        "Data_Type": dtype,
-        "Num_Elements": elements,
-        "Rec_Vary": rec_vary,
-        "Dim_Sizes": dims,
-        "Dim_Vary": [True] * len(dims),
-        "Compress": 0,
-        "Block_Factor": 0,
-    }
+    """cdflib's variable description: uncompressed, every dimension varying, blocking
+    factor 0 and a blank pad for text, as in the legacy file."""
+    spec = dict(Variable=name, Data_Type=dtype, Num_Elements=elements, Rec_Vary=rec_vary)
+    spec.update(Dim_Sizes=dims, Dim_Vary=[True] * len(dims), Compress=0, Block_Factor=0)
     if dtype == CDF_CHAR:
         spec["Pad"] = " "
     return spec
 
 
-def _meta_attrs(name: str, catdesc: str, fmt: str, fill) -> dict:
+def _meta_attrs(name: str, catdesc: str, fmt: str, fill, var_type: str = "metadata") -> dict:
+    """The ISTP attributes every L2 variable but Epoch starts with, in the legacy order."""
     return {
         "CATDESC": catdesc,
-        "VAR_TYPE": "metadata",
+        "VAR_TYPE": var_type,
         "FIELDNAM": name,
         "FILLVAL": fill,
         "FORMAT": fmt,
@@ -121,34 +111,18 @@ def _meta_attrs(name: str, catdesc: str, fmt: str, fill) -> dict:
 
 
 def _float_attrs(name: str, catdesc: str, var_type: str, units: str) -> dict:
-    return {
-        "CATDESC": catdesc,
-        "VAR_TYPE": var_type,
-        "FIELDNAM": name,
-        "FILLVAL": [np.float32(FILLVAL), "CDF_FLOAT"],
-        "FORMAT": "G10.8E3",
-        "SI_CONVERSION": " > ",
-        "UNITS": units,
-        "VALIDMIN": [np.float32(-_FMAX), "CDF_FLOAT"],
-        "VALIDMAX": [np.float32(_FMAX), "CDF_FLOAT"],
-    }
+    attrs = _meta_attrs(name, catdesc, "G10.8E3", [np.float32(FILLVAL), "CDF_FLOAT"], var_type)
+    attrs["SI_CONVERSION"] = " > "
+    attrs["UNITS"] = units
+    attrs["VALIDMIN"] = [np.float32(-_FMAX), "CDF_FLOAT"]
+    attrs["VALIDMAX"] = [np.float32(_FMAX), "CDF_FLOAT"]
+    return attrs
 
 
-def _epoch_attrs() -> dict:
-    return {
-        "CATDESC": "Observation Time",
-        "VAR_TYPE": "support_data",
-        "FIELDNAM": "Epoch",
-        "FILLVAL": [np.int64(-9223372036854775808), "CDF_TIME_TT2000"],
-        "FORMAT": "A29",
-        "SI_CONVERSION": "1.000000e-09>s",
-        "UNITS": "ns",
-        "VALIDMIN": [np.int64(-3155716767816000000), "CDF_TIME_TT2000"],
-        "VALIDMAX": [np.int64(7889227269184000000), "CDF_TIME_TT2000"],
-        "TIME_BASE": "J2000",
-        "TIME_SCALE": "Terrestrial Time (TT)",
-        "REFERENCE_POSITION": "rotating Earth geoid",
-    }
+def epoch_attrs(l1c_epoch_attrs: dict) -> dict:
+    """The L2's one Epoch record is the L1C's first: it keeps the L1C Epoch's attributes,
+    all but RESOLUTION (one record has no cadence)."""
+    return {k: v for k, v in l1c_epoch_attrs.items() if k != "RESOLUTION"}
 
 
 def _map_attrs(statistic: str) -> dict:
@@ -188,15 +162,15 @@ def _axis_var(writer: CDFWriter, name: str, catdesc: str, centres: np.ndarray, a
     )
 
 
-def _write(path: Path, gattrs: dict, epoch: int, maps: dict[str, np.ndarray]) -> None:
+def _write(path: Path, gattrs: dict, epoch: tuple[int, dict], maps: dict[str, np.ndarray]) -> None:
     n_f = len(FLAVORS)
     writer = CDFWriter(str(path), cdf_spec={"Majority": "row_major", "Encoding": 6}, delete=True)
     try:
         writer.write_globalattrs({k: {0: v} for k, v in gattrs.items()})
         writer.write_var(
             _spec("Epoch", CDF_TIME_TT2000, [], rec_vary=True),
-            var_attrs=_epoch_attrs(),
-            var_data=np.array([epoch], dtype=np.int64),
+            var_attrs=epoch[1],
+            var_data=np.array([epoch[0]], dtype=np.int64),
         )
         _char_var(
             writer,

@@ -28,6 +28,7 @@ class L1CDay:
     first_tt2000: int
     last_tt2000: int
     global_attrs: dict
+    epoch_attrs: dict
     lon: np.ndarray
     lat: np.ndarray
     values: np.ndarray
@@ -61,6 +62,7 @@ def read_l1c(path: str | Path) -> L1CDay:
         first_tt2000=int(epoch[0]),
         last_tt2000=int(epoch[-1]),
         global_attrs=cdf.globalattsget(),
+        epoch_attrs=typed_attributes(cdf, "Epoch"),
         lon=lon.ravel(),
         lat=lat.ravel(),
         values=values,
@@ -89,6 +91,16 @@ def flavor_slots(path: Path, flavors: np.ndarray) -> list[np.ndarray]:
             raise GeomapInputError(path, f"sensor {s} has two dosimeters of flavor {letter}")
         slots[k][s] = j
     return slots
+
+
+def typed_attributes(cdf: cdflib.CDF, variable: str) -> dict:
+    """A variable's attributes as cdflib's writer takes them: text as is, numbers as
+    ``[value, CDF type]`` so that they keep their type (a TT2000 FILLVAL stays TT2000)."""
+    out = {}
+    for name in cdf.varattsget(variable):
+        entry = cdf.attget(name, variable)
+        out[name] = entry.Data if entry.Data_Type == "CDF_CHAR" else [entry.Data, entry.Data_Type]
+    return out
 
 
 def _open(path: Path) -> cdflib.CDF:
