@@ -77,7 +77,7 @@ def thumbnail_png(rgba: np.ndarray) -> bytes:
     while True:
         thumb = full.reduce(factor).quantize(colors=256, method=Image.Quantize.FASTOCTREE)
         buf = io.BytesIO()
-        thumb.save(buf, format="PNG", optimize=True)
+        thumb.save(buf, format="PNG")
         if buf.tell() <= THUMBNAIL_MAX_BYTES or thumb.width < 100:
             return buf.getvalue()
         factor += 1

@@ -70,6 +70,7 @@ def test_thumbnail_is_a_small_png(made_0904):
     assert png[:8] == PNG_SIGNATURE and len(png) <= 100_000
 
 
+@pytest.mark.slow
 def test_all_quicklooks_on_request(tmp_path):
     facts = make_geomap(CDF_0904, tmp_path, quicklooks="all")
     assert len(facts.image_paths) == 1 + 6 * 7

@@ -3,7 +3,6 @@ on the whole day). The L1C is made for real by the processing package from a UDL
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import cdflib
@@ -11,27 +10,10 @@ import numpy as np
 import pytest
 
 from reach_pipeline.geomap import geomap_problems, make_geomap
-from reach_pipeline.processing import process_day
-from reach_pipeline_tests.conftest import UDL_0901
 from reach_pipeline_tests.geomap.expected import FLAVOR_NAMES, expected_maps
+from reach_pipeline_tests.geomap.udlcopy import l1c_from
 
 pytestmark = pytest.mark.slow
-
-
-def udl_without(tmp: Path, drop) -> Path:
-    """A copy of the 09-01 UDL file without the rows ``drop(row)`` selects."""
-    out = tmp / UDL_0901.name
-    with UDL_0901.open(newline="") as src, out.open("w", newline="") as dst:
-        reader = csv.DictReader(src)
-        writer = csv.DictWriter(dst, reader.fieldnames)
-        writer.writeheader()
-        writer.writerows(row for row in reader if not drop(row))
-    return out
-
-
-def l1c_from(tmp_path: Path, drop) -> Path:
-    udl = udl_without(tmp_path, drop)
-    return Path(process_day(udl, tmp_path).cdf_path)
 
 
 def one_pod_loses_dose2(row) -> bool:
