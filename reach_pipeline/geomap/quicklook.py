@@ -1,6 +1,6 @@
 """The per-flavor quicklook maps, drawn like the legacy ones.
 
-One figure serves every map of a kind: its frame, ticks and colour bar are drawn once and
+One figure serves every map of a kind: its frame, degree labels and colour bar are drawn once and
 kept as a background; each map then only redraws the image, the lines over it and the
 title (blitting), which is what makes a map cost tens of milliseconds instead of hundreds.
 """
@@ -65,8 +65,16 @@ class MapFigure:
         self._statistic = None
 
     def render(
-        self, statistic: str, values: np.ndarray, title: str, path: Path, save: SavePixels
+        self,
+        statistic: str,
+        values: np.ndarray,
+        title: str,
+        path: Path,
+        save: SavePixels,
+        *,
+        empty: bool,
     ) -> Path:
+        """Draw one map (``empty``: the flavor had no points that day) and save it."""
         norm = norm_for(statistic, values)
         self.image.set_data(cell_colours(statistic, values, norm))
         if is_count(statistic) or statistic != self._statistic:
@@ -77,7 +85,6 @@ class MapFigure:
             self._background = None
             self._statistic = statistic
         self.title.set_text(title)
-        empty = not np.any(np.isfinite(values) & (values != 0))
         self.note.set_text("no data for this flavor on this day")
         self.note.set_visible(empty)
         if self._background is None:
@@ -113,5 +120,9 @@ def write_maps(
                 figures[count] = MapFigure(extend="neither" if count else "both")
             title = map_title(*span, k, statistic)
             path = Path(directory) / quicklook_file_name(day, flavor, statistic)
-            paths.append(figures[count].render(statistic, maps[statistic][k], title, path, save))
+            empty = not maps["count"][k].any()
+            figure = figures[count]
+            paths.append(
+                figure.render(statistic, maps[statistic][k], title, path, save, empty=empty)
+            )
     return paths
