@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -144,6 +145,18 @@ def run_child(l1c: Path, mode: str) -> dict:
         return report
 
 
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -161,7 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     l1c = ensure_l1c()
     print(f"input: {l1c} ({l1c.stat().st_size / 1e6:.1f} MB)")
     load_before = os.getloadavg()
+    busy0, ours0, wall0 = busy_cpu_seconds(), children_cpu_seconds(), time.perf_counter()
     runs = [run_child(l1c, "default") for _ in range(args.repeat)]
+    others = busy_cpu_seconds() - busy0 - (children_cpu_seconds() - ours0)
+    others_cpus = others / (time.perf_counter() - wall0)
     everything = None if args.no_all else run_child(l1c, "all")
     load_after = os.getloadavg()
 
@@ -172,7 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     l2_warm, ql_warm = calls("warm", "l2_s"), calls("warm", "quicklook_s")
     rss = max(r["rss_mb"] for r in runs)
     first = runs[0]["calls"][0]
-    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (2 cores)")
+    print(
+        f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}; other processes "
+        f"used {others_cpus:.2f} of {os.cpu_count()} CPUs during the timed runs"
+    )
+    if others_cpus > 0.25:
+        print("WARNING: the machine was busy: wall times are inflated; see the CPU seconds")
     print(f"import reach_pipeline.geomap.api: {spread([r['import_s'] for r in runs])}")
     print(f"child wall (start-up, imports, two calls): {spread([r['wall_s'] for r in runs])}")
     print()
