@@ -13,7 +13,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .basemap import draw_basemap, label_axes
+from .basemap import draw_basemap, label_panel
 from .product import FLAVORS, overview_file_name
 from .quicklook import SavePixels
 from .style import CMAP, NOTE_BOX, cell_colours, flavor_label, norm_for, style_colorbar
@@ -22,7 +22,16 @@ OVERVIEW_SIZE_IN = (16.0, 7.8)
 OVERVIEW_DPI = 100
 THUMBNAIL_MAX_WIDTH = 800
 THUMBNAIL_MAX_BYTES = 100_000
-_PANELS = {"left": 0.04, "right": 0.99, "top": 0.86, "bottom": 0.17, "wspace": 0.08, "hspace": 0.22}
+# The six panels share one axes (six matplotlib axes cost more than the maps themselves):
+# panel k sits at column k % 3, row k // 3, offset by a panel plus a gap, in degrees.
+_GAP_DEG = (22.0, 44.0)
+_MARGIN_DEG = {"left": 26.0, "right": 4.0, "bottom": 14.0, "top": 22.0}
+
+
+def panel_offsets() -> list[tuple[float, float]]:
+    """The (dx, dy) of each flavor's panel, U..Z, in degrees."""
+    step_x, step_y = 360.0 + _GAP_DEG[0], 180.0 + _GAP_DEG[1]
+    return [((k % 3) * step_x, -(k // 3) * step_y) for k in range(len(FLAVORS))]
 
 
 def overview_figure(
@@ -31,22 +40,25 @@ def overview_figure(
     """Six median maps (one per flavor, each in its own labelled panel), one colour bar."""
     fig = Figure(figsize=OVERVIEW_SIZE_IN, dpi=OVERVIEW_DPI)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(2, 3, gridspec_kw=_PANELS)
+    ax = fig.add_axes((0.005, 0.15, 0.99, 0.73))
+    offsets = panel_offsets()
+    xs, ys = [dx for dx, _ in offsets], [dy for _, dy in offsets]
+    ax.set_xlim(min(xs) - 180 - _MARGIN_DEG["left"], max(xs) + 180 + _MARGIN_DEG["right"])
+    ax.set_ylim(min(ys) - 90 - _MARGIN_DEG["bottom"], max(ys) + 90 + _MARGIN_DEG["top"])
+    ax.set_aspect("equal")
+    ax.set_axis_off()
     norm = norm_for("median", medians)
-    for k, ax in enumerate(axes.ravel()):
-        draw_basemap(ax, lon_step=60, lat_step=30, labels=False, lw=0.6)
-        label_axes(ax, 60, 30, lon=k >= 3, lat=k % 3 == 0, size=7)
-        ax.imshow(
-            cell_colours("median", medians[k], norm),
-            extent=(-180, 180, -90, 90),
-            origin="lower",
-            interpolation="nearest",
-            zorder=1,
-        )
-        ax.set_title(f"{flavor_label(k)}   ({points[k]:,} points)", fontsize=10, pad=4)
+    for k, (dx, dy) in enumerate(offsets):
+        extent = (dx - 180, dx + 180, dy - 90, dy + 90)
+        colours = cell_colours("median", medians[k], norm)
+        ax.imshow(colours, extent=extent, origin="lower", interpolation="nearest", zorder=1)
+        title = f"{flavor_label(k)}   ({points[k]:,} points)"
+        ax.text(dx, dy + 94, title, ha="center", va="bottom", fontsize=10)
+        label_panel(ax, (dx, dy), steps=(60, 30), lon=dy == min(ys), lat=dx == 0, size=7, gap=3.5)
         if points[k] == 0:
             message = f"no flavor {FLAVORS[k]} data this day"
-            ax.text(0, 0, message, ha="center", va="center", fontsize=12, zorder=5, bbox=NOTE_BOX)
+            ax.text(dx, dy, message, ha="center", va="center", fontsize=12, zorder=6, bbox=NOTE_BOX)
+    draw_basemap(ax, offsets, lon_step=60, lat_step=30, lw=0.6, frame=True)
     title = f"REACH dosimeters, {day:%Y-%m-%d}: median dose rate per 5° × 5° cell"
     fig.suptitle(title, fontsize=15, y=0.965)
     legend = (

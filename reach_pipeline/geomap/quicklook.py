@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
-from .basemap import draw_basemap
+from .basemap import draw_basemap, global_axes, label_panel
 from .product import FLAVORS, quicklook_file_name
 from .style import (
     CMAP,
@@ -41,6 +41,8 @@ class MapFigure:
         self.fig = Figure(figsize=MAP_SIZE_IN, dpi=MAP_DPI)
         self.canvas = FigureCanvasAgg(self.fig)
         ax = self.fig.add_axes((0.06, 0.2, 0.9, 0.7))
+        global_axes(ax)
+        label_panel(ax)
         lines = draw_basemap(ax)
         self.image = ax.imshow(
             np.zeros((2, 2, 4), np.uint8),
