@@ -88,7 +88,9 @@ def flavor_slots(path: Path, flavors: np.ndarray) -> list[np.ndarray]:
             )
         k = FLAVORS.index(letter)
         if slots[k][s] >= 0:
-            raise GeomapInputError(path, f"sensor {s} has two dosimeters of flavor {letter}")
+            raise GeomapInputError(
+                path, f"dosimeter_flavors row {s} (a sensor) names flavor {letter} twice"
+            )
         slots[k][s] = j
     return slots
 

@@ -16,6 +16,7 @@ import pytest
 
 from reach_pipeline.geomap import GeomapInputError, geomap_problems, make_geomap, process_file
 from reach_pipeline.geomap.product import FLAVORS, quicklook_names
+from reach_pipeline.geomap.read import flavor_slots
 from reach_pipeline_tests.conftest import CDF_0901, CDF_0904, UDL_0904
 from reach_pipeline_tests.geomap.expected import L2_0901, L2_0904
 
@@ -202,3 +203,22 @@ def test_importing_the_package_loads_no_heavy_library():
 def test_no_dagster_in_the_package():
     for path in PACKAGE.rglob("*.py"):
         assert "dagster" not in path.read_text(), path
+
+
+@pytest.mark.parametrize(
+    ("flavors", "problem"),
+    [
+        ([["DOSE1 (Flavor X) in rad/second", "DOSE2 (Flavor X) in rad/second"]], "twice"),
+        ([["DOSE1 (Flavor Q) in rad/second", ""]], "names no flavor"),
+        ([["DOSE1 in rad/second", ""]], "names no flavor"),
+        ([["", ""]], None),  # a sensor without dosimeters: nothing to bin, no error
+    ],
+)
+def test_flavor_slots(flavors, problem):
+    table = np.array(flavors)
+    if problem is None:
+        assert all((slot == -1).all() for slot in flavor_slots(Path("x.cdf"), table))
+        return
+    with pytest.raises(GeomapInputError, match=problem) as caught:
+        flavor_slots(Path("x.cdf"), table)
+    assert str(caught.value).startswith("x.cdf: dosimeter_flavors")
