@@ -4,15 +4,18 @@
 - ``fsync_dir``: a rename or a new file in a folder survives a crash only once the folder is
   fsynced.
 - ``replace_durably``: move a finished file into place atomically, then fsync its folder.
-- ``atomic_write_bytes``: write a file under a temporary name in the same folder, fsync it,
-  rename it over the target, fsync the folder: readers see the old file or the new one,
-  never a part.
+- ``write_atomically``: a file is written under a hidden temporary name beside its final
+  one and renamed into place, so readers see the old file or the new one, never a part
+  (``durable=True``: the temporary file is fsynced first, and the folder after).
+- ``atomic_write_bytes``: ``write_atomically`` of some bytes, durably.
+- ``fsync_file``: a finished file's data reaches the disk before it is renamed anywhere.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -36,18 +39,47 @@ def replace_durably(source: str | os.PathLike[str], target: str | os.PathLike[st
     fsync_dir(Path(target).parent)
 
 
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomically(
+    final: str | os.PathLike[str],
+    write: Callable[[Path], None],
+    *,
+    durable: bool = False,
+    suffix: str = ".tmp",
+) -> Path:
+    """Call ``write(tmp)`` for a hidden ``tmp`` beside ``final`` (ending in ``suffix``: some
+    writers insist on an extension), then rename it to ``final``; ``tmp`` is removed if
+    anything fails."""
+    final = Path(final)
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}{suffix}")
+    try:
+        write(tmp)
+        if durable:
+            fsync_file(tmp)
+            replace_durably(tmp, final)
+        else:
+            os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` so that a crash leaves the old content or the new."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+
+    def write(tmp: Path) -> None:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
-            os.fchmod(fd, mode)
+            os.fchmod(fd, mode)  # whatever the umask
             write_all(fd, data)
-            os.fsync(fd)
         finally:
             os.close(fd)
-        replace_durably(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    write_atomically(path, write, durable=True)

@@ -10,7 +10,8 @@ import cdflib
 import numpy as np
 from cdflib.cdfwrite import CDF as CDFWriter
 
-from .atomic import place_atomically
+from reach_pipeline.durable import write_atomically
+
 from .product import FILLVAL, FLAVOR_LABELS, FLAVORS, STATISTICS, l2_file_stem
 from .read import L1CDay
 from .stats import LAT_CENTRES, LON_CENTRES
@@ -68,7 +69,7 @@ def write_l2(maps: dict[str, np.ndarray], l1c: L1CDay, day: dt.date, directory: 
     gattrs = l2_global_attrs(l1c.global_attrs, l1c.first_tt2000, l1c.last_tt2000, stem)
     epoch = (l1c.first_tt2000, epoch_attrs(l1c.epoch_attrs))
     # cdflib insists on a name ending in .cdf.
-    return place_atomically(
+    return write_atomically(
         Path(directory) / f"{stem}.cdf",
         lambda tmp: _write(tmp, gattrs, epoch, maps),
         suffix=".tmp.cdf",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import write_bytes
+from reach_pipeline.durable import write_atomically
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZLIB_LEVEL = 3
@@ -68,7 +68,11 @@ class PngWriter:
 
     def write(self, pixels: np.ndarray, path: Path) -> Path:
         rows = png_rows(pixels)
-        self._pending.append(self._pool.submit(lambda: write_bytes(encode_rows(rows), path)))
+        self._pending.append(
+            self._pool.submit(
+                lambda: write_atomically(path, lambda tmp: tmp.write_bytes(encode_rows(rows)))
+            )
+        )
         return Path(path)
 
     def __enter__(self) -> PngWriter:

@@ -111,7 +111,7 @@ def _open(path: Path) -> cdflib.CDF:
     try:
         cdf = cdflib.CDF(str(path))
         names = cdf.cdf_info().zVariables
-    except Exception as exc:  # noqa: BLE001 - any failure to open is the finding
+    except Exception as exc:
         raise GeomapInputError(path, f"not a readable CDF ({type(exc).__name__}: {exc})") from exc
     missing = [v for v in REQUIRED_VARIABLES if v not in names]
     if missing:
@@ -129,7 +129,7 @@ def _variable(cdf: cdflib.CDF, path: Path, name: str) -> np.ndarray:
         return np.empty(shape)
     try:
         return np.asarray(cdf.varget(name)).reshape(shape)
-    except Exception as exc:  # noqa: BLE001 - a variable that cannot be read is the finding
+    except Exception as exc:
         raise GeomapInputError(path, f"cannot read {name}: {type(exc).__name__}: {exc}") from exc
 
 

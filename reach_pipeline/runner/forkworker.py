@@ -35,6 +35,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -134,9 +135,21 @@ def _await_child(pid: int, lines: _Lines) -> int | None:
     return os.waitstatus_to_exitcode(status)
 
 
-def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
-    # Warm the heavy imports (pyarrow, pandas, cdflib) once: every child inherits them.
+def warm() -> None:
+    """Import the heavy libraries once (pyarrow, pandas, cdflib; matplotlib for the maps):
+    every child inherits them. matplotlib gets a lasting cache folder, or it would rebuild
+    its font cache in every worker whose HOME is new."""
+    os.environ.setdefault(
+        "MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), f"reach-matplotlib-{os.getuid()}")
+    )
+    import reach_pipeline.geomap.api
+    import reach_pipeline.geomap.overview
+    import reach_pipeline.geomap.quicklook
     import reach_pipeline.processing.api  # noqa: F401
+
+
+def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
+    warm()
 
     lines = _Lines(stdin_fd)
     try:

@@ -11,7 +11,6 @@ import pytest
 from matplotlib import colormaps
 from PIL import Image
 
-from reach_pipeline.geomap.atomic import place_atomically
 from reach_pipeline.geomap.basemap import coastlines, region_paths
 from reach_pipeline.geomap.overview import THUMBNAIL_MAX_BYTES, thumbnail_png
 from reach_pipeline.geomap.png import encode_png
@@ -117,17 +116,3 @@ def test_shapefile_reader_refuses_other_bytes():
 def test_flavor_labels_drawn_without_tex(label):
     text = plain_label(label)
     assert "$" not in text and "\\" not in text and text[0] == label[0] and "≥" in text
-
-
-def test_a_failed_write_leaves_nothing(tmp_path):
-    final = tmp_path / "x.png"
-
-    def fail(tmp: Path) -> None:
-        tmp.write_bytes(b"partial")
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        place_atomically(final, fail)
-    assert list(tmp_path.iterdir()) == []
-    place_atomically(final, lambda tmp: tmp.write_bytes(b"whole"))
-    assert final.read_bytes() == b"whole" and list(tmp_path.iterdir()) == [final]
