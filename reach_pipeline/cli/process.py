@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reach_pipeline.contract import planning
-from reach_pipeline.contract.layout import find_input
+from reach_pipeline.contract.layout import InputProblem, find_input
 from reach_pipeline.contract.state import cdf_on_disk
 from reach_pipeline.contract.telemetry import (
     FAILED,
@@ -27,6 +27,7 @@ from reach_pipeline.contract.telemetry import (
 from reach_pipeline.settings import Settings
 
 from .args import UsageError
+from .report import console_log_level, failure_detail, run_error, skipped_failed_note
 
 log = logging.getLogger("reach_pipeline.cli")
 
@@ -67,8 +68,8 @@ def resources(args: argparse.Namespace, explicit: dict) -> dict:
     return registered(settings, s3)
 
 
-def materialize_day(day: date, action: str, upload: bool, resources, instance, tags) -> str:
-    """Run the day through Dagster; return the run id."""
+def materialize_day(day: date, action: str, upload: bool, resources, instance, tags):
+    """Run the day through Dagster; return the run's result."""
     from dagster import materialize
 
     from reach_pipeline.defs.assets import reach_cdf, reach_cdf_s3
@@ -78,8 +79,8 @@ def materialize_day(day: date, action: str, upload: bool, resources, instance, t
         selection = [reach_cdf_s3]
     else:
         selection = [reach_cdf, *ASSET_CHECKS, *([reach_cdf_s3] if upload else [])]
-    level = logging.getLevelName(log.getEffectiveLevel())
-    result = materialize(
+    level = console_log_level(log)
+    return materialize(
         [*ASSETS, *ASSET_CHECKS],
         selection=selection,
         partition_key=day.isoformat(),
@@ -89,7 +90,6 @@ def materialize_day(day: date, action: str, upload: bool, resources, instance, t
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": level}}}},
     )
-    return result.run_id
 
 
 def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]:
@@ -98,9 +98,7 @@ def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]
         args.start_date,
         args.end_date,
         state=state,
-        find_input=lambda d: find_input(
-            settings.input_dir, d, settings.sensor_id, settings.output_format
-        ),
+        find_input=lambda d: planned_input(settings, d),
         upload_to_s3=args.upload_to_s3,
         retry_failed=args.retry_failed,
         limit_days=args.limit_days,
@@ -111,6 +109,16 @@ def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]
             is not None
         ),
     )
+
+
+def planned_input(settings: Settings, day: date):
+    """The day's input for planning. A day whose input is a problem (a folder, files that
+    cannot be told apart) is planned with the first path the problem names: it is run,
+    and FAILED saying what is wrong."""
+    try:
+        return find_input(settings.input_dir, day, settings.sensor_id, settings.output_format)
+    except InputProblem as exc:
+        return exc.paths[0]
 
 
 def print_plan(plans: list[planning.DayPlan], out) -> None:
@@ -129,7 +137,14 @@ class Progress:
         self.tty = stream.isatty()
         self.started = time.monotonic()
 
-    def step(self, day: date, outcome: str | None = None) -> None:
+    def note(self, text: str) -> None:
+        """A line of its own (on a terminal, over the bar, which the next step redraws)."""
+        self.stream.write(f"\r{text}\x1b[K\n" if self.tty else f"{text}\n")
+        self.stream.flush()
+
+    def step(self, day: date, outcome: str | None = None, detail: str | None = None) -> None:
+        """Start (no ``outcome``) or end a day; ``detail`` says what went wrong, on the
+        day's line (its own line under a progress bar)."""
         if outcome is not None:
             self.done += 1
         elapsed = time.monotonic() - self.started
@@ -143,10 +158,12 @@ class Progress:
             )
             if self.done == self.total and outcome is not None:
                 self.stream.write("\n")
+            if detail:
+                self.note(f"{day} {outcome}: {detail}")
         elif outcome is not None:
             self.stream.write(
                 f"{day} {outcome} ({self.done}/{self.total}, elapsed {elapsed:.1f}s, "
-                f"eta {eta:.1f}s)\n"
+                f"eta {eta:.1f}s){': ' + detail if detail else ''}\n"
             )
         self.stream.flush()
 
@@ -178,6 +195,7 @@ def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) ->
     invocation = uuid.uuid4().hex[:12]
     tags = {"reach/invocation": invocation, "reach/source": "cli"}
     counted: Counter[str] = Counter()
+    skipped_failed = [p.day for p in plans if p.action == planning.SKIP_FAILED]
     for p in plans:
         if p.action == planning.SKIP_EXISTING:
             counted["skipped_existing"] += 1
@@ -192,13 +210,20 @@ def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) ->
         telemetry = TelemetryLog(settings.telemetry_path)
         for p in to_run:
             progress.step(p.day)
-            run_id = materialize_day(
+            result = materialize_day(
                 p.day, p.action, args.upload_to_s3, run_resources, dagster_instance, tags
             )
-            statuses = {r.status for r in telemetry.rows() if r.run_id == run_id}
+            rows = [r for r in telemetry.rows() if r.run_id == result.run_id]
+            statuses = {r.status for r in rows}
             for key in count_keys(statuses):
                 counted[key] += 1
-            progress.step(p.day, outcome_of(statuses))
+            outcome = outcome_of(statuses)
+            detail = None
+            if outcome == FAILED:
+                detail = failure_detail(rows, run_error(result), p.input_path)
+            progress.step(p.day, outcome, detail)
+    if skipped_failed:
+        progress.note(skipped_failed_note(skipped_failed))
     for key, value in counted.items():
         setattr(summary, key, getattr(summary, key) + value)
     print(summary.line(invocation))

@@ -14,6 +14,7 @@ from reach_pipeline.steps.upload import run_upload
 from .events import outcome_events
 from .metadata import l1c_metadata, upload_metadata
 from .partitions import daily_partitions, run_days
+from .preflight import run_settings
 from .resources import ReachS3, ReachSettings, day_log
 
 GROUP = "reach"
@@ -40,7 +41,7 @@ reach_csv = AssetSpec(
     "input file: nothing is materialized and the day is logged SKIPPED_NO_INPUT.",
 )
 def reach_cdf(context: AssetExecutionContext, reach: ReachSettings):
-    settings = reach.resolve()
+    settings = run_settings(reach)
     log = day_log(settings, context.run_id)
     outcomes = [run_l1c(settings, day, log) for day in run_days(context)]
     yield from outcome_events(context, outcomes, l1c_metadata)
@@ -60,7 +61,7 @@ def reach_cdf(context: AssetExecutionContext, reach: ReachSettings):
 def reach_cdf_s3(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
     from reach_pipeline.s3upload import upload_with_retries  # boto3: at run time only
 
-    settings = reach.resolve()
+    settings = run_settings(reach)
     try:
         bucket = reach_s3.bucket_name()
     except SettingsError as exc:  # an operator's mistake, not the day's: no telemetry row
@@ -71,5 +72,8 @@ def reach_cdf_s3(context: AssetExecutionContext, reach: ReachSettings, reach_s3:
     def uploader(path, key):
         return upload_with_retries(client, path, bucket, key, on_retry=context.log.warning)
 
-    outcomes = [run_upload(settings, day, log, uploader) for day in run_days(context)]
+    def remover(key):  # the day's replaced object (the legacy tool's name for it)
+        client.delete_object(Bucket=bucket, Key=key)
+
+    outcomes = [run_upload(settings, day, log, uploader, remover) for day in run_days(context)]
     yield from outcome_events(context, outcomes, upload_metadata)
