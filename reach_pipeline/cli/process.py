@@ -121,11 +121,22 @@ def planned_input(settings: Settings, day: date):
         return exc.paths[0]
 
 
-def print_plan(plans: list[planning.DayPlan], out) -> None:
+def input_label(settings: Settings, p: planning.DayPlan) -> str:
+    """The dry run's input column: the file's name, ``-``, or the input's problem."""
+    if p.input_path is None:
+        return "-"
+    try:
+        find_input(settings.input_dir, p.day, settings.sensor_id, settings.output_format)
+    except InputProblem as exc:
+        return f"problem:{exc.error_type}"
+    return p.input_path.name
+
+
+def print_plan(plans: list[planning.DayPlan], out, settings: Settings) -> None:
     out.write(f"{'day':<12}{'action':<18}{'last status':<18}input\n")
     for p in plans:
         status = p.prior.status if p.prior else "-"
-        name = p.input_path.name if p.input_path else "-"
+        name = input_label(settings, p)
         out.write(f"{p.day.isoformat():<12}{p.action:<18}{status:<18}{name}\n")
 
 
@@ -188,7 +199,7 @@ def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) ->
     check_partitions(args)
     plans = plan(args, settings)
     if args.dry_run:
-        print_plan(plans, sys.stdout)
+        print_plan(plans, sys.stdout, settings)
         return 0
     summary = Summary(planned=len(plans))
     to_run = [p for p in plans if p.action in (*planning.WORK_ACTIONS, planning.SKIP_NO_INPUT)]

@@ -132,7 +132,7 @@ def _choose(day: date, candidates: list[_Candidate]) -> Path | None:
                 tuple(c.path for c in candidates),
             )
         best = max(candidates, key=lambda c: window_rank(day, c.end))
-        logger.warning(
+        logger.info(  # the rule decided: nothing is wrong, so no warning on every run
             "several input files for %s; using %s (widest window), ignoring %s",
             day,
             best.path,

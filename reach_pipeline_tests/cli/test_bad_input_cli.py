@@ -201,7 +201,7 @@ def test_dry_run_plans_an_ambiguous_day_and_writes_nothing(workspace, run_cli):
     code, out, err = run_cli(*process_args(D2, D2, "--dry-run"))
 
     assert code == 0, err
-    assert out.splitlines()[1].split()[:2] == [D2, "run_process"]
+    assert out.splitlines()[1].split() == [D2, "run_process", "-", "problem:AmbiguousInput"]
     assert not workspace.telemetry.exists()
     assert not workspace.out.exists()
 

@@ -158,10 +158,12 @@ def test_find_input_picks_the_widest_window(tmp_path: Path, names, expected) -> 
     assert layout.scan_inputs(tmp_path, "ALL", "csv") == {DAY: tmp_path / expected}
 
 
-def test_find_input_several_matches_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_find_input_several_matches_says_which(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     for name in (NOON, WHOLE, SIX):
         _touch(tmp_path / name)
-    with caplog.at_level(logging.WARNING, logger=layout.__name__):
+    with caplog.at_level(logging.INFO, logger=layout.__name__):
         assert layout.find_input(tmp_path, DAY, "ALL", "csv") == tmp_path / WHOLE
     assert "several input files" in caplog.text
     assert NOON in caplog.text and SIX in caplog.text
