@@ -435,6 +435,10 @@ def test_failure_at_upload_then_retry(workspace, run_cli, s3_env, bucket, s3_cli
     assert failed.cdf_path == cdf_rel(D1)  # kept, so a retry can upload only
     assert failed.s3_key == ""
     assert workspace.cdf(D1).is_file()
+    # One line for the day, naming its CDF and the S3 error; no Dagster stack traces.
+    assert [line for line in err.strip().splitlines() if not PROGRESS.fullmatch(line)] == []
+    detail = failure_details(err)[D1]
+    assert detail.startswith("NoSuchBucket: ") and workspace.cdf(D1).name in detail
     cdf_stat = workspace.cdf(D1).stat()
     first = len(workspace.rows())
 
