@@ -19,6 +19,7 @@ from reach_pipeline_tests.cli.conftest import (
     statuses,
 )
 from reach_pipeline_tests.cli.test_process_cli import new_rows, one_run
+from reach_pipeline_tests.support.ports import free_ports
 
 pytestmark = pytest.mark.integration
 
@@ -225,3 +226,21 @@ def test_an_upload_only_resume_of_a_damaged_cdf_is_not_sent(
     assert objects(s3_client, bucket) == set()
     [line] = err.strip().splitlines()
     assert line.startswith(f"{D1} FAILED (1/1, ") and "CdfCheckFailed" in line
+
+
+def test_status_when_s3_cannot_say(workspace, run_cli, s3_env):
+    """S3 unreachable: the column says `?` and one line on stderr says why; exit 0."""
+    workspace.write_legacy(D1, through="UPLOADED", renamed=True)
+    workspace.place_legacy_cdf(D1)
+    [port] = free_ports(1)  # nothing listens there
+    env = {**s3_env, "REACH_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+
+    code, out, err = run_cli(
+        "status", "--start-date", D1, "--end-date", D1, "--input-dir", "in", env=env
+    )
+
+    assert code == 0, err
+    assert status_table(out) == {D1: ["UPLOADED", "yes", "?"]}
+    [line] = err.strip().splitlines()
+    assert line.startswith("reach-pipeline: s3 column '?': s3://dev-swxsoc-pipeline-incoming/")
+    assert legacy_key(D1) in line and str(port) in line
