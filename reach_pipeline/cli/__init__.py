@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
-from reach_pipeline.settings import SettingsError, resolve_settings
+from reach_pipeline.preflight import check_paths
+from reach_pipeline.settings import SettingsError, partitions_start, resolve_settings
 
 from .args import UsageError, build_parser, explicit_settings, validate
 from .process import cmd_process
@@ -20,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
         validate(args)
         explicit = explicit_settings(args)
         settings = resolve_settings(explicit)
+        partitions_start()  # read by the Dagster definitions when they load: check it now
+        # An operator's mistake in a path stops here: no telemetry row, no day touched.
+        check_paths(settings, writing=args.command == "process")
     except (UsageError, SettingsError) as exc:
         print(f"reach-pipeline: error: {exc}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reach_pipeline.contract import planning
-from reach_pipeline.contract.layout import find_input
+from reach_pipeline.contract.layout import InputProblem, find_input
 from reach_pipeline.contract.state import cdf_on_disk
 from reach_pipeline.contract.telemetry import (
     FAILED,
@@ -29,6 +29,7 @@ from reach_pipeline.steps.claim import BASELINE_TAG
 
 from .args import UsageError
 from .interrupts import StopSignals, exit_code, interrupted_line
+from .report import console_log_level, failure_detail, run_error, skipped_failed_note
 
 log = logging.getLogger("reach_pipeline.cli")
 
@@ -87,7 +88,7 @@ def materialize_day(day: date, selection: list, resources, instance, tags):
 
     from reach_pipeline.defs.registry import ASSETS
 
-    level = logging.getLevelName(log.getEffectiveLevel())
+    level = console_log_level(log)
     result = materialize(
         [*ASSETS],
         selection=selection,
@@ -107,9 +108,7 @@ def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]
         args.start_date,
         args.end_date,
         state=state,
-        find_input=lambda d: find_input(
-            settings.input_dir, d, settings.sensor_id, settings.output_format
-        ),
+        find_input=lambda d: planned_input(settings, d),
         upload_to_s3=args.upload_to_s3,
         retry_failed=args.retry_failed,
         limit_days=args.limit_days,
@@ -122,11 +121,32 @@ def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]
     )
 
 
-def print_plan(plans: list[planning.DayPlan], out) -> None:
+def planned_input(settings: Settings, day: date):
+    """The day's input for planning. A day whose input is a problem (a folder, files that
+    cannot be told apart) is planned with the first path the problem names: it is run,
+    and FAILED saying what is wrong."""
+    try:
+        return find_input(settings.input_dir, day, settings.sensor_id, settings.output_format)
+    except InputProblem as exc:
+        return exc.paths[0]
+
+
+def input_label(settings: Settings, p: planning.DayPlan) -> str:
+    """The dry run's input column: the file's name, ``-``, or the input's problem."""
+    if p.input_path is None:
+        return "-"
+    try:
+        find_input(settings.input_dir, p.day, settings.sensor_id, settings.output_format)
+    except InputProblem as exc:
+        return f"problem:{exc.error_type}"
+    return p.input_path.name
+
+
+def print_plan(plans: list[planning.DayPlan], out, settings: Settings) -> None:
     out.write(f"{'day':<12}{'action':<18}{'last status':<18}input\n")
     for p in plans:
         status = p.prior.status if p.prior else "-"
-        name = p.input_path.name if p.input_path else "-"
+        name = input_label(settings, p)
         out.write(f"{p.day.isoformat():<12}{p.action:<18}{status:<18}{name}\n")
 
 
@@ -138,7 +158,14 @@ class Progress:
         self.tty = stream.isatty()
         self.started = time.monotonic()
 
-    def step(self, day: date, outcome: str | None = None) -> None:
+    def note(self, text: str) -> None:
+        """A line of its own (on a terminal, over the bar, which the next step redraws)."""
+        self.stream.write(f"\r{text}\x1b[K\n" if self.tty else f"{text}\n")
+        self.stream.flush()
+
+    def step(self, day: date, outcome: str | None = None, detail: str | None = None) -> None:
+        """Start (no ``outcome``) or end a day; ``detail`` says what went wrong, on the
+        day's line (its own line under a progress bar)."""
         if outcome is not None:
             self.done += 1
         elapsed = time.monotonic() - self.started
@@ -152,10 +179,12 @@ class Progress:
             )
             if self.done == self.total and outcome is not None:
                 self.stream.write("\n")
+            if detail:
+                self.note(f"{day} {outcome}: {detail}")
         elif outcome is not None:
             self.stream.write(
                 f"{day} {outcome} ({self.done}/{self.total}, elapsed {elapsed:.1f}s, "
-                f"eta {eta:.1f}s)\n"
+                f"eta {eta:.1f}s){': ' + detail if detail else ''}\n"
             )
         self.stream.flush()
 
@@ -214,7 +243,7 @@ class Batch:
         self.baseline = len(self.telemetry.rows())
         plans = plan(args, settings)
         if args.dry_run:
-            print_plan(plans, sys.stdout)
+            print_plan(plans, sys.stdout, settings)
             return 0
         summary = self.summary = Summary(planned=len(plans))
         self.to_run = [
@@ -248,18 +277,28 @@ class Batch:
                     result = materialize_day(
                         p.day, selection, run_resources, dagster_instance, tags
                     )
-                statuses = {r.status for r in self.telemetry.rows() if r.run_id == result.run_id}
+                rows = [r for r in self.telemetry.rows() if r.run_id == result.run_id]
+                statuses = {r.status for r in rows}
                 elsewhere = not_run_here(result)
                 if stop.received() and not (statuses & CLOSING_STATUSES or elsewhere):
                     raise KeyboardInterrupt  # the day was interrupted: not counted
                 if elsewhere:
                     self.locked.append(p.day)
-                for key in count_keys(statuses, elsewhere=bool(elsewhere)):
+                # A stage without telemetry (the L2 geomap) fails the run, not a row.
+                run_failed = not result.success and not elsewhere
+                for key in count_keys(statuses, elsewhere=bool(elsewhere), run_failed=run_failed):
                     setattr(summary, key, getattr(summary, key) + 1)
                 self.finished = True
-                progress.step(p.day, outcome_of(statuses, elsewhere))
+                outcome = FAILED if run_failed else outcome_of(statuses, elsewhere)
+                detail = None
+                if outcome == FAILED:
+                    detail = failure_detail(rows, run_error(result), p.input_path)
+                progress.step(p.day, outcome, detail)
                 if stop.received():
                     raise KeyboardInterrupt
+        skipped_failed = [p.day for p in plans if p.action == planning.SKIP_FAILED]
+        if skipped_failed:
+            progress.note(skipped_failed_note(skipped_failed))
         if self.locked:
             print("skipped_locked days=" + ",".join(d.isoformat() for d in self.locked))
         print(summary.line(self.invocation))
@@ -302,12 +341,13 @@ def not_run_here(result) -> list[str]:
     return reasons
 
 
-def count_keys(statuses: set[str], elsewhere: bool = False) -> list[str]:
+def count_keys(statuses: set[str], elsewhere: bool = False, run_failed: bool = False) -> list[str]:
     """What one day's run adds to the summary, from the rows it wrote (as the legacy tool
     counts: a day processed and then failed at the upload counts in both). A day another
-    process had (``elsewhere``) may have no row of this run, and is not a failure."""
+    process had (``elsewhere``) may have no row of this run, and is not a failure; a run
+    that failed at a stage without telemetry (``run_failed``: the geomap) is one."""
     keys = [key for status, key in _COUNTED.items() if status in statuses]
-    if FAILED in statuses or not (keys or elsewhere):
+    if FAILED in statuses or run_failed or not (keys or elsewhere):
         keys.append("failed")
     return keys
 

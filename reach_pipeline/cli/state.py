@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from datetime import timedelta
 
 from reach_pipeline.contract.layout import day_dir
@@ -18,36 +19,60 @@ from .process import instance, resources
 
 def cmd_status(args: argparse.Namespace, settings: Settings, explicit: dict) -> int:
     latest = TelemetryLog(settings.telemetry_path).latest_by_day()
-    client = resources(args, explicit)["reach_s3"].client() if settings.s3_bucket else None
+    span = (args.end_date - args.start_date).days + 1
+    days = [args.start_date + timedelta(days=n) for n in range(span)]
+    uploaded_somewhere = any(latest[d].s3_bucket for d in days if d in latest)
+    client = None
+    if settings.s3_bucket or uploaded_somewhere:
+        client = resources(args, explicit)["reach_s3"].client()
+    s3 = S3Column(client, settings.s3_bucket)
     print(f"{'day':<12}{'status':<18}{'cdf':<6}{'s3':<6}")
-    day = args.start_date
-    while day <= args.end_date:
+    for day in days:
         row = latest.get(day)
         cdf = locate_cdf(
             day, row, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
         )
-        s3 = "-"
-        if client is not None and cdf is not None:
-            key = str(day_dir("l1c", day) / cdf.name)
-            s3 = "yes" if s3_has(client, settings.s3_bucket, key) else "no"
-        elif client is not None:
-            s3 = "no"
         print(
             f"{day.isoformat():<12}{(row.status if row else '-'):<18}"
-            f"{'yes' if cdf else 'no':<6}{s3:<6}"
+            f"{'yes' if cdf else 'no':<6}{s3.cell(day, row, cdf):<6}"
         )
-        day += timedelta(days=1)
+    if s3.error:
+        print(f"reach-pipeline: s3 column '?': {s3.error}", file=sys.stderr)
     return 0
 
 
-def s3_has(client, bucket: str, key: str) -> bool:
-    from botocore.exceptions import ClientError
+class S3Column:
+    """Whether the day's object is in S3: the key its telemetry row names (as uploaded,
+    the legacy tool's ``…T000010…`` names included), else the key of its CDF on disk; in
+    ``--s3-bucket`` (or REACH_S3_BUCKET) when set, else in the row's bucket. ``-`` when
+    no bucket is known, ``?`` when S3 cannot say."""
 
-    try:
-        client.head_object(Bucket=bucket, Key=key)
-        return True
-    except ClientError:
-        return False
+    def __init__(self, client, bucket: str):
+        self.client, self.bucket, self.error = client, bucket, ""
+
+    def cell(self, day, row, cdf) -> str:
+        bucket = self.bucket or (row.s3_bucket if row is not None else "")
+        if not bucket:
+            return "-"
+        if row is not None and row.s3_key:
+            return self.has(bucket, row.s3_key)
+        if cdf is None:
+            return "no"
+        return self.has(bucket, str(day_dir("l1c", day) / cdf.name))
+
+    def has(self, bucket: str, key: str) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.head_object(Bucket=bucket, Key=key)
+            return "yes"
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return "no"
+            self.error = f"s3://{bucket}/{key}: {exc}"
+        except BotoCoreError as exc:
+            self.error = f"s3://{bucket}/{key}: {exc}"
+        return "?"
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings, explicit: dict) -> int:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import re
-from datetime import date, datetime
+import stat
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePosixPath
 
 from reach_pipeline.processing.product import cdf_file_stem
@@ -31,83 +33,201 @@ def input_prefix(sensor_id: str) -> str:
     return "REACH-ALL" if sensor_id == "ALL" else sensor_id
 
 
-def find_input(
-    input_dir: str | os.PathLike[str], day: date, sensor_id: str, output_format: str
-) -> Path | None:
-    """The day's input file in ``input_dir``, or ``None`` when there is none.
+class InputProblem(ValueError):
+    """The day's input cannot be taken as it is: a folder or a link named like it, or
+    several files that the naming rule cannot tell apart. The message names every path
+    involved and says what to do; ``error_type`` is the telemetry's."""
 
-    Matches ``{prefix}_{YYYYMMDD}T000000_*.{output_format}`` (see ``input_prefix``), as the
-    legacy tool globs; the sensor id is matched literally, never as a glob pattern.  Only
-    regular files count.  A symlink whose target lies outside ``input_dir`` is not
-    followed (skipped with a warning).  With several matches the first in sorted order
-    wins and a warning names the others.  ``output_format`` must be ``csv`` or ``json``.
+    def __init__(self, error_type: str, message: str, paths: tuple[Path, ...]):
+        self.error_type = error_type
+        self.paths = paths
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """An entry named like a day's input: its path, the window end its name gives
+    (``None``: the name gives none) and, when it cannot be read as a file, why."""
+
+    path: Path
+    end: datetime | None
+    unusable: str | None
+
+
+_END_STAMP = re.compile(r"(\d{8})T(\d{6})")
+
+
+def input_window_end(rest: str) -> datetime | None:
+    """The window end an input name gives after its start stamp (``20250911T000000`` in
+    ``REACH-ALL_20250910T000000_20250911T000000.csv``), or ``None`` when that part is not
+    exactly one real ``YYYYMMDDTHHMMSS`` stamp."""
+    match = _END_STAMP.fullmatch(rest)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match[1] + match[2], "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+
+
+def window_rank(day: date, end: datetime | None) -> tuple[int, float] | None:
+    """How well a file whose window runs from ``day``'s midnight to ``end`` covers the day;
+    greater is better, ``None`` when the window is unknown.
+
+    A window covering the whole day ranks first (the one ending exactly at the next
+    midnight before longer ones), then partial windows, widest first; an empty window
+    (ending at or before its start) ranks last.
     """
+    if end is None:
+        return None
+    start = datetime.combine(day, time())
+    length = (end - start).total_seconds()
+    if length <= 0:
+        return (0, length)
+    overshoot = (end - (start + timedelta(days=1))).total_seconds()
+    if overshoot >= 0:
+        return (2, -overshoot)
+    return (1, length)
+
+
+def _unusable(entry: os.DirEntry, root: Path) -> str | None:
+    """Why an entry named like an input cannot be read as the day's file, or ``None``."""
+    path = Path(entry.path)
+    if entry.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "a broken symbolic link"
+        if not target.is_relative_to(root):
+            return f"a symbolic link leading outside the input folder (to {target})"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe), not a regular file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a socket or a device)"
+    return None
+
+
+def _choose(day: date, candidates: list[_Candidate]) -> Path | None:
+    """The day's input among the entries named like it (the one rule; see ``find_input``)."""
+    if not candidates:
+        return None
+    candidates = sorted(candidates, key=lambda c: c.path.name)
+    if len(candidates) == 1:
+        best = candidates[0]
+    else:
+        unknown = [c for c in candidates if c.end is None]
+        if unknown:
+            others = [c for c in candidates if c is not unknown[0]]
+            raise InputProblem(
+                "AmbiguousInput",
+                f"several input files for {day} and the window of {unknown[0].path} cannot "
+                f"be read from its name, so it cannot be told apart from "
+                f"{', '.join(str(c.path) for c in others)}: keep one file for the day",
+                tuple(c.path for c in candidates),
+            )
+        best = max(candidates, key=lambda c: window_rank(day, c.end))
+        logger.info(  # the rule decided: nothing is wrong, so no warning on every run
+            "several input files for %s; using %s (widest window), ignoring %s",
+            day,
+            best.path,
+            ", ".join(c.path.name for c in candidates if c is not best),
+        )
+    if best.unusable:
+        raise InputProblem(
+            "InputNotAFile",
+            f"{best.path} is named like the input of {day} but is {best.unusable}",
+            (best.path,),
+        )
+    rank = window_rank(day, best.end)
+    if rank is not None and rank[0] == 0:
+        raise InputProblem(
+            "EmptyInputWindow",
+            f"{best.path}: its name says its window ends at {best.end:%Y-%m-%dT%H:%M:%S}, "
+            f"not after it starts ({day}T00:00:00): an empty download",
+            (best.path,),
+        )
+    return best.path
+
+
+def _input_name(sensor_id: str, output_format: str) -> re.Pattern[str]:
+    """``{prefix}_{YYYYMMDD}T000000_{rest}.{format}``: groups day and rest."""
     if output_format not in OUTPUT_FORMATS:
         raise ValueError(
             f"output_format must be one of {sorted(OUTPUT_FORMATS)}, got {output_format!r}"
         )
-    pattern = re.compile(
-        re.escape(f"{input_prefix(sensor_id)}_{day:%Y%m%d}T000000_")
-        + r".*"
+    return re.compile(
+        re.escape(f"{input_prefix(sensor_id)}_")
+        + r"([0-9]{8})T000000_(.*)"
         + re.escape(f".{output_format}"),
         re.DOTALL,
     )
+
+
+def _candidates(
+    input_dir: str | os.PathLike[str], sensor_id: str, output_format: str
+) -> dict[date, list[_Candidate]]:
+    """Every entry of ``input_dir`` named like a day's input, by day (one directory read)."""
+    pattern = _input_name(sensor_id, output_format)
     directory = Path(input_dir)
     try:
-        entries = [e for e in os.scandir(directory) if pattern.fullmatch(e.name)]
+        entries = list(os.scandir(directory))
     except (FileNotFoundError, NotADirectoryError):
-        return None
+        return {}
     root = directory.resolve()
-    matches = []
+    found: dict[date, list[_Candidate]] = {}
     for entry in entries:
-        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
-            logger.warning("not following %s: it points outside %s", entry.path, directory)
+        match = pattern.fullmatch(entry.name)
+        if match is None:
             continue
-        if entry.is_file():
-            matches.append(entry.name)
-    if not matches:
-        return None
-    matches.sort()
-    if len(matches) > 1:
-        logger.warning(
-            "several input files for %s in %s; using %s, ignoring %s",
-            day,
-            directory,
-            matches[0],
-            ", ".join(matches[1:]),
+        try:
+            day = datetime.strptime(match[1], "%Y%m%d").date()
+        except ValueError:
+            continue
+        candidate = _Candidate(
+            directory / entry.name, input_window_end(match[2]), _unusable(entry, root)
         )
-    return directory / matches[0]
+        found.setdefault(day, []).append(candidate)
+    return found
 
 
-_DAY_FILE = re.compile(r"(\d{8})T000000_.*", re.DOTALL)
+def find_input(
+    input_dir: str | os.PathLike[str], day: date, sensor_id: str, output_format: str
+) -> Path | None:
+    """The day's input file in ``input_dir``, or ``None`` when nothing is named like it.
+
+    Names match ``{prefix}_{YYYYMMDD}T000000_{end}.{output_format}`` (see
+    ``input_prefix``; the sensor id is matched literally, never as a glob pattern), where
+    ``{end}`` is the window's end stamp ``YYYYMMDDTHHMMSS``. With several matches, the one
+    covering the whole day wins, else the widest window (``window_rank``); a name whose
+    end is not one stamp (``…_retry.csv``) is taken only when it is the day's one match,
+    since its window cannot be compared. Raises ``InputProblem`` when the matches cannot be
+    told apart, or when the chosen one is a folder, a FIFO, a broken link, a symbolic link
+    leading outside ``input_dir``, or names an empty window. ``output_format`` must be
+    ``csv`` or ``json``.
+    """
+    return _choose(day, _candidates(input_dir, sensor_id, output_format).get(day, []))
 
 
 def scan_inputs(
     input_dir: str | os.PathLike[str], sensor_id: str, output_format: str
 ) -> dict[date, Path]:
-    """Every day that has an input file in ``input_dir``, with the file ``find_input`` picks."""
-    prefix = f"{input_prefix(sensor_id)}_"
-    suffix = f".{output_format}"
-    days: set[date] = set()
-    try:
-        names = [e.name for e in os.scandir(input_dir)]
-    except (FileNotFoundError, NotADirectoryError):
-        return {}
-    for name in names:
-        if not (name.startswith(prefix) and name.endswith(suffix)):
-            continue
-        match = _DAY_FILE.fullmatch(name[len(prefix) :])
-        if match is None:
-            continue
-        try:
-            days.add(datetime.strptime(match[1], "%Y%m%d").date())
-        except ValueError:
-            continue
+    """Every day with an input file in ``input_dir``, with the file ``find_input`` picks.
+
+    A day whose input is a problem (``InputProblem``) is left out with a warning: a run of
+    that day reports it as FAILED.
+    """
     found = {}
-    for day in sorted(days):
-        path = find_input(input_dir, day, sensor_id, output_format)
-        if path is not None:
-            found[day] = path
+    for day, candidates in sorted(_candidates(input_dir, sensor_id, output_format).items()):
+        try:
+            found[day] = _choose(day, candidates)
+        except InputProblem as exc:
+            logger.warning("%s", exc)
     return found
 
 

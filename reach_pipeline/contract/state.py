@@ -5,12 +5,12 @@ Nothing here is stored: the telemetry file's latest row and the layout rule say 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from .layout import cdf_file_name, cdf_relative_path
+from .layout import cdf_day, cdf_file_name, cdf_relative_path, day_dir
 from .telemetry import PROCESSED, UPLOADED, TelemetryRow
 
 
@@ -47,6 +47,31 @@ def locate_cdf(
         return named
     path = Path(output_dir) / cdf_relative_path(cdf_file_name(day))
     return path if path.is_file() else None
+
+
+def replaced_object(
+    day: date, rows: Iterable[TelemetryRow], *, bucket: str, new_key: str
+) -> str | None:
+    """The key of the day's object in ``bucket`` that a new upload to ``new_key``
+    replaces, or ``None``.
+
+    It is the key of the day's latest UPLOADED row (a day has one L1C product: the legacy
+    tool named it after the first record, ``…T000010…``, ours after midnight), when that
+    row's bucket is ``bucket``, its key differs from ``new_key`` and is a CDF of that
+    day in that day's folder; a key that is anything else is never offered for deletion.
+    """
+    uploaded = [r for r in rows if r.chunk_date_utc == day.isoformat() and r.status == UPLOADED]
+    if not uploaded:
+        return None
+    row = uploaded[-1]
+    if row.s3_bucket != bucket or not row.s3_key or row.s3_key == new_key:
+        return None
+    key = PurePosixPath(row.s3_key)
+    try:
+        same_day = cdf_day(key.name) == day
+    except ValueError:
+        return None
+    return row.s3_key if same_day and key.parent == day_dir("l1c", day) else None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD, run_day
 from .checks import CHECK_SPECS
 from .events import day_events, failure_text
 from .partitions import daily_partitions, run_days
+from .preflight import run_settings
 from .resources import ReachS3, ReachSettings, day_log
 
 GROUP = "reach"
@@ -93,15 +94,17 @@ STAGE_OF: dict[AssetKey, str] = {spec.key: stage for stage, spec in SPECS.items(
     backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=DAYS_PER_RUN),
 )
 def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
-    settings = reach.resolve()
+    settings = run_settings(reach)  # an operator's mistake fails here: no day touched
     stages = {STAGE_OF[key] for key in context.selected_asset_keys}
-    uploader = _uploader(context, reach_s3) if {L1C_UPLOAD, L2_UPLOAD} & stages else None
+    uploader, remover = (
+        _uploader(context, reach_s3) if {L1C_UPLOAD, L2_UPLOAD} & stages else (None, None)
+    )
     log = day_log(settings, context.run_id)
     baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)
     failed = []
     for day in days:
-        outcomes = run_day(settings, day, log, stages, uploader, baseline)
+        outcomes = run_day(settings, day, log, stages, uploader, baseline, remover)
         failed += [(SPECS[stage].key, o) for stage, o in outcomes.items() if o.status == "failed"]
         yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
     if failed:
@@ -113,7 +116,8 @@ def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: Re
 
 
 def _uploader(context: AssetExecutionContext, reach_s3: ReachS3):
-    """``uploader(path, key)`` for the upload stages: verified, retried on transient errors."""
+    """``uploader(path, key)`` for the upload stages (verified, retried on transient
+    errors) and ``remover(key)`` for a day's replaced object (its legacy name)."""
     from reach_pipeline.s3upload import upload_with_retries  # boto3: at run time only
 
     try:
@@ -125,4 +129,7 @@ def _uploader(context: AssetExecutionContext, reach_s3: ReachS3):
     def upload(path, key):
         return upload_with_retries(client, path, bucket, key, on_retry=context.log.warning)
 
-    return upload
+    def remove(key):
+        client.delete_object(Bucket=bucket, Key=key)
+
+    return upload, remove

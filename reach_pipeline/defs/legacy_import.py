@@ -46,7 +46,7 @@ def legacy_import_events(instance: DagsterInstance, settings: Settings) -> list:
                 partition=key,
                 description="Processed by the legacy tool (imported from the telemetry file)",
                 metadata={
-                    "path": str(item.cdf_path),
+                    "path": str(item.cdf_path.absolute()),
                     "source": "legacy telemetry",
                     "legacy_run_id": item.row.run_id,
                     "legacy_status": item.row.status,

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from reach_pipeline.contract.daylog import CdfColumns, DayLog
-from reach_pipeline.contract.layout import cdf_day, day_dir, find_input
+from reach_pipeline.contract.layout import InputProblem, cdf_day, day_dir, find_input
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed
@@ -59,7 +59,12 @@ def run_l1c(settings: Settings, day: date, log: DayLog, baseline: int | None = N
 
 def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
     """The L1C stage, unclaimed (``run_l1c`` and ``day.run_day`` hold the day first)."""
-    input_path = find_input(settings.input_dir, day, settings.sensor_id, settings.output_format)
+    try:
+        input_path = find_input(settings.input_dir, day, settings.sensor_id, settings.output_format)
+    except InputProblem as exc:  # a folder, a stray link, files that cannot be told apart
+        outcome = failed(day, exc)
+        log.failed(day, outcome.error_type, outcome.message)
+        return outcome
     if input_path is None:
         log.skipped_no_input(day)
         return DayOutcome(day, SKIPPED, facts={"input_dir": str(settings.input_dir)})

@@ -6,7 +6,7 @@ from datetime import date
 
 from reach_pipeline.contract.daylog import CdfColumns, DayLog, recorded_process_seconds
 from reach_pipeline.contract.layout import day_dir, s3_key
-from reach_pipeline.contract.state import locate_cdf
+from reach_pipeline.contract.state import locate_cdf, replaced_object
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
@@ -20,18 +20,29 @@ class CdfUnusable(RuntimeError):
 
 
 def run_upload(
-    settings: Settings, day: date, log: DayLog, uploader, baseline: int | None = None
+    settings: Settings,
+    day: date,
+    log: DayLog,
+    uploader,
+    remover=None,
+    baseline: int | None = None,
 ) -> DayOutcome:
-    """Upload ``day``'s CDF while holding the day (``claim.claim_day``; LOCKED if another
-    process has it): UPLOAD_PENDING then UPLOADED, or FAILED (with the CDF's columns, so
-    ``--retry-failed`` uploads only). ``uploader(path, key)`` sends one file and returns an
-    ``UploadResult``; its ``UploadError`` is this day's failure."""
+    """``upload_l1c`` while holding the day (``claim.claim_day``; LOCKED if another
+    process has it)."""
     with claim_day(settings.output_dir, day, log, baseline) as elsewhere:
-        return elsewhere or upload_l1c(settings, day, log, uploader)
+        return elsewhere or upload_l1c(settings, day, log, uploader, remover)
 
 
-def upload_l1c(settings: Settings, day: date, log: DayLog, uploader) -> DayOutcome:
-    """The L1C upload stage, unclaimed (``run_upload`` and ``day.run_day`` hold the day)."""
+def upload_l1c(settings: Settings, day: date, log: DayLog, uploader, remover=None) -> DayOutcome:
+    """The L1C upload stage, unclaimed (``run_upload`` and ``day.run_day`` hold the day):
+    upload ``day``'s CDF: UPLOAD_PENDING then UPLOADED, or FAILED (with the CDF's
+    columns, so ``--retry-failed`` uploads only). ``uploader(path, key)`` sends one file
+    and returns an ``UploadResult``; its ``UploadError`` is this day's failure.
+
+    A day has one object: when the new one is verified and an earlier upload of the day
+    went to another key (``state.replaced_object``: the legacy ``…T000010…`` name),
+    ``remover(key)`` deletes the old one before the UPLOADED row is written, so a failure
+    to delete it leaves the day FAILED at the upload stage and a retry deletes it."""
     from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time only
 
     row = log.latest(day)
@@ -58,6 +69,9 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader) -> DayOutco
     log.upload_pending(day, columns)
     try:
         result = uploader(cdf, key)
+        replaced = replaced_object(day, log.log.rows(), bucket=result.bucket, new_key=result.key)
+        if replaced and remover is not None:
+            remove_replaced(remover, result, replaced)
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
         outcome = failed(day, exc)
         log.failed(day, outcome.error_type, outcome.message, cdf=columns, upload_seconds=0.0)
@@ -65,7 +79,21 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader) -> DayOutco
     log.uploaded(
         day, columns, bucket=result.bucket, key=result.key, upload_seconds=result.upload_seconds
     )
-    return DayOutcome(day, MATERIALIZED, facts={**result.as_dict(), "cdf_path": str(cdf)})
+    facts = {**result.as_dict(), "cdf_path": str(cdf), "replaced_key": replaced or ""}
+    return DayOutcome(day, MATERIALIZED, facts=facts)
+
+
+def remove_replaced(remover, result, old_key: str) -> None:
+    """Delete the day's replaced object; its failure names both objects."""
+    try:
+        remover(old_key)
+    except Exception as exc:
+        raise CdfUnusable(
+            "ReplacedObjectNotDeleted",
+            f"s3://{result.bucket}/{result.key} is uploaded and verified, but the object "
+            f"it replaces, s3://{result.bucket}/{old_key}, could not be deleted "
+            f"({type(exc).__name__}: {exc}): allow s3:DeleteObject, then retry the day",
+        ) from exc
 
 
 def run_l2_upload(settings: Settings, day: date, uploader) -> DayOutcome:

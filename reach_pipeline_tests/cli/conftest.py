@@ -50,6 +50,12 @@ def s3_key(day: str) -> str:
     return cdf_rel(day).removeprefix("out/")
 
 
+def legacy_cdf_rel(day: str) -> str:
+    """The name the legacy tool gives a CDF whose first record is at 00:00:10 (after the
+    day's first record, not its midnight), relative to the workspace as it writes it."""
+    return cdf_rel(day).replace("T000000_", "T000010_")
+
+
 def statuses(rows: list[TelemetryRow]) -> list[str]:
     return [r.status for r in rows]
 
@@ -136,14 +142,31 @@ class Workspace:
             assert made == target, made
         return target
 
-    def write_legacy(self, day: str, through: str | None = None) -> list[TelemetryRow]:
+    def write_legacy(
+        self,
+        day: str,
+        through: str | None = None,
+        *,
+        renamed: bool = False,
+        bucket: str | None = None,
+    ) -> list[TelemetryRow]:
         """Append the legacy example's rows for ``day`` (download rows included), up to and
-        including its first row with status ``through`` (all of them when ``None``)."""
+        including its first row with status ``through`` (all of them when ``None``).
+
+        ``renamed``: the rows name the CDF (and its S3 key) by the legacy ``…T000010…``
+        name (``legacy_cdf_rel``); ``bucket``: the S3 bucket of the rows that name one."""
         chosen = []
         for row in _legacy_example_rows():
             if row.chunk_date_utc != day:
                 continue
-            chosen.append(row)
+            changes = {}
+            if renamed and row.cdf_path:
+                changes["cdf_path"] = legacy_cdf_rel(day)
+            if renamed and row.s3_key:
+                changes["s3_key"] = legacy_cdf_rel(day).removeprefix("out/")
+            if bucket and row.s3_bucket:
+                changes["s3_bucket"] = bucket
+            chosen.append(row.replace(**changes))
             if through is not None and row.status == through:
                 break
         else:
@@ -152,6 +175,12 @@ class Workspace:
         for row in chosen:
             log.append(row)
         return chosen
+
+    def place_legacy_cdf(self, day: str) -> Path:
+        """A real CDF of the day on disk under the legacy tool's ``…T000010…`` name."""
+        target = self.root / legacy_cdf_rel(day)
+        self.place_cdf(day).rename(target)
+        return target
 
     def write_legacy_all(self) -> list[TelemetryRow]:
         """Append the whole legacy example file (every day it covers)."""
@@ -205,15 +234,18 @@ CliRunner = Callable[..., tuple[int, str, str]]
 
 @pytest.fixture
 def run_cli(workspace, clean_env) -> CliRunner:
-    """``run_cli(*args, env=None)`` runs the real ``reach-pipeline`` script in the workspace.
+    """``run_cli(*args, env=None, cwd=None)`` runs the real ``reach-pipeline`` script in
+    the workspace (or in ``cwd``).
 
     ``env`` adds variables to the clean environment. Returns (exit code, stdout, stderr).
     """
 
-    def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> tuple[int, str, str]:
         proc = subprocess.run(
             [*_console_script(), *args],
-            cwd=workspace.root,
+            cwd=cwd or workspace.root,
             env={**clean_env, **(env or {})},
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -225,7 +257,11 @@ def run_cli(workspace, clean_env) -> CliRunner:
     return run
 
 
-def process_args(start: str, end: str | None = None, *extra: str) -> list[str]:
+def process_args(
+    start: str, end: str | None = None, *extra: str, geomap: bool = False
+) -> list[str]:
+    """``process`` over the workspace. The legacy contract (telemetry, L1C, its upload) is
+    what these tests check: the L2 level is left out (``--no-geomap``) unless asked for."""
     return [
         "process",
         "--start-date",
@@ -236,6 +272,7 @@ def process_args(start: str, end: str | None = None, *extra: str) -> list[str]:
         "in",
         "--output-dir",
         "out",
+        *([] if geomap else ["--no-geomap"]),
         *extra,
     ]
 

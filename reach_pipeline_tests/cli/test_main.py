@@ -29,7 +29,8 @@ def empty_folder(tmp_path, monkeypatch):
         (["process", *DAY, "--limit-days", "0"], "--limit-days"),
         (["process", *DAY, "--output-format", "xml"], "--output-format"),
         (["process", *DAY, "--sensor-id", "../x"], "--sensor-id"),
-        (["process", *DAY, "--upload-to-s3"], "--s3-bucket"),
+        (["process", *DAY, "--input-dir", ".", "--upload-to-s3"], "--s3-bucket"),
+        (["process", *DAY], "REACH_INPUT_DIR"),
         (["status", "--start-date", "2025-09-31", "--end-date", "2025-10-01"], "2025-09-31"),
     ],
 )

@@ -25,7 +25,8 @@ from reach_pipeline_tests.cli.conftest import (
 pytestmark = pytest.mark.integration
 
 D1, D2, D3, D4 = "2025-09-01", "2025-09-02", "2025-09-03", "2025-09-04"
-PROGRESS = re.compile(r"(\d{4}-\d{2}-\d{2}) ([A-Z_]+) \((\d+)/(\d+), .*\)")
+# A day's progress line; a failed day's says what went wrong after the parenthesis.
+PROGRESS = re.compile(r"(\d{4}-\d{2}-\d{2}) ([A-Z_]+) \((\d+)/(\d+), [^)]*\)(?:: (.+))?")
 
 
 def new_rows(workspace, before: int, day: str | None = None):
@@ -55,6 +56,11 @@ def assert_one_line_error(code: int, out: str, err: str, *needles: str) -> None:
 
 def progress_lines(err: str) -> list[tuple[str, str]]:
     return [(m[1], m[2]) for line in err.splitlines() if (m := PROGRESS.fullmatch(line))]
+
+
+def failure_details(err: str) -> dict[str, str]:
+    """What the progress lines of failed days say went wrong, by day."""
+    return {m[1]: m[5] for line in err.splitlines() if (m := PROGRESS.fullmatch(line)) and m[5]}
 
 
 # ------------------------------------------------------------------------------ local
@@ -170,6 +176,12 @@ def test_failure_at_process(workspace, run_cli):
     assert failed.finished_at_utc and failed.cdf_path == ""
     assert not workspace.cdf("2026-01-03").exists()
     assert progress_lines(err) == [("2026-01-03", "FAILED")]
+    # One line for the day (its file, its problem); nothing else, no stack trace.
+    assert err.strip().splitlines() == [
+        line for line in err.strip().splitlines() if PROGRESS.fullmatch(line)
+    ]
+    detail = failure_details(err)["2026-01-03"]
+    assert bad.name in detail and "missing required column" in detail
 
 
 def test_failed_day_skipped_unless_retry_failed(workspace, run_cli):
@@ -423,6 +435,10 @@ def test_failure_at_upload_then_retry(workspace, run_cli, s3_env, bucket, s3_cli
     assert failed.cdf_path == cdf_rel(D1)  # kept, so a retry can upload only
     assert failed.s3_key == ""
     assert workspace.cdf(D1).is_file()
+    # One line for the day, naming its CDF and the S3 error; no Dagster stack traces.
+    assert [line for line in err.strip().splitlines() if not PROGRESS.fullmatch(line)] == []
+    detail = failure_details(err)[D1]
+    assert detail.startswith("NoSuchBucket: ") and workspace.cdf(D1).name in detail
     cdf_stat = workspace.cdf(D1).stat()
     first = len(workspace.rows())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
@@ -113,3 +114,33 @@ def test_absolute_legacy_cdf_path_is_used(settings, telemetry_path, persistent_i
     assert event.partition == "2025-09-01"
     assert event.metadata["path"].value == str(elsewhere)
     assert event.metadata["legacy_status"].value == PROCESSED
+
+
+def test_legacy_named_days_are_imported(
+    settings, output_dir, telemetry_path, persistent_instance, tmp_path, monkeypatch
+):
+    """The legacy tool names a CDF after the day's first record (…T000010…) and writes
+    cdf_path relative to the folder it ran in (``out/l1c/prelim/…``); the sensor finds it
+    through the row, whatever the current folder."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    text = LEGACY_TELEMETRY.read_bytes().replace(b"T000000_v1.0.0.cdf", b"T000010_v1.0.0.cdf")
+    telemetry_path.write_bytes(text)
+    legacy_name = layout_path(output_dir, "2025-09-01").with_name(
+        "reach_all_l1c_prelim_20250901T000010_v1.0.0.cdf"
+    )
+    legacy_name.parent.mkdir(parents=True)
+    shutil.copy(CDF_0901, legacy_name)
+    row = TelemetryLog(telemetry_path).latest_by_day()[date(2025, 9, 1)]
+    assert (
+        row.cdf_path == "out/l1c/prelim/2025/09/01/reach_all_l1c_prelim_20250901T000010_v1.0.0.cdf"
+    )
+    context = build_sensor_context(instance=persistent_instance, resources={"reach": settings})
+
+    result = reach_legacy_import_sensor(context)
+
+    [event] = result.asset_events
+    assert (event.asset_key, event.partition) == (REACH_CDF, "2025-09-01")
+    assert event.metadata["path"].value == str(legacy_name)
+    assert event.metadata["legacy_status"].value == UPLOADED
