@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, DagsterRunStatus
+from dagster import DagsterRunStatus
 
 from reach_pipeline.contract.telemetry import (
     PROCESS_PENDING,
@@ -24,6 +24,7 @@ from reach_pipeline.contract.telemetry import (
     TelemetryLog,
     TelemetryRow,
 )
+from reach_pipeline_tests.support.instance_reads import all_runs, create_storage, ticks_after
 from reach_pipeline_tests.support.process_tree import ProcessTree
 
 from .support import REPO, clean_env, rows_of, tool, wait_for, write_sample_day
@@ -69,42 +70,11 @@ def _archive(input_dir: Path, spare: Path) -> Path:
     return back
 
 
-class Instance:
-    """Reads what the daemon wrote to the instance (SQLite in DAGSTER_HOME)."""
-
-    def __init__(self, home: Path):
-        self.home = home
-
-    def sensor_ticks(self) -> list:
-        """reach_input_sensor's finished ticks, oldest first."""
-        with DagsterInstance.from_config(str(self.home)) as instance:
-            states = [s for s in instance.all_instigator_state() if s.name == SENSOR]
-            if not states:
-                return []
-            [state] = states
-            ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id)
-        done = [t for t in ticks if t.status.value in ("SUCCESS", "SKIPPED", "FAILURE")]
-        failed = [t for t in done if t.status.value == "FAILURE"]
-        assert not failed, failed[0].error
-        return list(reversed(done))
-
-    def runs(self) -> list:
-        with DagsterInstance.from_config(str(self.home)) as instance:
-            return list(instance.get_runs())
-
-
-def _ticks_after(instance: Instance, count: int, since: int):
-    def check():
-        ticks = instance.sensor_ticks()
-        return ticks if len(ticks) >= since + count else None
-
-    return check
-
-
 def test_daemon_next_to_an_archive_runs_only_new_and_changed_days(tmp_path):
     input_dir, output_dir, home = tmp_path / "in", tmp_path / "out", tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    create_storage(home)
     comes_back = _archive(input_dir, tmp_path / "spare")
     env = clean_env(
         tmp_path / "home",
@@ -120,7 +90,6 @@ def test_daemon_next_to_an_archive_runs_only_new_and_changed_days(tmp_path):
         env=env,
         log_path=tmp_path / "daemon.log",
     )
-    instance = Instance(home)
     t0 = time.monotonic()
     daemon.start()
     try:
@@ -133,7 +102,7 @@ def test_daemon_next_to_an_archive_runs_only_new_and_changed_days(tmp_path):
             return guarded
 
         ticks = wait_for(
-            "three ticks of the input sensor", alive_and(_ticks_after(instance, 3, 0)), 240, 0.5
+            "three ticks of the input sensor", alive_and(ticks_after(home, SENSOR, 3)), 240, 0.5
         )
         print(f"three sensor ticks {time.monotonic() - t0:.1f} s after the daemon started")
         baseline = ticks[0]
@@ -141,7 +110,7 @@ def test_daemon_next_to_an_archive_runs_only_new_and_changed_days(tmp_path):
         assert "baseline of 200 day file(s)" in baseline.skip_reason
         assert set(json.loads(ticks[-1].cursor)) == {d.isoformat() for d in ARCHIVE}
         assert all(not t.run_ids for t in ticks)
-        assert instance.runs() == []
+        assert all_runs(home) == []
 
         seen = len(ticks)
         write_sample_day(input_dir, NEW_DAY)
@@ -151,13 +120,13 @@ def test_daemon_next_to_an_archive_runs_only_new_and_changed_days(tmp_path):
         shutil.copy2(comes_back, input_dir / comes_back.name)
 
         def two_runs_finished():
-            runs = instance.runs()
+            runs = all_runs(home)
             return runs if len(runs) >= 2 and {r.status for r in runs} <= FINISHED else None
 
         runs = wait_for("the two runs to finish", alive_and(two_runs_finished), 300, 0.5)
         # two more ticks after the runs ended: still exactly the two runs
-        wait_for("two more ticks", alive_and(_ticks_after(instance, 2, seen + 1)), 120, 0.5)
-        runs = instance.runs()
+        wait_for("two more ticks", alive_and(ticks_after(home, SENSOR, 2, seen + 1)), 120, 0.5)
+        runs = all_runs(home)
     finally:
         forced = daemon.stop()
     print(f"daemon stopped; none of its {len(daemon.seen)} processes seen is left")

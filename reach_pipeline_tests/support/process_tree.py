@@ -80,8 +80,7 @@ class ProcessTree:
         self.track()
         if self.process is not None and self.process.poll() is not None:
             raise AssertionError(
-                f"{self.argv[0]} exited with {self.process.returncode}:\n"
-                + log_tail(self.log_path)
+                f"{self.argv[0]} exited with {self.process.returncode}:\n" + log_tail(self.log_path)
             )
 
     def track(self) -> None:
