@@ -28,6 +28,7 @@ from reach_pipeline.contract.telemetry import (
 from reach_pipeline.defs.input_sensor import SENSOR_NAME, file_version, reach_input_sensor
 from reach_pipeline.defs.jobs import PROCESS_AND_UPLOAD, PROCESS_ONLY
 from reach_pipeline.defs.resources import ReachS3
+from reach_pipeline.settings import SettingsError, input_sensor_interval_s
 from reach_pipeline_tests.faults.support import write_sample_day
 
 from .conftest import SAMPLE_DAYS, layout_path
@@ -314,6 +315,24 @@ def test_sensor_can_be_called_with_the_resource_as_argument(settings, input_dir)
     result = reach_input_sensor(context, reach=settings)
 
     assert set(by_partition(result)[1]) == set(SAMPLE_DAYS)
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("", 60), ("2", 2), (" 300 ", 300)])
+def test_the_interval_setting(value, seconds):
+    assert input_sensor_interval_s({"REACH_INPUT_SENSOR_INTERVAL_S": value}) == seconds
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "1.5", "1m"])
+def test_a_malformed_interval_names_its_variable(value):
+    with pytest.raises(SettingsError, match="^REACH_INPUT_SENSOR_INTERVAL_S must be a whole"):
+        input_sensor_interval_s({"REACH_INPUT_SENSOR_INTERVAL_S": value})
+
+
+@pytest.mark.parametrize("value", ["0", "ten", "-1"])
+def test_a_malformed_bound_fails_the_tick_naming_its_variable(settings, monkeypatch, value):
+    monkeypatch.setenv("REACH_INPUT_SENSOR_MAX_RUNS", value)
+    with pytest.raises(SettingsError, match="^REACH_INPUT_SENSOR_MAX_RUNS must be a whole"):
+        tick(settings)
 
 
 # ------------------------------------------------------------------ legacy state import
