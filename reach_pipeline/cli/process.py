@@ -21,6 +21,7 @@ from reach_pipeline.contract.telemetry import (
     FAILED,
     PROCESSED,
     SKIPPED_NO_INPUT,
+    UPLOAD_PENDING,
     UPLOADED,
     TelemetryLog,
 )
@@ -212,13 +213,14 @@ def count_keys(statuses: set[str]) -> list[str]:
     """What one day's run adds to the summary, from the rows it wrote (as the legacy tool
     counts: a day processed and then failed at the upload counts in both)."""
     keys = [key for status, key in _COUNTED.items() if status in statuses]
-    if FAILED in statuses or not keys:
+    upload_left_pending = UPLOAD_PENDING in statuses and not statuses & {UPLOADED, FAILED}
+    if FAILED in statuses or upload_left_pending or not keys:
         keys.append("failed")
     return keys
 
 
 def outcome_of(statuses: set[str]) -> str:
-    for status in (FAILED, UPLOADED, PROCESSED, SKIPPED_NO_INPUT):
+    for status in (FAILED, UPLOADED, UPLOAD_PENDING, PROCESSED, SKIPPED_NO_INPUT):
         if status in statuses:
             return status
     return FAILED

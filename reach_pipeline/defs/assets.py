@@ -58,18 +58,17 @@ def reach_cdf(context: AssetExecutionContext, reach: ReachSettings):
     "the same content is not sent again.",
 )
 def reach_cdf_s3(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
-    from reach_pipeline.s3upload import upload_with_retries  # boto3: at run time only
+    from reach_pipeline.s3upload import RunUploader  # boto3: at run time only
 
     settings = reach.resolve()
     try:
         bucket = reach_s3.bucket_name()
     except SettingsError as exc:  # an operator's mistake, not the day's: no telemetry row
         raise Failure(description=str(exc), allow_retries=False) from None
-    client = reach_s3.client()
     log = day_log(settings, context.run_id)
-
-    def uploader(path, key):
-        return upload_with_retries(client, path, bucket, key, on_retry=context.log.warning)
-
+    # An unreachable endpoint is tried once per run; the command line tags all the runs of
+    # one invocation with reach/invocation, so its days count as one run.
+    scope = context.run.tags.get("reach/invocation") or context.run_id
+    uploader = RunUploader(reach_s3.client(), bucket, scope=scope, on_retry=context.log.warning)
     outcomes = [run_upload(settings, day, log, uploader) for day in run_days(context)]
     yield from outcome_events(context, outcomes, upload_metadata)

@@ -21,8 +21,11 @@ class CdfUnusable(RuntimeError):
 def run_upload(settings: Settings, day: date, log: DayLog, uploader) -> DayOutcome:
     """Upload ``day``'s CDF: UPLOAD_PENDING then UPLOADED, or FAILED (with the CDF's
     columns, so ``--retry-failed`` uploads only). ``uploader(path, key)`` sends one file
-    and returns an ``UploadResult``; its ``UploadError`` is this day's failure."""
+    and returns an ``UploadResult``; its ``UploadError`` is this day's failure, except
+    ``UploadNotTried`` (the endpoint was found unreachable earlier in the run): the day is
+    a failure of the run but stays UPLOAD_PENDING, so a plain rerun uploads it."""
     from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time only
+    from reach_pipeline.s3upload import UploadNotTried  # boto3: at run time only
 
     row = log.latest(day)
     cdf = locate_cdf(
@@ -48,6 +51,8 @@ def run_upload(settings: Settings, day: date, log: DayLog, uploader) -> DayOutco
     log.upload_pending(day, columns)
     try:
         result = uploader(cdf, key)
+    except UploadNotTried as exc:
+        return failed(day, exc)
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
         outcome = failed(day, exc)
         log.failed(day, outcome.error_type, outcome.message, cdf=columns, upload_seconds=0.0)
