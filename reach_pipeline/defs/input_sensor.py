@@ -14,6 +14,12 @@ Flood-proof next to an archive of years of files:
   requested earlier still wait in the queue. The newest days go first, so a fresh download
   is never stuck behind a batch of re-downloaded old days; the others are left out of the
   cursor (not observed yet) and decided again at the next ticks.
+
+Why a sensor with a cursor and not an ``AutomationCondition`` on ``reach_cdf``: on Dagster
+1.13 ``eager()`` looks at the latest partition only (``.without(in_latest_time_window())``
+does not widen it), it needs ``reach_csv`` as an observable source asset to see new data
+versions, and no condition can read the telemetry file, so the resume rules would live
+twice and a day done by the command line would run again.
 """
 
 from __future__ import annotations
