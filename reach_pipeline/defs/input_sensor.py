@@ -149,10 +149,9 @@ def decide(settings: Settings, reach_s3: ReachS3, changed: list[DayFile]) -> dic
 
 
 def run_request(file: DayFile, action: str, reach_s3: ReachS3) -> RunRequest:
-    if action == planning.RUN_UPLOAD_ONLY:
-        selection = [AssetKey("reach_cdf_s3")]
-    else:
-        selection = daily_selection(reach_s3)
+    selection = daily_selection(reach_s3)
+    if action == planning.RUN_UPLOAD_ONLY:  # the day's L1C is there: not made again
+        selection = [key for key in selection if key != AssetKey("reach_cdf")]
     return RunRequest(
         run_key=f"{file.key}:{file.version}",
         partition_key=file.key,

@@ -16,10 +16,9 @@ from datetime import date, timedelta
 
 import boto3
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, materialize
 
 from reach_pipeline.contract.telemetry import FAILED, PROCESSED, UPLOAD_PENDING, UPLOADED
-from reach_pipeline.defs.assets import reach_cdf_s3
 from reach_pipeline.defs.registry import ASSETS, resources
 from reach_pipeline.defs.resources import ReachS3, ReachSettings
 from reach_pipeline_tests.support.s3server import S3Server
@@ -80,7 +79,7 @@ def _upload_range(days, input_dir, out, server: S3Server):
     with DagsterInstance.ephemeral() as instance:
         return materialize(
             ASSETS,
-            selection=[reach_cdf_s3],
+            selection=[AssetKey("reach_cdf_s3")],
             resources=resources(settings, s3),
             instance=instance,
             tags={
