@@ -4,6 +4,11 @@ Takes any boto3 S3 client, so the Dagster layer hands it the one dagster-aws mak
 Errors are sorted into transient (retry later: connection refused, 5xx, throttling)
 and permanent (fix something first: no such bucket, access denied), each with a message
 that says what to do. No credential ever appears in a message.
+
+``RunUploader`` sends the files of one run (a ranged Dagster run, or every day of one
+command-line invocation): once an upload has found the endpoint unreachable after all its
+retries, the run's later uploads are not tried (``UploadNotTried``), so an outage costs
+one day's retries, not every day's.
 """
 
 from __future__ import annotations
@@ -54,12 +59,21 @@ _TRANSIENT_CODES = {
 
 
 class UploadError(RuntimeError):
-    """An upload that failed; ``transient`` says whether retrying later can help."""
+    """An upload that failed; ``transient`` says whether retrying later can help,
+    ``unreachable`` that the endpoint did not answer at all (no connection, no reply)."""
 
-    def __init__(self, message: str, *, error_type: str, transient: bool):
+    def __init__(
+        self, message: str, *, error_type: str, transient: bool, unreachable: bool = False
+    ):
         self.error_type = error_type
         self.transient = transient
+        self.unreachable = unreachable
         super().__init__(message)
+
+
+class UploadNotTried(UploadError):
+    """Not tried: the endpoint was found unreachable earlier in the same run. The day is
+    left UPLOAD_PENDING, so a plain rerun uploads it."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,7 @@ def upload_file(
             f"cannot reach the S3 endpoint for {where}: {exc}",
             error_type=type(exc).__name__,
             transient=True,
+            unreachable=True,
         ) from exc
     except BotoCoreError as exc:
         raise UploadError(
@@ -225,3 +240,44 @@ def upload_with_retries(
             sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
+
+
+_UNREACHABLE: dict[tuple[str, str], UploadError] = {}
+"""(run scope, endpoint) -> the error that found the endpoint unreachable in that run."""
+
+
+class RunUploader:
+    """``upload_with_retries`` for each file of one run, ``scope`` naming the run.
+
+    After one upload has found the endpoint unreachable (its last retry included), every
+    later call with the same scope and endpoint raises ``UploadNotTried`` at once, with
+    that error's message. The scope outlives this object: the command line materializes
+    its days one Dagster run at a time, each with its own uploader, under one scope.
+    """
+
+    def __init__(self, client, bucket: str, *, scope: str, **retry_options):
+        self.client = client
+        self.bucket = bucket
+        self.scope = (scope, str(getattr(client.meta, "endpoint_url", "")))
+        self.retry_options = retry_options
+
+    def __call__(self, path: Path, key: str) -> UploadResult:
+        known = _UNREACHABLE.get(self.scope)
+        if known is not None:
+            raise UploadNotTried(
+                f"s3://{self.bucket}/{key} not tried, the endpoint was unreachable earlier "
+                f"in this run: {known}",
+                error_type=known.error_type,
+                transient=True,
+                unreachable=True,
+            )
+        try:
+            return upload_with_retries(self.client, path, self.bucket, key, **self.retry_options)
+        except UploadError as exc:
+            if exc.unreachable:
+                _UNREACHABLE[self.scope] = exc
+            raise
+
+    def remove(self, key: str) -> None:
+        """Delete ``key`` (a day's replaced object) from the bucket."""
+        self.client.delete_object(Bucket=self.bucket, Key=key)

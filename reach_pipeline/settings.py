@@ -1,10 +1,11 @@
 """Settings: one table, one resolution, for the command line and the Dagster layer alike.
 
 Each setting is taken from an explicit value (a CLI flag, Dagster run config), else its
-``REACH_*`` environment variable (read when a run starts, never when the code location
-loads), else a default that works from a fresh clone (the bundled sample days). A value
-that does not parse raises ``SettingsError`` naming the variable (or flag) and the form it
-expects: an operator's mistake, reported in one line, never a day's failure.
+``REACH_*`` environment variable (read when a run or a sensor tick starts, never when the
+code location loads: ``LOAD_TIME_VARS`` are the exceptions), else a default that works
+from a fresh clone (the bundled sample days). A value that does not parse raises
+``SettingsError`` naming the variable (or flag) and the form it expects: an operator's
+mistake, reported in one line, never a day's failure.
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ def _days(value: str) -> int:
     return int(value)
 
 
+def _count(value: str) -> int:
+    if not re.fullmatch(r"[1-9]\d{0,3}", value.strip()):
+        raise ValueError("a whole number from 1 to 9999, e.g. 5")
+    return int(value)
+
+
 def _sensor(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", value.strip()):
         raise ValueError("ALL or a sensor id like REACH-101")
@@ -148,6 +155,14 @@ SETTINGS: tuple[Setting, ...] = (
         "quicklook images: the overview and six median maps, or all (the legacy set too)",
     ),
     Setting(
+        "input_sensor_max_runs",
+        "REACH_INPUT_SENSOR_MAX_RUNS",
+        "5",
+        _count,
+        "the input sensor requests at most this many runs a tick, fewer while its earlier "
+        "runs still wait in the queue",
+    ),
+    Setting(
         "s3_bucket", "REACH_S3_BUCKET", "", _text, "S3 bucket (unset: no upload)", "--s3-bucket"
     ),
     Setting(
@@ -159,7 +174,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 BY_FIELD: dict[str, Setting] = {s.field: s for s in SETTINGS}
-ENV_VARS: tuple[str, ...] = (*(s.env for s in SETTINGS), "REACH_PARTITIONS_START")
+LOAD_TIME_VARS: tuple[str, ...] = ("REACH_PARTITIONS_START", "REACH_INPUT_SENSOR_INTERVAL_S")
+"""The variables read when the code location loads (they shape the definitions)."""
+ENV_VARS: tuple[str, ...] = (*(s.env for s in SETTINGS), *LOAD_TIME_VARS)
 
 
 @dataclass(frozen=True)
@@ -177,6 +194,7 @@ class Settings:
     availability_warn_pct: float
     schedule_lag_days: int
     quicklooks: str
+    input_sensor_max_runs: int
     s3_bucket: str
     s3_endpoint_url: str
 
@@ -222,8 +240,7 @@ DEFAULT_PARTITIONS_START = "2019-01-01"
 def partitions_start(environ: Mapping[str, str] | None = None) -> str:
     """First partition day: ``REACH_PARTITIONS_START`` (YYYY-MM-DD), default 2019-01-01.
 
-    The one setting read when the code location loads: partitions are part of the
-    definitions.
+    Read when the code location loads: partitions are part of the definitions.
     """
     environ = os.environ if environ is None else environ
     value = environ.get("REACH_PARTITIONS_START", "").strip() or DEFAULT_PARTITIONS_START
@@ -236,3 +253,22 @@ def partitions_start(environ: Mapping[str, str] | None = None) -> str:
             f"REACH_PARTITIONS_START must be a date YYYY-MM-DD, got {value!r}"
         ) from None
     return value
+
+
+DEFAULT_INPUT_SENSOR_INTERVAL_S = 60
+
+
+def input_sensor_interval_s(environ: Mapping[str, str] | None = None) -> int:
+    """Seconds between two ticks of the input sensor: ``REACH_INPUT_SENSOR_INTERVAL_S``,
+    default 60. Read when the code location loads: the interval is part of the sensor's
+    definition."""
+    environ = os.environ if environ is None else environ
+    value = environ.get("REACH_INPUT_SENSOR_INTERVAL_S", "").strip()
+    if not value:
+        return DEFAULT_INPUT_SENSOR_INTERVAL_S
+    if not re.fullmatch(r"[1-9]\d{0,5}", value):
+        raise SettingsError(
+            f"REACH_INPUT_SENSOR_INTERVAL_S must be a whole number of seconds, e.g. 60, got "
+            f"{value!r}"
+        )
+    return int(value)

@@ -1,5 +1,5 @@
-"""Every command the README gives is run: here, by .ci/run (the first two), or by the
-browser test (`dagster dev`). A README command no test knows fails this test."""
+"""Every command the README gives is run: here, or by .ci/run (the first two). A README
+command no test knows fails this test."""
 
 import os
 import re
@@ -13,6 +13,15 @@ from pathlib import Path
 import boto3
 import pytest
 
+from reach_pipeline_tests.support.instance_reads import (
+    all_runs,
+    create_storage,
+    sensor_ticks,
+    ticks_after,
+)
+from reach_pipeline_tests.support.ports import free_ports
+from reach_pipeline_tests.support.process_tree import ProcessTree
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
@@ -20,7 +29,6 @@ BIN = Path(sys.executable).parent
 RUN_ELSEWHERE = {
     "python3 -m venv .venv && .venv/bin/pip install -q -e . && ": ".ci/run runs it",
     "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && ": ".ci/run runs it",
-    ".venv/bin/dagster dev": "reach_pipeline_tests/ui/test_browser.py starts it",
 }
 
 
@@ -69,6 +77,8 @@ def test_every_readme_command_is_known():
         "reach-pipeline import-telemetry",
         "dagster asset materialize",
         "dagster instance concurrency set",
+        "mkdir -p dagster_home && cp dagster.yaml dagster_home/",
+        "dagster dev",
         "weed mini",
     )
     for command in readme_commands():
@@ -104,7 +114,7 @@ def test_readme_dagster_commands(workspace, tmp_path):
     shutil.copy(ROOT / "dagster.yaml", home)
     env = {**env, "DAGSTER_HOME": str(home), "PYTHONPATH": str(ROOT)}
     for command in readme_commands():
-        if "dagster asset materialize" in command or "concurrency set" in command:
+        if "dagster asset materialize" in command:
             result = _shell(command, cwd, env)
             assert result.returncode == 0, (command, result.stdout, result.stderr)
     assert list((cwd / "out/l1c/prelim/2025/09/02").glob("*.cdf"))
@@ -162,3 +172,88 @@ def _wait_for_bucket(client, bucket, server, timeout_s=60.0):
         except (BotoCoreError, ClientError):
             time.sleep(0.2)  # polling the server's readiness, with a deadline
     raise AssertionError("the README's S3 server never answered")
+
+
+def _start_dev(command: str, cwd: Path, env: dict, log: Path) -> ProcessTree:
+    """The README's `dagster dev` line, on a free loopback port instead of 3000."""
+    port = free_ports(1)[0]
+    line = command.replace(".venv/bin/", f"{BIN}/") + f" -h 127.0.0.1 -p {port}"
+    server = ProcessTree(["bash", "-c", line], cwd=cwd, env=env, log_path=log)
+    server.start()
+    return server
+
+
+def _wait(what: str, check, server: ProcessTree, timeout_s: float = 180.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        server.check_alive()
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)  # polling the instance, bounded by the deadline
+    raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
+
+
+def _slots(home: Path) -> int:
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        return instance.event_log_storage.get_concurrency_info("reach_cdf").slot_count
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_readme_ui_commands_keep_the_instance_across_a_restart(workspace, tmp_path):
+    """The UI section's commands: `dagster dev` on the persistent home, the pool command
+    against it while it runs; after a restart the runs, the pool limit and the input
+    sensor's cursor are still there (no second baseline)."""
+    cwd, env = workspace
+    for name in ("workspace.yaml", "dagster.yaml"):
+        shutil.copy(ROOT / name, cwd)
+    env = {**env, "REACH_INPUT_SENSOR_INTERVAL_S": "2"}
+    commands = readme_commands()
+    setup = next(c for c in commands if c.startswith("mkdir -p dagster_home"))
+    dev = next(c for c in commands if "dagster dev" in c)
+    pool = next(c for c in commands if "concurrency set" in c)
+    materialize = next(c for c in commands if "dagster asset materialize" in c)
+    home = cwd / "dagster_home"
+    sensor = "reach_input_sensor"
+
+    assert _shell(setup, cwd, env).returncode == 0
+    assert (home / "dagster.yaml").read_text() == (ROOT / "dagster.yaml").read_text()
+    create_storage(home)
+    server = _start_dev(dev, cwd, env, tmp_path / "dev-1.log")
+    try:
+        first = _wait("the sensor's first tick", ticks_after(home, sensor, 1), server)[0]
+        assert "baseline of 3 day file(s)" in first.skip_reason
+        # the pool line names the home itself; the one-day line uses the shell's
+        for command, home_env in ((pool, {}), (materialize, {"DAGSTER_HOME": str(home)})):
+            result = _shell(command, cwd, {**env, **home_env})
+            assert result.returncode == 0, (command, result.stdout, result.stderr)
+    finally:
+        forced = server.stop()
+    assert not forced, f"outlived dagster dev (killed): {forced}"
+    before = sensor_ticks(home, sensor)
+    [run] = all_runs(home)
+    assert _slots(home) == 2
+
+    known = {t.tick_id for t in before}
+
+    def evaluated_after_restart():
+        # a tick interrupted by the stop may be closed after the restart: look for a tick
+        # that evaluated the folder
+        new = [t for t in sensor_ticks(home, sensor) if t.tick_id not in known]
+        return new if any(t.skip_reason or t.run_ids for t in new) else None
+
+    server = _start_dev(dev, cwd, env, tmp_path / "dev-2.log")
+    try:
+        new = _wait("a tick after the restart", evaluated_after_restart, server)
+    finally:
+        forced = server.stop()
+    assert not forced, f"outlived dagster dev (killed): {forced}"
+    assert known <= {t.tick_id for t in sensor_ticks(home, sensor)}
+    reasons = [t.skip_reason for t in new if t.skip_reason]
+    assert reasons and all("no new or changed day files" in r for r in reasons), reasons
+    assert not any(t.run_ids for t in new)
+    assert [r.run_id for r in all_runs(home)] == [run.run_id]
+    assert _slots(home) == 2

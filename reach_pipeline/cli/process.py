@@ -21,6 +21,7 @@ from reach_pipeline.contract.telemetry import (
     FAILED,
     PROCESSED,
     SKIPPED_NO_INPUT,
+    UPLOAD_PENDING,
     UPLOADED,
     TelemetryLog,
 )
@@ -347,13 +348,14 @@ def count_keys(statuses: set[str], elsewhere: bool = False, run_failed: bool = F
     process had (``elsewhere``) may have no row of this run, and is not a failure; a run
     that failed at a stage without telemetry (``run_failed``: the geomap) is one."""
     keys = [key for status, key in _COUNTED.items() if status in statuses]
-    if FAILED in statuses or run_failed or not (keys or elsewhere):
+    upload_left_pending = UPLOAD_PENDING in statuses and not statuses & {UPLOADED, FAILED}
+    if FAILED in statuses or upload_left_pending or run_failed or not (keys or elsewhere):
         keys.append("failed")
     return keys
 
 
 def outcome_of(statuses: set[str], elsewhere=()) -> str:
-    for status in (FAILED, UPLOADED, PROCESSED, SKIPPED_NO_INPUT):
+    for status in (FAILED, UPLOADED, UPLOAD_PENDING, PROCESSED, SKIPPED_NO_INPUT):
         if status in statuses:
             return status
     return SKIPPED_LOCKED if elsewhere else FAILED

@@ -1,7 +1,8 @@
 """The resume planner: what to do with each day, given its latest telemetry row.
 
-The one place the legacy resume rules live; the Dagster layer and the command line both
-call ``decide_action`` / ``plan_days``.
+The one place the legacy resume rules live. The command line plans its range with
+``plan_days``; the Dagster input sensor decides each new or changed day file with
+``decide_watched_input``, which applies ``decide_action`` to the day's latest row.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from reach_pipeline.contract.telemetry import (
@@ -122,6 +123,44 @@ def decide_action(
     if status != PROCESS_PENDING and status not in _DOWNLOAD_STATUSES:
         logger.warning("unknown telemetry status %r for day %s", status, prior.chunk_date_utc)
     return process
+
+
+def _row_started(row: TelemetryRow) -> datetime | None:
+    """A row's ``started_at_utc`` (naive values are UTC); ``None`` when it does not parse."""
+    try:
+        value = datetime.fromisoformat(row.started_at_utc.strip())
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def decide_watched_input(
+    prior: TelemetryRow | None,
+    *,
+    input_modified: datetime,
+    upload_to_s3: bool,
+    cdf_exists: Callable[[str], bool] = _cdf_is_file,
+) -> str:
+    """The action for a day file that appeared or changed while the input sensor watched.
+
+    ``input_modified`` is the file's modification time (aware). A file written after the
+    day's latest row started (or a day without a row, or a row whose ``started_at_utc``
+    does not parse) is input nobody has seen yet, e.g. a re-downloaded day: run_process,
+    whatever the row says. Otherwise the row is about this very file and the resume rules
+    decide (``decide_action`` with the input there and no retry of FAILED days):
+    run_process, run_upload_only, skip_existing (done, unchanged input) or skip_failed
+    (failed on this input: an operator retries it).
+    """
+    started = None if prior is None else _row_started(prior)
+    if started is None or input_modified > started:
+        return RUN_PROCESS
+    return decide_action(
+        prior,
+        upload_to_s3=upload_to_s3,
+        input_available=True,
+        retry_failed=False,
+        cdf_exists=cdf_exists,
+    )
 
 
 @dataclass(frozen=True, slots=True)

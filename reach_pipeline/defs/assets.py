@@ -96,15 +96,13 @@ STAGE_OF: dict[AssetKey, str] = {spec.key: stage for stage, spec in SPECS.items(
 def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
     settings = run_settings(reach)  # an operator's mistake fails here: no day touched
     stages = {STAGE_OF[key] for key in context.selected_asset_keys}
-    uploader, remover = (
-        _uploader(context, reach_s3) if {L1C_UPLOAD, L2_UPLOAD} & stages else (None, None)
-    )
+    uploader = _uploader(context, reach_s3) if {L1C_UPLOAD, L2_UPLOAD} & stages else None
     log = day_log(settings, context.run_id)
     baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)
     failed = []
     for day in days:
-        outcomes = run_day(settings, day, log, stages, uploader, baseline, remover)
+        outcomes = run_day(settings, day, log, stages, uploader, baseline)
         failed += [(SPECS[stage].key, o) for stage, o in outcomes.items() if o.status == "failed"]
         yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
     if failed:
@@ -116,20 +114,16 @@ def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: Re
 
 
 def _uploader(context: AssetExecutionContext, reach_s3: ReachS3):
-    """``uploader(path, key)`` for the upload stages (verified, retried on transient
-    errors) and ``remover(key)`` for a day's replaced object (its legacy name)."""
-    from reach_pipeline.s3upload import upload_with_retries  # boto3: at run time only
+    """The run's uploader: ``uploader(path, key)`` sends a file (verified, retried on
+    transient errors, not tried again once the endpoint proved unreachable in this run),
+    ``uploader.remove(key)`` deletes a day's replaced object (its legacy name)."""
+    from reach_pipeline.s3upload import RunUploader  # boto3: at run time only
 
     try:
         bucket = reach_s3.bucket_name()
     except SettingsError as exc:  # an operator's mistake, not the day's: no telemetry row
         raise Failure(description=str(exc), allow_retries=False) from None
-    client = reach_s3.client()
-
-    def upload(path, key):
-        return upload_with_retries(client, path, bucket, key, on_retry=context.log.warning)
-
-    def remove(key):
-        client.delete_object(Bucket=bucket, Key=key)
-
-    return upload, remove
+    # An unreachable endpoint is tried once per run; the command line tags all the runs of
+    # one invocation with reach/invocation, so its days count as one run.
+    scope = context.run.tags.get("reach/invocation") or context.run_id
+    return RunUploader(reach_s3.client(), bucket, scope=scope, on_retry=context.log.warning)

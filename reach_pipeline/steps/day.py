@@ -32,21 +32,21 @@ def run_day(
     stages: set[str],
     uploader=None,
     baseline: int | None = None,
-    remover=None,
 ) -> dict[str, DayOutcome]:
     """The outcome of each selected stage of ``day`` (``uploader`` for the upload stages,
-    ``remover`` for a replaced object; ``baseline``: the telemetry rows when this run
-    planned, see ``claim``)."""
+    its ``remove`` for a day's replaced object; ``baseline``: the telemetry rows when this
+    run planned, see ``claim``)."""
     unknown = stages - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s): {sorted(unknown)}")
     with claim_day(settings.output_dir, day, log, baseline) as elsewhere:
         if elsewhere is not None:
             return {stage: elsewhere for stage in STAGES if stage in stages}
-        return _stages(settings, day, log, stages, uploader, remover)
+        return _stages(settings, day, log, stages, uploader)
 
 
-def _stages(settings, day, log, stages, uploader, remover) -> dict[str, DayOutcome]:
+def _stages(settings, day, log, stages, uploader) -> dict[str, DayOutcome]:
+    remover = getattr(uploader, "remove", None)
     run = {
         L1C: lambda: process_l1c(settings, day, log),
         L1C_UPLOAD: lambda: upload_l1c(settings, day, log, uploader, remover),

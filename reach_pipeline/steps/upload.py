@@ -37,13 +37,16 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader, remover=Non
     """The L1C upload stage, unclaimed (``run_upload`` and ``day.run_day`` hold the day):
     upload ``day``'s CDF: UPLOAD_PENDING then UPLOADED, or FAILED (with the CDF's
     columns, so ``--retry-failed`` uploads only). ``uploader(path, key)`` sends one file
-    and returns an ``UploadResult``; its ``UploadError`` is this day's failure.
+    and returns an ``UploadResult``; its ``UploadError`` is this day's failure, except
+    ``UploadNotTried`` (the endpoint was found unreachable earlier in the run): the day is
+    a failure of the run but stays UPLOAD_PENDING, so a plain rerun uploads it.
 
     A day has one object: when the new one is verified and an earlier upload of the day
     went to another key (``state.replaced_object``: the legacy ``…T000010…`` name),
     ``remover(key)`` deletes the old one before the UPLOADED row is written, so a failure
     to delete it leaves the day FAILED at the upload stage and a retry deletes it."""
     from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time only
+    from reach_pipeline.s3upload import UploadNotTried  # boto3: at run time only
 
     row = log.latest(day)
     cdf = locate_cdf(
@@ -72,6 +75,8 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader, remover=Non
         replaced = replaced_object(day, log.log.rows(), bucket=result.bucket, new_key=result.key)
         if replaced and remover is not None:
             remove_replaced(remover, result, replaced)
+    except UploadNotTried as exc:
+        return failed(day, exc)
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
         outcome = failed(day, exc)
         log.failed(day, outcome.error_type, outcome.message, cdf=columns, upload_seconds=0.0)

@@ -215,3 +215,38 @@ def test_plan_from_the_reference_example(tmp_path: Path) -> None:
         p.SKIP_TERMINAL,  # 09-06 SKIPPED_NO_INPUT
         p.RUN_PROCESS,  # 09-07 no row yet
     ]
+
+
+# ------------------------------------------------------------------ decide_watched_input
+
+_STARTED = "2025-09-10T06:00:00+00:00"
+_BEFORE = datetime.fromisoformat("2025-09-10T05:59:59+00:00")
+_AFTER = datetime.fromisoformat("2025-09-10T06:00:01+00:00")
+
+
+@pytest.mark.parametrize(
+    ("status", "started", "modified", "upload", "action"),
+    [
+        (None, "", _BEFORE, False, p.RUN_PROCESS),  # a day nobody has seen
+        (t.UPLOADED, _STARTED, _BEFORE, True, p.SKIP_EXISTING),  # done, same input
+        (t.UPLOADED, _STARTED, _AFTER, True, p.RUN_PROCESS),  # re-downloaded after it
+        (t.PROCESSED, _STARTED, _BEFORE, False, p.SKIP_EXISTING),
+        (t.PROCESSED, _STARTED, _BEFORE, True, p.RUN_UPLOAD_ONLY),
+        (t.FAILED, _STARTED, _BEFORE, True, p.SKIP_FAILED),  # failed on this very input
+        (t.FAILED, _STARTED, _AFTER, False, p.RUN_PROCESS),  # a new input may fix it
+        (t.PROCESS_PENDING, _STARTED, _BEFORE, False, p.RUN_PROCESS),
+        (t.DOWNLOADED, _STARTED, _BEFORE, False, p.RUN_PROCESS),
+        (t.UPLOADED, "2025-09-10T06:00:00", _BEFORE, False, p.SKIP_EXISTING),  # naive: UTC
+        (t.UPLOADED, "2025-09-10T06:00:00", _AFTER, False, p.RUN_PROCESS),
+        (t.UPLOADED, "not a time", _BEFORE, False, p.RUN_PROCESS),  # cannot tell: process
+        (t.UPLOADED, "", _BEFORE, False, p.RUN_PROCESS),
+    ],
+)
+def test_decide_watched_input(status, started, modified, upload, action):
+    prior = None
+    if status is not None:
+        prior = TelemetryRow(status=status, started_at_utc=started, cdf_path=ON_DISK)
+    got = p.decide_watched_input(
+        prior, input_modified=modified, upload_to_s3=upload, cdf_exists=_on_disk
+    )
+    assert got == action
