@@ -153,7 +153,10 @@ def test_readme_s3_commands(workspace, tmp_path):
         assert result.returncode == 0, result.stderr
         assert "uploaded=3" in result.stdout
         keys = [o["Key"] for o in client.list_objects_v2(Bucket="reach-data")["Contents"]]
-        assert len(keys) == 3 and all(k.startswith("l1c/prelim/2025/09/0") for k in keys)
+        l1c = [k for k in keys if k.startswith("l1c/prelim/2025/09/0")]
+        l2 = [k for k in keys if k.startswith("l2/prelim/2025/09/0") and k.endswith(".cdf")]
+        assert len(l1c) == 3 and len(l2) == 3, keys
+        assert all(k.startswith(("l1c/", "l2/")) for k in keys), keys
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # bash and weed: the whole session

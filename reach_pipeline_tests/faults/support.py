@@ -178,6 +178,14 @@ def s3_key(day: date) -> str:
     return cdf_rel(day).as_posix()
 
 
+def only_products(out: Path) -> bool:
+    """The output folder holds products only: CDFs and PNGs in the l1c/ and l2/ layouts."""
+    return all(
+        p.relative_to(out).parts[0] in ("l1c", "l2") and p.suffix in (".cdf", ".png")
+        for p in files_under(out)
+    )
+
+
 def files_under(directory: Path) -> list[Path]:
     if not directory.exists():
         return []

@@ -57,7 +57,8 @@ def test_upload_run_survives_s3_outage(tmp_path, s3_server, s3_client):
         AWS_SECRET_ACCESS_KEY=s3_server.secret_key,
         AWS_REGION="us-east-1",
     )
-    upload = ("--upload-to-s3", "--s3-bucket", S3_BUCKET)
+    # The L1C's upload is what this test is about (the L2's would meet the outage first).
+    upload = ("--no-geomap", "--upload-to-s3", "--s3-bucket", S3_BUCKET)
     argv = process_argv(DAYS[0].isoformat(), DAYS[-1].isoformat(), input_dir, out, *upload)
 
     stderr_path = tmp_path / "run.stderr"
@@ -83,8 +84,7 @@ def test_upload_run_survives_s3_outage(tmp_path, s3_server, s3_client):
             statuses = [r.status for r in rows_of(telemetry, DAYS[1])]
             return statuses.count(UPLOAD_PENDING) >= 2 or FAILED in statuses
 
-        # The RetryPolicy (2, 4, 8, 16 s) re-runs the upload step: each try writes an
-        # UPLOAD_PENDING row.
+        # The upload is tried again after 2, 4, 8, 16 s; out of tries, the day is FAILED.
         wait_for("a retried or failed upload", retried_or_failed, timeout_s=120, alive=cli)
         s3_server.start()
         cli.wait(timeout=240)

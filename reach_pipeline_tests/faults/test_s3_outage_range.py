@@ -112,7 +112,7 @@ def test_a_ranged_run_stops_trying_once_the_endpoint_is_unreachable(tmp_path, s3
     [failure] = [e for e in outage.all_events if e.is_step_failure]
     message = failure.event_specific_data.error.message
     for day in days:
-        assert f"{day}: EndpointConnectionError" in message, message
+        assert f"{day} reach_cdf_s3: EndpointConnectionError" in message, message
     state = latest(telemetry)
     assert state[days[0]].status == FAILED
     assert [state[day].status for day in days[1:]] == [UPLOAD_PENDING] * (len(days) - 1)

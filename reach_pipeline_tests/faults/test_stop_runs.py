@@ -27,6 +27,7 @@ from .support import (
     clean_env,
     day_file_name,
     files_under,
+    only_products,
     process_argv,
     rows_of,
     run_cli,
@@ -120,7 +121,8 @@ def assert_next_run_completes(tmp_path: Path, ws: Path, input_dir: Path, out: Pa
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert rows_of(input_dir / "download_telemetry.csv", DAY)[-1].status == PROCESSED
     # Only the product: the dead run's staging folder and lock file were swept or taken.
-    assert files_under(out) == [out / cdf_rel(DAY)]
+    assert files_under(out / "l1c") == [out / cdf_rel(DAY)]
+    assert only_products(out)
     assert list((out / ".staging").iterdir()) == []
 
 

@@ -23,6 +23,7 @@ from .support import (
     clean_env,
     day_file_name,
     files_under,
+    only_products,
     process_argv,
     rows_of,
     run_cli,
@@ -120,7 +121,8 @@ def test_a_signal_stops_the_command_line_mid_day(tmp_path, signum):
     assert not running(child)
     wait_for("the fork worker to exit", lambda: not running(worker), timeout_s=30)
     # Only products: two CDFs; no staging folder, no lock file (the .staging folder stays).
-    assert files_under(out) == [out / cdf_rel(d) for d in DAYS[:2]]
+    assert files_under(out / "l1c") == [out / cdf_rel(d) for d in DAYS[:2]]
+    assert only_products(out)
     assert list((out / ".staging").iterdir()) == []
     strict_records(telemetry)
     assert [[r.status for r in rows_of(telemetry, d)] for d in DAYS] == [
@@ -141,4 +143,5 @@ def test_a_signal_stops_the_command_line_mid_day(tmp_path, signum):
         PROCESS_PENDING,
         PROCESSED,
     ]
-    assert sorted(p for p in out.rglob("*") if p.is_file()) == [out / cdf_rel(d) for d in DAYS]
+    assert files_under(out / "l1c") == [out / cdf_rel(d) for d in DAYS]
+    assert only_products(out)

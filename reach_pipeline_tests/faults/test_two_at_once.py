@@ -33,6 +33,7 @@ from .support import (
     clean_env,
     day_file_name,
     files_under,
+    only_products,
     process_argv,
     rows_of,
     strict_records,
@@ -233,4 +234,5 @@ def test_two_command_lines_on_the_same_days_process_each_day_once(tmp_path):
     strict_records(telemetry)
     for day in DAYS:
         assert [r.status for r in rows_of(telemetry, day)] == [PROCESS_PENDING, PROCESSED]
-    assert files_under(out) == [out / cdf_rel(d) for d in DAYS]
+    assert files_under(out / "l1c") == [out / cdf_rel(d) for d in DAYS]
+    assert only_products(out)
