@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import ReachInputError
+from .observations import Labels, Observations
 from .pods import IRIDIUM_TO_REACH
 from .product import FILLVAL
-from .read import Labels, Observations
 
 _SENSOR_LABEL = re.compile(r"^REACH-(\d+)$")
 # Per-(time, sensor) variables.

@@ -251,9 +251,9 @@ def test_fast_and_general_readers_agree(name, reference, tmp_path, monkeypatch):
     path = ALL_VARIANTS[name](tmp_path / "in", header, rows)
     # Count the general reader's calls, so we know the fast run really used the fast reader.
     calls = []
-    general_csv = read_module._general_csv
+    general_csv = read_module.read_general_csv
     monkeypatch.setattr(
-        read_module, "_general_csv", lambda *a, **k: calls.append(a) or general_csv(*a, **k)
+        read_module, "read_general_csv", lambda *a, **k: calls.append(a) or general_csv(*a, **k)
     )
     fast_facts, fast_values = run(path, tmp_path / "fast", fast=True)
     if path.suffix == ".csv":
