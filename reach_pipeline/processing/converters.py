@@ -52,21 +52,24 @@ def times(path: Path, col, name: str, *, required: bool, unit: str = "row") -> n
     return ns.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
+def place_number(path: Path, where: str, name: str, v) -> float:
+    """``number(v)``, or a ReachInputError naming the place and the value."""
+    try:
+        return number(v)
+    except OverflowError as exc:
+        raise ReachInputError(
+            path, f"{where}: {name} {excerpt(v)} is too large for a number"
+        ) from exc
+    except (TypeError, ValueError) as exc:
+        raise ReachInputError(path, f"{where}: {name} {excerpt(v)} is not a number") from exc
+
+
 def column_floats(path: Path, unit: str, name: str, values: list) -> np.ndarray:
     """Values one by one as floats; the first that is no number fails, naming its place."""
-    out = np.empty(len(values), dtype=np.float64)
-    for i, v in enumerate(values):
-        try:
-            out[i] = number(v)
-        except OverflowError as exc:
-            raise ReachInputError(
-                path, f"{unit} {i + 1}: {name} {excerpt(v)} is too large for a number"
-            ) from exc
-        except (TypeError, ValueError) as exc:
-            raise ReachInputError(
-                path, f"{unit} {i + 1}: {name} {excerpt(v)} is not a number"
-            ) from exc
-    return out
+    return np.array(
+        [place_number(path, f"{unit} {i + 1}", name, v) for i, v in enumerate(values)],
+        dtype=np.float64,
+    )
 
 
 def column_times(path: Path, unit: str, name: str, values: list, *, required: bool) -> np.ndarray:

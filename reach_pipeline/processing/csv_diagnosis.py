@@ -5,13 +5,12 @@ Error path only: it may re-read the whole file with per-row Python to find the p
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
 import pyarrow as pa
 
-from .header import not_utf8
+from .header import data_rows, not_utf8
 
 
 def describe_arrow_error(path: Path, width: int, exc: pa.ArrowInvalid) -> str:
@@ -50,30 +49,16 @@ def _locate_bad_utf8(path: Path) -> str:
 
 def _locate_bad_row(path: Path, width: int) -> str | None:
     """The first data row whose field count differs from the header's, described."""
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        row, bad = 0, None
-        for fields in reader:
-            if not fields:
-                continue  # pyarrow skips blank lines, so they are not rows
-            row += 1
-            if bad is not None:
-                break
-            if len(fields) != width:
-                bad = (row, len(fields))
-        else:
-            if bad is not None:
-                with open(path, "rb") as raw:
-                    raw.seek(-1, 2)
-                    if raw.read(1) not in (b"\n", b"\r"):
-                        return (
-                            f"row {bad[0]}: the file ends in the middle of this row "
-                            f"({bad[1]} of {width} fields; truncated download?)"
-                        )
-    if bad is None:
-        return None
-    return (
-        f"row {bad[0]}: malformed CSV: {bad[1]} fields where the header has {width} "
-        "(wrongly delimited row, or a comma in an unquoted cell)"
-    )
+    for row, fields in enumerate(data_rows(path), 1):
+        if len(fields) == width:
+            continue
+        lines = max(f.count("\n") for f in fields) + 1
+        why = (
+            f"a quoted cell spans {lines:,} lines: a quote that is never closed?"
+            if lines > 1
+            else "wrongly delimited row, or a comma in an unquoted cell"
+        )
+        return (
+            f"row {row}: malformed CSV: {len(fields)} fields where the header has {width} ({why})"
+        )
+    return None

@@ -26,6 +26,7 @@ def excerpt(value: object, width: int = 60) -> str:
     if isinstance(value, list | tuple | dict):
         return f"<a {type(value).__name__} of {len(value):,} items>"
     text = value if isinstance(value, str) else str(value)
+    quote = repr if isinstance(value, str) else str
     if len(text) > width:
-        return repr(text[: width - 3] + "...") + f" ({len(text):,} characters)"
-    return repr(text) if isinstance(value, str) else text
+        return quote(text[: width - 3] + "...") + f" ({len(text):,} characters)"
+    return quote(text)

@@ -24,6 +24,8 @@ from .observations import LABEL_COLUMNS, NUMERIC_COLUMNS, TIME_COLUMNS, Labels, 
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
 _SCALARS = (*NUMERIC_COLUMNS, *TIME_COLUMNS, *LABEL_COLUMNS)
+# A real token of a seoList/senPos cell is under 60 characters.
+_MAX_TOKEN_CHARS = 256
 
 
 @dataclass
@@ -87,6 +89,9 @@ def read_fast_csv(path: Path, header: list[str], first_line: str) -> Observation
         return None
     if table.num_rows == 0:
         return None
+    tokens = {*seo_tokens, *(names[p.token] for p in pieces.values())}
+    if any(_longest(table.column(name)) > _MAX_TOKEN_CHARS for name in tokens):
+        return None  # an absurd cell: the general reader says what is wrong with it
     for name in seo_tokens:
         col = table.column(name).combine_chunks()
         if (
@@ -143,8 +148,15 @@ def read_fast_csv(path: Path, header: list[str], first_line: str) -> Observation
         pos_x=numbers["x"],
         pos_y=numbers["y"],
         pos_z=numbers["z"],
-        descriptors=[v for v in labels["descriptor"].names],
+        descriptor=labels["descriptor"],
     )
+
+
+def _longest(col: pa.ChunkedArray) -> int:
+    """The length of the longest value of a string or dictionary column."""
+    col = col.combine_chunks()
+    values = col.dictionary if pa.types.is_dictionary(col.type) else col
+    return pc.max(pc.binary_length(values)).as_py() or 0
 
 
 def _cut(col: pa.Array, piece: _Piece) -> pa.Array | None:

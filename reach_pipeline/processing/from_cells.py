@@ -56,6 +56,6 @@ def observations_from_cells(
         pos_x=positions[idx, 0],
         pos_y=positions[idx, 1],
         pos_z=positions[idx, 2],
-        descriptors=sorted({d.strip() for d in columns["descriptor"] if d and d.strip()}),
+        descriptor=Labels.from_list(columns["descriptor"]).take(idx),
         unit=unit,
     )

@@ -1,9 +1,10 @@
-"""What a CSV day file must show before any reader parses it: a usable header and a first
-data row."""
+"""What a CSV day file must show before any reader parses it: a usable header, a first data
+row, and a last row that ends with a newline."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from .errors import ReachInputError
 from .observations import REQUIRED_COLUMNS
 
 HEAD_BYTES = 1 << 16
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -32,22 +34,67 @@ def read_header(path: Path) -> Header:
             path, "not a comma-separated file (the header has one column; wrong delimiter?)"
         )
     check_columns(path, columns)
-    first = lines[1] if len(lines) > 1 else ""
-    if not first.strip():
+    # Blank lines are no rows (the parser skips them): the first data line is the first
+    # line with something on it.
+    first = next((line for line in lines[1:] if line.strip()), "")
+    if not first:
         raise ReachInputError(path, "header only, no data rows")
     return Header(columns, first)
 
 
 def check_columns(path: Path, columns: list[str]) -> None:
-    """Every required column present."""
+    """Every required column present, and none of them twice.
+
+    A required column given twice fails: the parser would silently read one of the two.
+    A column we do not read may repeat; it changes nothing in the product.
+    """
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise ReachInputError(path, f"missing required column(s): {', '.join(missing)}")
+    twice = [c for c in REQUIRED_COLUMNS if columns.count(c) > 1]
+    if twice:
+        where = "; ".join(
+            f"{c!r} at columns {', '.join(str(i + 1) for i, h in enumerate(columns) if h == c)}"
+            for c in twice
+        )
+        raise ReachInputError(path, f"duplicate column name(s) in the header: {where}")
+
+
+def check_final_newline(path: Path) -> None:
+    """A download cut short ends mid-row: the last byte of a complete file is a newline."""
+    with open(path, "rb") as fh:
+        fh.seek(-1, 2)
+        if fh.read(1) in (b"\n", b"\r"):
+            return
+    raise ReachInputError(
+        path,
+        f"row {_count_rows(path)}: the file does not end with a newline: truncated download?",
+    )
+
+
+def _count_rows(path: Path) -> int:
+    """Data rows, as the parser counts them (blank lines are none). Error path only."""
+    return sum(1 for _ in data_rows(path))
+
+
+def data_rows(path: Path) -> Iterator[list[str]]:
+    """The data rows' fields, read with the csv module; blank lines skipped. Error path only:
+    it reads the whole file in Python."""
+    csv.field_size_limit(1 << 30)  # a runaway quote makes one field of the rest of the file
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        yield from (fields for fields in reader if fields)
 
 
 def _head(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        head = fh.read(HEAD_BYTES)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise ReachInputError(path, f"cannot read the file: {exc.strerror or exc}") from exc
+    if head.startswith(_UTF16_BOMS):
+        raise ReachInputError(path, "unreadable encoding: UTF-16 (the day file must be UTF-8)")
     if b"\x00" in head:
         raise ReachInputError(path, "unreadable encoding: binary data (NUL bytes), not a CSV")
     return head

@@ -78,8 +78,13 @@ class Observations:
     pos_x: np.ndarray
     pos_y: np.ndarray
     pos_z: np.ndarray
-    descriptors: list[str]  # distinct non-blank descriptor values, sorted
+    descriptor: Labels
     unit: str = "row"
+
+    @property
+    def descriptors(self) -> list[str]:
+        """The distinct non-blank descriptor values, sorted."""
+        return self.descriptor.names
 
     def where(self, i: int) -> str:
         """``row 12`` / ``record 12``: the place observation ``i`` came from."""

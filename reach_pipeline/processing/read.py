@@ -13,7 +13,8 @@ from pathlib import Path
 from .errors import ReachInputError
 from .fast_csv import read_fast_csv
 from .general_csv import read_general_csv
-from .header import read_header
+from .header import check_final_newline, read_header
+from .label_rules import check_labels
 from .observations import Observations
 from .udl_json import read_json
 
@@ -30,13 +31,20 @@ def read_observations(path: Path, *, fast: bool = True) -> Observations:
         raise ReachInputError(
             path, f"unsupported extension {path.suffix!r} (expected .csv or .json)"
         )
+    if path.is_dir():
+        raise ReachInputError(path, "is a folder, not a file")
     if not path.is_file():
         raise ReachInputError(path, "file not found")
     if path.stat().st_size == 0:
         raise ReachInputError(path, "file is empty")
-    if suffix == ".json":
-        return read_json(path)
+    obs = read_json(path) if suffix == ".json" else _read_csv(path, fast=fast)
+    check_labels(path, obs)
+    return obs
+
+
+def _read_csv(path: Path, *, fast: bool) -> Observations:
     header = read_header(path)
+    check_final_newline(path)
     if fast:
         obs = read_fast_csv(path, header.columns, header.first_line)
         if obs is not None:

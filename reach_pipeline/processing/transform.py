@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ReachInputError
+from .errors import ReachInputError, excerpt
 from .observations import Labels, Observations
 from .pods import IRIDIUM_TO_REACH
 from .product import FILLVAL
 
-_SENSOR_LABEL = re.compile(r"^REACH-(\d+)$")
+_SENSOR_LABEL = re.compile(r"^REACH-([0-9]{1,9})$")
 # Per-(time, sensor) variables.
 SENSOR_FIELDS = ("lat", "lon", "alt", "quality", "pos_x", "pos_y", "pos_z")
 
@@ -72,7 +72,7 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
         return a if rows is None else a[rows]
 
     values = {name: pick(getattr(obs, name)) for name in ("value", *SENSOR_FIELDS)}
-    _check_numbers(path, pick(obs.row), values)
+    _check_numbers(path, obs.unit, pick(obs.row), values)
     # Codes index sorted names, so sensor order is label order; drop names with no rows.
     sensor = pick(sensors.codes)
     used = np.flatnonzero(np.bincount(sensor, minlength=len(sensors.names)))
@@ -81,7 +81,7 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
         remap = np.full(len(sensors.names), -1, dtype=np.int32)
         remap[used] = np.arange(len(used), dtype=np.int32)
         sensor = remap[sensor]
-    ids = _sensor_ids(path, labels)
+    ids = _sensor_ids(path, obs, sensors, used)
     desc = pick(obs.description.codes)
     n_s, n_d = len(labels), len(obs.description.names)
 
@@ -194,13 +194,20 @@ def _flavor_slots(
     return slot, flavors
 
 
-def _sensor_ids(path: Path, labels: list[str]) -> np.ndarray:
-    ids = np.empty(len(labels), dtype=np.int32)
-    for i, label in enumerate(labels):
+def _sensor_ids(path: Path, obs: Observations, sensors: Labels, used: np.ndarray) -> np.ndarray:
+    """The number of each used sensor label REACH-<number>; a 32-bit id (CDF_INT4)."""
+    ids = np.empty(len(used), dtype=np.int32)
+    for k, code in enumerate(used):
+        label = sensors.names[code]
         m = _SENSOR_LABEL.match(label)
         if m is None:
-            raise ReachInputError(path, f"idSensor {label!r} is not of the form REACH-<number>")
-        ids[i] = int(m.group(1))
+            where = obs.where(int(np.argmax(sensors.codes == code)))
+            raise ReachInputError(
+                path,
+                f"{where}: idSensor {excerpt(label)} is not of the form REACH-<number> "
+                "(1 to 9 digits)",
+            )
+        ids[k] = int(m.group(1))
     return ids
 
 
@@ -209,7 +216,7 @@ def _filled(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _check_numbers(path: Path, rows: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+def _check_numbers(path: Path, unit: str, rows: np.ndarray, cols: dict[str, np.ndarray]) -> None:
     """Reject values no instrument produces: infinities and impossible coordinates.
 
     The upstream fill value (-1e31) is accepted anywhere: it already means "missing".
@@ -235,6 +242,6 @@ def _check_numbers(path: Path, rows: np.ndarray, cols: dict[str, np.ndarray]) ->
             # float(): the plain number, not numpy's repr (np.float64(9999.0)).
             raise ReachInputError(
                 path,
-                f"row {rows[i]}: {label} {float(v[i])!r} is outside the possible range "
+                f"{unit} {rows[i]}: {label} {float(v[i])!r} is outside the possible range "
                 f"[{lo}, {hi}]",
             )
