@@ -52,6 +52,53 @@ class Counts:
 
 def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
     """Apply the legacy rules; raise ``ReachInputError`` where the input cannot be used."""
+    descriptor = _single_descriptor(path, obs)
+    sensors, imputed = impute_sensor(obs.id_sensor, obs.observatory)
+    rows, dropped = _usable(path, sensors, obs)
+    values = {name: _take(getattr(obs, name), rows) for name in ("value", *SENSOR_FIELDS)}
+    _check_numbers(path, obs.unit, _take(obs.row, rows), values)
+    sensor, labels, ids = _sensor_axis(path, obs, sensors, _take(sensors.codes, rows))
+    desc = _take(obs.description.codes, rows)
+    n_s, n_d = len(labels), len(obs.description.names)
+
+    time_code, epochs = pd.factorize(_take(obs.ob_time, rows), sort=True)
+    n_t = len(epochs)
+    ts = time_code.astype(np.int64) * n_s + sensor
+    kept = _latest_per_cell(ts * n_d + desc, _take(obs.created_at, rows))
+    n_kept = len(ts) if kept is None else len(kept)
+    ts, s, d = (_take(a, kept) for a in (ts, sensor, desc))
+    slot, flavors = _flavor_slots(s, d, n_s, n_d, obs.description.names)
+    f = slot[s, d]
+    n_f = int(slot.max()) + 1
+    dose = np.full(n_t * n_s * n_f, FILLVAL)
+    value = _take(values["value"], kept)
+    dose[ts * n_f + f] = np.where(np.isnan(value), FILLVAL, value)
+    rep = _representatives(ts, f, n_t * n_s, n_f)
+    if kept is not None:  # index the observations before the dedupe directly
+        rep = np.where(rep >= 0, kept[rep], -1)
+    per_sensor = {name: _gathered(values[name], rep).reshape(n_t, n_s) for name in SENSOR_FIELDS}
+    grid = DayGrid(
+        epoch_unix_ns=np.asarray(epochs, dtype=np.int64),
+        sensor_labels=labels,
+        sensor_ids=ids,
+        flavors=flavors,
+        dose_rate=dose.reshape(n_t, n_s, n_f),
+        per_sensor=per_sensor,
+        descriptor=descriptor,
+    )
+    counts = Counts(
+        records_read=obs.records,
+        observations=len(obs.row),
+        ids_imputed=imputed,
+        rows_dropped=dropped,
+        duplicates_dropped=len(time_code) - n_kept,
+        after_dedupe=n_kept,
+    )
+    return grid, counts
+
+
+def _single_descriptor(path: Path, obs: Observations) -> str:
+    """The file's one descriptor: a day file has a single provenance."""
     if len(obs.descriptors) > 1:
         raise ReachInputError(
             path,
@@ -60,76 +107,55 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
         )
     if not obs.descriptors:
         raise ReachInputError(path, "no descriptor value in any row")
+    return obs.descriptors[0]
 
-    sensors, imputed = impute_sensor(obs.id_sensor, obs.observatory)
+
+def _usable(path: Path, sensors: Labels, obs: Observations) -> tuple[np.ndarray | None, int]:
+    """The observations with a sensor and a description (None: all), and how many not."""
     keep = (sensors.codes >= 0) & (obs.description.codes >= 0)
-    dropped = int(len(keep) - np.count_nonzero(keep))
-    if not keep.any():
+    n_keep = int(np.count_nonzero(keep))
+    if n_keep == 0:
         raise ReachInputError(path, _why_no_valid_records(sensors, obs))
-    rows = np.flatnonzero(keep) if dropped else None
+    dropped = len(keep) - n_keep
+    return (np.flatnonzero(keep) if dropped else None), dropped
 
-    def pick(a: np.ndarray) -> np.ndarray:
-        return a if rows is None else a[rows]
 
-    values = {name: pick(getattr(obs, name)) for name in ("value", *SENSOR_FIELDS)}
-    _check_numbers(path, obs.unit, pick(obs.row), values)
-    # Codes index sorted names, so sensor order is label order; drop names with no rows.
-    sensor = pick(sensors.codes)
-    used = np.flatnonzero(np.bincount(sensor, minlength=len(sensors.names)))
+def _take(values: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+    return values if idx is None else values[idx]
+
+
+def _sensor_axis(
+    path: Path, obs: Observations, sensors: Labels, codes: np.ndarray
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Each observation's sensor slot, the slots' labels and ids: the sensors with rows.
+
+    Codes index sorted names, so slot order is label order.
+    """
+    used = np.flatnonzero(np.bincount(codes, minlength=len(sensors.names)))
     labels = [sensors.names[i] for i in used]
     if len(labels) < len(sensors.names):
         remap = np.full(len(sensors.names), -1, dtype=np.int32)
         remap[used] = np.arange(len(used), dtype=np.int32)
-        sensor = remap[sensor]
-    ids = _sensor_ids(path, obs, sensors, used)
-    desc = pick(obs.description.codes)
-    n_s, n_d = len(labels), len(obs.description.names)
+        codes = remap[codes]
+    return codes, labels, _sensor_ids(path, obs, sensors, used)
 
-    time_code, epochs = pd.factorize(pick(obs.ob_time), sort=True)
-    cell = (time_code.astype(np.int64) * n_s + sensor) * n_d + desc
-    kept = _latest_per_cell(cell, pick(obs.created_at))
-    n_kept = len(cell) if kept is None else len(kept)
 
-    def keep_rows(a: np.ndarray) -> np.ndarray:
-        return a if kept is None else a[kept]
-
-    t, s, d = keep_rows(time_code), keep_rows(sensor), keep_rows(desc)
-    slot, flavors = _flavor_slots(s, d, n_s, n_d, obs.description.names)
-    f = slot[s, d]
-    dose = np.full((len(epochs), n_s, slot.max() + 1), np.nan)
-    dose[t, s, f] = keep_rows(values["value"])
-
-    # The row that speaks for (time, sensor): its lowest flavor slot present.
-    rep = np.full((len(epochs), n_s), -1, dtype=np.int64)
-    order = np.arange(len(t))
-    for k in range(int(slot.max()), -1, -1):
+def _representatives(ts: np.ndarray, f: np.ndarray, cells: int, n_f: int) -> np.ndarray:
+    """Per (time, sensor) cell, the observation that speaks for it: its lowest flavor slot
+    present; -1 where the sensor has no observation at that time."""
+    rep = np.full(cells, -1, dtype=np.int64)
+    order = np.arange(len(ts))
+    for k in range(n_f - 1, -1, -1):  # lower slots overwrite higher ones
         m = f == k
-        rep[t[m], s[m]] = order[m]
-    missing = rep < 0
-    per_sensor = {}
-    for name in SENSOR_FIELDS:
-        grid = keep_rows(values[name])[rep]
-        grid[missing] = np.nan
-        per_sensor[name] = _filled(grid)
+        rep[ts[m]] = order[m]
+    return rep
 
-    grid = DayGrid(
-        epoch_unix_ns=np.asarray(epochs, dtype=np.int64),
-        sensor_labels=labels,
-        sensor_ids=ids,
-        flavors=flavors,
-        dose_rate=_filled(dose),
-        per_sensor=per_sensor,
-        descriptor=obs.descriptors[0],
-    )
-    counts = Counts(
-        records_read=obs.records,
-        observations=len(obs.row),
-        ids_imputed=imputed,
-        rows_dropped=dropped,
-        duplicates_dropped=len(cell) - n_kept,
-        after_dedupe=n_kept,
-    )
-    return grid, counts
+
+def _gathered(values: np.ndarray, rep: np.ndarray) -> np.ndarray:
+    """``values[rep]`` with FILLVAL where ``rep`` is -1 or the value is NaN."""
+    out = values[rep]
+    out[rep < 0] = FILLVAL
+    return _filled(out)
 
 
 def _why_no_valid_records(sensors: Labels, obs: Observations) -> str:
@@ -174,7 +200,9 @@ def _latest_per_cell(cell: np.ndarray, created: np.ndarray) -> np.ndarray | None
     order = dup_rows[np.lexsort((created[dup_rows], cell[dup_rows]))]
     last = np.ones(len(order), dtype=bool)
     last[:-1] = cell[order[1:]] != cell[order[:-1]]
-    return np.sort(np.concatenate([np.flatnonzero(~dup), order[last]]))
+    keep = ~dup
+    keep[order[last]] = True
+    return np.flatnonzero(keep)
 
 
 def _flavor_slots(
