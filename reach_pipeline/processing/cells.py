@@ -21,8 +21,8 @@ from .errors import ReachInputError, excerpt
 
 # A real seoList cell is ~170 characters an object; 64 Ki characters is hundreds of objects.
 MAX_CELL_CHARS = 1 << 16
-# A seoList is a list of objects of values (depth 2, 3 with an array value): anything
-# nested much deeper is garbage.
+# A seoList is a list of objects of values (depth 2, 3 with an array value): a cell of the
+# wrong shape nested deeper than this is called nested too deeply.
 MAX_DEPTH = 8
 
 Seo = tuple[float, float, str]  # obValue, obQuality, obDescription
@@ -37,9 +37,7 @@ def seo_objects(path: Path, where: str, cell) -> list[Seo]:
     if isinstance(parsed, dict):
         parsed = [parsed]
     if not isinstance(parsed, list) or not all(isinstance(o, dict) for o in parsed):
-        raise ReachInputError(
-            path, f"{where}: cannot parse seoList cell {excerpt(cell)} (not a list of objects)"
-        )
+        raise _shape_error(path, where, "seoList", cell, parsed, "not a list of objects")
     return [_seo_object(path, where, cell, obj) for obj in parsed]
 
 
@@ -67,9 +65,7 @@ def sen_position(path: Path, where: str, cell) -> tuple[float, float, float]:
         return (np.nan, np.nan, np.nan)
     parsed = parse_cell(path, where, "senPos", cell)
     if not isinstance(parsed, list | tuple) or len(parsed) != 3:
-        raise ReachInputError(
-            path, f"{where}: cannot parse senPos cell {excerpt(cell)} (expected [x, y, z])"
-        )
+        raise _shape_error(path, where, "senPos", cell, parsed, "expected [x, y, z]")
     x, y, z = (place_number(path, where, "senPos", v) for v in parsed)
     return x, y, z
 
@@ -83,12 +79,17 @@ def parse_cell(path: Path, where: str, column: str, cell):
                 f"{where}: {column} cell too long ({len(cell):,} characters; a real one is "
                 f"under {MAX_CELL_CHARS:,}: a corrupt cell or a runaway quote?)",
             )
-        value = _literal(path, where, column, cell)
-    else:
-        value = cell
-    if _depth(value) > MAX_DEPTH:
-        raise _too_deep(path, where, column)
-    return value
+        return _literal(path, where, column, cell)
+    return cell
+
+
+def _shape_error(path: Path, where: str, column: str, cell, parsed, expected: str):
+    """A cell of the wrong shape; nesting gone wild is named as such."""
+    if _depth(parsed) > MAX_DEPTH:
+        return _too_deep(path, where, column)
+    return ReachInputError(
+        path, f"{where}: cannot parse {column} cell {excerpt(cell)} ({expected})"
+    )
 
 
 def _too_deep(path: Path, where: str, column: str) -> ReachInputError:
@@ -115,9 +116,10 @@ def _literal(path: Path, where: str, column: str, cell: str):
         pass  # not JSON (or a number beyond the digit limit: the repr parser says which)
     try:
         tree = ast.parse(cell.strip(), mode="eval")
-        return ast.literal_eval(_CellTree().visit(tree))
-    except _DuplicateKey as exc:
-        raise ReachInputError(path, f"{where}: {column} {exc}") from exc
+        try:
+            value = ast.literal_eval(tree)
+        except ValueError:  # nan, inf or null spelled as a bare name
+            value = ast.literal_eval(_NamedConstants().visit(tree))
     except (RecursionError, MemoryError) as exc:
         raise _too_deep(path, where, column) from exc
     except (ValueError, SyntaxError) as exc:
@@ -127,6 +129,11 @@ def _literal(path: Path, where: str, column: str, cell: str):
             ) from exc
     except TypeError:
         pass
+    else:
+        problem = _repeated_seo_key(tree.body)
+        if problem:
+            raise ReachInputError(path, f"{where}: {column} {problem}")
+        return value
     raise ReachInputError(path, f"{where}: cannot parse {column} cell {excerpt(cell)}")
 
 
@@ -147,23 +154,33 @@ def mark_duplicated_keys(pairs: list[tuple[str, object]]) -> dict:
 
 
 def twice_problem(obj: dict, read: Collection[str]) -> str | None:
-    """The problem of an object that names a key we read twice, or None."""
-    keys = [k for k in getattr(obj, "twice", ()) if k in read]
-    return _twice(keys[0]) if keys else None
+    """The problem of an object (``mark_duplicated_keys``) naming a key we read twice."""
+    return _twice_among(getattr(obj, "twice", ()), read)
 
 
-def _twice(key) -> str:
-    return f"key {key!r} appears twice in one object"
+def _twice_among(twice, read: Collection[str]) -> str | None:
+    keys = [k for k in twice if k in read]
+    return f"key {keys[0]!r} appears twice in one object" if keys else None
 
 
-class _DuplicateKey(ValueError):
-    pass
+def _repeated_seo_key(body: ast.expr) -> str | None:
+    """A seoList object written as a Python literal that names a key we read twice
+    (literal_eval keeps the last one silently)."""
+    objects = body.elts if isinstance(body, ast.List | ast.Tuple) else [body]
+    for node in objects:
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            if len(set(keys)) < len(keys):
+                twice = [k for k, n in Counter(keys).items() if n > 1]
+                problem = _twice_among(twice, SEO_KEYS)
+                if problem:
+                    return problem
+    return None
 
 
-class _CellTree(ast.NodeTransformer):
+class _NamedConstants(ast.NodeTransformer):
     """Python's repr writes nan and inf as bare names, which literal_eval refuses; the fast
-    reader reads them (and null) as numbers, so they are accepted here too. A key given
-    twice in one object (one we read) is refused: literal_eval would keep the last one."""
+    reader reads them (and null) as numbers, so they are accepted here too."""
 
     NAMES = {
         "nan": np.nan,
@@ -177,10 +194,3 @@ class _CellTree(ast.NodeTransformer):
         if node.id in self.NAMES:
             return ast.copy_location(ast.Constant(self.NAMES[node.id]), node)
         return node
-
-    def visit_Dict(self, node: ast.Dict) -> ast.AST:
-        keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
-        twice = [k for k, n in Counter(keys).items() if n > 1 and k in SEO_KEYS]
-        if twice:
-            raise _DuplicateKey(_twice(twice[0]))
-        return self.generic_visit(node)

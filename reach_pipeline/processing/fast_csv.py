@@ -105,9 +105,8 @@ def _observations(path: Path, table: pa.Table, where: Layout) -> Observations | 
         )
     if any(v is None for v in numbers.values()):
         return None
-    try:
-        quality = floats(pc.cast(blank_strings_to_null(cut["quality"]), pa.float64()))
-    except pa.ArrowInvalid:
+    quality = _label_numbers(cut["quality"])
+    if quality is None:
         return None
     n = table.num_rows
     return Observations(
@@ -139,6 +138,15 @@ def _cut_labels(col: pa.ChunkedArray, piece: Piece) -> pa.DictionaryArray | None
     if cut is None or pc.any(pc.match_substring_regex(cut, "['\"]")).as_py():
         return None  # a value quoted differently from the first row's
     return pa.DictionaryArray.from_arrays(col.indices, cut)
+
+
+def _label_numbers(col: pa.DictionaryArray) -> np.ndarray | None:
+    """A dictionary column of numbers (obQuality: '0', '16'): converted once per value."""
+    try:
+        values = floats(pc.cast(blank_strings_to_null(col.dictionary), pa.float64()))
+    except pa.ArrowInvalid:
+        return None
+    return values[col.indices.to_numpy(zero_copy_only=False)]
 
 
 def _numbers(table: pa.Table, piece: Piece) -> np.ndarray | None:

@@ -432,8 +432,8 @@ CASES: list[BadCase] = [
     ),
     BadCase(
         "nested-seolist",
-        "row 5's obValue is a list nested 12 deep",
-        "row 5: seoList cell is nested too deeply",
+        "row 5's obValue is a list nested 12 deep (not a number)",
+        "row 5: obValue <a list of 1 items> is not a number",
         lambda: _text(_set(5, seoList=_seo(value=_nested(12).replace("][", "0.0")))),
         in_corpus=False,
     ),
