@@ -25,6 +25,7 @@ _DICT = pa.dictionary(pa.int32(), pa.string())
 # A real token of a seoList/senPos cell is under 60 characters.
 _MAX_TOKEN_CHARS = 256
 _NUMBERS = ("value", "x", "y", "z")
+_LABELLED = ("quality", "description")  # dictionary-encoded tokens
 _NO_STOP = 1 << 30  # "to the end": binary_slice wants a number; tokens are short
 
 
@@ -47,7 +48,7 @@ def _parse(path: Path, where: Layout) -> pa.Table | None:
     # rejects (not UTF-8) in obType or obUoM fails the parse here too.
     types |= {c: _DICT for c in (*LABEL_COLUMNS, *where.seo_tokens)}
     for key, piece in where.pieces.items():
-        if key in ("quality", "description"):
+        if key in _LABELLED:
             types[piece.token] = _DICT  # few distinct values: encoded while converting
         elif piece.bare:
             types[piece.token] = pa.float64()  # the parser trims white space off numbers
@@ -93,20 +94,13 @@ def _distinct_text(col: pa.ChunkedArray) -> pa.Array:
 
 def _observations(path: Path, table: pa.Table, where: Layout) -> Observations | None:
     pieces = where.pieces
-    labels = {name: Labels.from_arrow(table.column(name)) for name in LABEL_COLUMNS}
-    cut = {
-        k: _cut_labels(table.column(pieces[k].token), pieces[k]) for k in ("quality", "description")
-    }
-    if cut["quality"] is None or cut["description"] is None:
-        return None
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        numbers = dict(
-            zip(_NUMBERS, pool.map(lambda k: _numbers(table, pieces[k]), _NUMBERS), strict=True)
-        )
-    if any(v is None for v in numbers.values()):
-        return None
-    quality = _label_numbers(cut["quality"])
-    if quality is None:
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow and numpy release the GIL
+        pending = {k: pool.submit(_numbers, table, pieces[k]) for k in _NUMBERS}
+        labels = {name: Labels.from_arrow(table.column(name)) for name in LABEL_COLUMNS}
+        cut = {k: _cut_labels(table.column(pieces[k].token), pieces[k]) for k in _LABELLED}
+        quality = None if cut["quality"] is None else _label_numbers(cut["quality"])
+        numbers = {k: future.result() for k, future in pending.items()}
+    if quality is None or cut["description"] is None or any(v is None for v in numbers.values()):
         return None
     n = table.num_rows
     return Observations(
