@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+# pyarrow imports pandas on its first conversion from Python or numpy values (pa.array,
+# pa.scalar, fill_null): imported here, with the other heavy modules, that cost stays out
+# of the first call and inside a warm fork worker's start-up.
+import pandas  # noqa: F401
 import pyarrow as pa
 import pyarrow.compute as pc
 

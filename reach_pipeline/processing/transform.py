@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import ReachInputError, excerpt
 from .observations import Labels, Observations
@@ -58,32 +59,30 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
     values = {name: _take(getattr(obs, name), rows) for name in ("value", *SENSOR_FIELDS)}
     _check_numbers(path, obs.unit, _take(obs.row, rows), values)
     sensor, labels, ids = _sensor_axis(path, obs, sensors, _take(sensors.codes, rows))
-    desc = _take(obs.description.codes, rows)
     n_s, n_d = len(labels), len(obs.description.names)
+    pair = sensor.astype(np.int64) * n_d + _take(obs.description.codes, rows)
+    slot, flavors = _flavor_slots(pair, n_s, obs.description.names)
+    f, n_f = slot[pair], len(flavors[0])
 
-    time_code, epochs = pd.factorize(_take(obs.ob_time, rows), sort=True)
+    time_code, epochs = _time_axis(_take(obs.ob_time, rows))
     n_t = len(epochs)
-    ts = time_code.astype(np.int64) * n_s + sensor
-    kept = _latest_per_cell(ts * n_d + desc, _take(obs.created_at, rows))
+    ts = time_code * n_s + sensor  # a (time, sensor) cell
+    kept = _latest_per_cell(ts * n_f + f, _take(obs.created_at, rows))
     n_kept = len(ts) if kept is None else len(kept)
-    ts, s, d = (_take(a, kept) for a in (ts, sensor, desc))
-    slot, flavors = _flavor_slots(s, d, n_s, n_d, obs.description.names)
-    f = slot[s, d]
-    n_f = int(slot.max()) + 1
-    dose = np.full(n_t * n_s * n_f, FILLVAL)
+    ts, f = _take(ts, kept), _take(f, kept)
     value = _take(values["value"], kept)
+    dose = np.full(n_t * n_s * n_f, FILLVAL)
     dose[ts * n_f + f] = np.where(np.isnan(value), FILLVAL, value)
     rep = _representatives(ts, f, n_t * n_s, n_f)
     if kept is not None:  # index the observations before the dedupe directly
-        rep = np.where(rep >= 0, kept[rep], -1)
-    per_sensor = {name: _gathered(values[name], rep).reshape(n_t, n_s) for name in SENSOR_FIELDS}
+        rep = np.where(rep >= 0, np.take(kept, rep), -1)
     grid = DayGrid(
         epoch_unix_ns=np.asarray(epochs, dtype=np.int64),
         sensor_labels=labels,
         sensor_ids=ids,
         flavors=flavors,
         dose_rate=dose.reshape(n_t, n_s, n_f),
-        per_sensor=per_sensor,
+        per_sensor=_per_sensor(values, rep, (n_t, n_s)),
         descriptor=descriptor,
     )
     counts = Counts(
@@ -121,7 +120,7 @@ def _usable(path: Path, sensors: Labels, obs: Observations) -> tuple[np.ndarray 
 
 
 def _take(values: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
-    return values if idx is None else values[idx]
+    return values if idx is None else np.take(values, idx)
 
 
 def _sensor_axis(
@@ -140,22 +139,38 @@ def _sensor_axis(
     return codes, labels, _sensor_ids(path, obs, sensors, used)
 
 
+def _time_axis(ob_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct times, sorted (the Epoch records), and each observation's index in them."""
+    encoded = pc.dictionary_encode(pa.array(ob_time))
+    distinct = encoded.dictionary.to_numpy()
+    order = np.argsort(distinct)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.take(rank, encoded.indices.to_numpy(zero_copy_only=False)), distinct[order]
+
+
 def _representatives(ts: np.ndarray, f: np.ndarray, cells: int, n_f: int) -> np.ndarray:
     """Per (time, sensor) cell, the observation that speaks for it: its lowest flavor slot
     present; -1 where the sensor has no observation at that time."""
     rep = np.full(cells, -1, dtype=np.int64)
-    order = np.arange(len(ts))
     for k in range(n_f - 1, -1, -1):  # lower slots overwrite higher ones
-        m = f == k
-        rep[ts[m]] = order[m]
+        at = np.flatnonzero(f == k)
+        rep[np.take(ts, at)] = at
     return rep
 
 
-def _gathered(values: np.ndarray, rep: np.ndarray) -> np.ndarray:
-    """``values[rep]`` with FILLVAL where ``rep`` is -1 or the value is NaN."""
-    out = values[rep]
-    out[rep < 0] = FILLVAL
-    return _filled(out)
+def _per_sensor(
+    values: dict[str, np.ndarray], rep: np.ndarray, shape: tuple[int, int]
+) -> dict[str, np.ndarray]:
+    """Each per-(time, sensor) variable: its representative's value, FILLVAL where there
+    is none or the value is NaN."""
+    missing = rep < 0
+    out = {}
+    for name in SENSOR_FIELDS:
+        grid = np.take(values[name], rep)
+        grid[missing] = FILLVAL
+        out[name] = _filled(grid).reshape(shape)
+    return out
 
 
 def _why_no_valid_records(sensors: Labels, obs: Observations) -> str:
@@ -192,8 +207,7 @@ def impute_sensor(id_sensor: Labels, observatory: Labels) -> tuple[Labels, int]:
 
 def _latest_per_cell(cell: np.ndarray, created: np.ndarray) -> np.ndarray | None:
     """Row indices to keep: per cell the latest createdAt (ties: later row). None = all."""
-    counts = np.bincount(cell)
-    dup = counts[cell] > 1
+    dup = np.take(np.bincount(cell), cell) > 1
     if not dup.any():
         return None
     dup_rows = np.flatnonzero(dup)
@@ -205,12 +219,13 @@ def _latest_per_cell(cell: np.ndarray, created: np.ndarray) -> np.ndarray | None
     return np.flatnonzero(keep)
 
 
-def _flavor_slots(
-    s: np.ndarray, d: np.ndarray, n_s: int, n_d: int, names: list[str]
-) -> tuple[np.ndarray, list[list[str]]]:
-    """Each sensor's flavors sorted by description: slot[sensor, desc] and padded names."""
-    present = np.zeros((n_s, n_d), dtype=bool)
-    present[s, d] = True
+def _flavor_slots(pair: np.ndarray, n_s: int, names: list[str]) -> tuple[np.ndarray, list]:
+    """Each sensor's flavors sorted by description: the slot of each (sensor, description)
+    pair ``sensor * len(names) + description`` (-1: absent), and the padded names."""
+    n_d = len(names)
+    present = np.zeros(n_s * n_d, dtype=bool)
+    present[pair] = True
+    present = present.reshape(n_s, n_d)
     by_name = sorted(range(n_d), key=lambda c: names[c])
     slot = np.full((n_s, n_d), -1, dtype=np.int64)
     width = int(present.sum(axis=1).max())
@@ -219,7 +234,7 @@ def _flavor_slots(
         for k, c in enumerate(c for c in by_name if present[i, c]):
             slot[i, c] = k
             flavors[i][k] = names[c]
-    return slot, flavors
+    return slot.reshape(-1), flavors
 
 
 def _sensor_ids(path: Path, obs: Observations, sensors: Labels, used: np.ndarray) -> np.ndarray:
