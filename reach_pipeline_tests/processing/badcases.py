@@ -15,7 +15,7 @@ import gzip
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reach_pipeline_tests.conftest import DATA
@@ -379,212 +379,190 @@ CASES: list[BadCase] = [
         _json_invalid,
         ".json",
     ),
-    # The cases below are built in tmp_path only: the fault tests run the corpus's 19 days
-    # through the console script and Dagster, and expect exactly those days.
-    BadCase(
-        "duplicate-lat",
-        "the header names lat twice; the first lat column holds 0.0 everywhere",
-        "duplicate column name(s) in the header: 'lat' at columns 7, 8",
-        _duplicate_lat,
-        in_corpus=False,
-    ),
-    BadCase(
-        "duplicate-spaced-obtime",
-        "a second obTime column, spelled ' obTime ' in the header",
-        "duplicate column name(s) in the header: 'obTime' at columns 3, 11",
-        _duplicate_spaced_obtime,
-        in_corpus=False,
-    ),
-    BadCase(
-        "utf-16",
-        "saved as UTF-16 (with its byte order mark)",
-        "unreadable encoding: UTF-16",
-        _utf16,
-        in_corpus=False,
-    ),
-    BadCase(
-        "cut-in-last-number",
-        "the download stopped inside the last row's alt (the last column): 796.63 of 796.6361...",
-        "row 8: the file does not end with a newline: truncated download?",
-        _cut_in_last_number,
-        in_corpus=False,
-    ),
-    BadCase(
-        "cut-before-newline",
-        "complete but for the final newline (a cut exactly at the end of a cell looks the same)",
-        "row 8: the file does not end with a newline: truncated download?",
-        _cut_before_newline,
-        in_corpus=False,
-    ),
-    BadCase(
-        "spaces-line",
-        "a line of three spaces between rows 4 and 5 (not a blank line: a one-field row)",
-        "row 5: malformed CSV: 1 fields where the header has 10",
-        lambda: _insert_line(_text(), 6, b"   "),
-        in_corpus=False,
-    ),
-    BadCase(
-        "deep-seolist",
-        "row 3's seoList is a list nested 5,000 deep",
-        "row 3: seoList cell is nested too deeply",
-        lambda: _text(_set(3, seoList=_nested(5_000))),
-        in_corpus=False,
-    ),
-    BadCase(
-        "nested-seolist",
-        "row 5's obValue is a list nested 12 deep (not a number)",
-        "row 5: obValue <a list of 1 items> is not a number",
-        lambda: _text(_set(5, seoList=_seo(value=_nested(12).replace("][", "0.0")))),
-        in_corpus=False,
-    ),
-    BadCase(
-        "seolist-too-long",
-        "row 2's seoList cell is 1 MB (its obType a million characters)",
-        "row 2: seoList cell too long",
-        lambda: _text(_set(2, seoList=_seo().replace("Energetic", "E" * 1_000_000))),
-        in_corpus=False,  # 1 MB: built in tmp_path only
-    ),
-    BadCase(
-        "seolist-duplicate-key",
-        "row 4's seoList object names obValue twice (1.0, then 0.0)",
-        "row 4: seoList key 'obValue' appears twice in one object",
-        lambda: _text(_set(4, seoList=_seo(value="1.0, 'obValue': 0.0"))),
-        in_corpus=False,
-    ),
-    BadCase(
-        "obvalue-400-digits",
-        "row 7's obValue is an integer of 400 digits (too large for a float)",
-        "row 7: obValue 1234567890123456789012345678901234567890",
-        lambda: _text(_set(7, seoList=_seo(value="1234567890" * 40))),
-        in_corpus=False,
-    ),
-    BadCase(
-        "obvalue-5000-digits",
-        "row 2's obValue is an integer of 5,000 digits (beyond Python's integer digit limit)",
-        "row 2: seoList holds a number with too many digits",
-        lambda: _text(_set(2, seoList=_seo(value="7" * 5_000))),
-        in_corpus=False,
-    ),
-    BadCase(
-        "lat-400-digits",
-        "row 6's lat is a number of 400 digits",
-        "row 6: lat inf is outside the possible range",
-        lambda: _text(_set(6, lat="9" * 400)),
-        in_corpus=False,
-    ),
-    BadCase(
-        "idsensor-out-of-range",
-        "row 4's idSensor is REACH-99999999999 (no 32-bit sensor id)",
-        "row 4: idSensor 'REACH-99999999999' is not of the form REACH-<number>",
-        lambda: _text(_set(4, idSensor="REACH-99999999999")),
-        in_corpus=False,
-    ),
-    BadCase(
-        "idsensor-million-digits",
-        "row 1's idSensor is REACH- and a million digits",
-        "row 1: idSensor too long",
-        lambda: _text(_set(1, idSensor="REACH-" + "1" * 1_000_000)),
-        in_corpus=False,  # 1 MB: built in tmp_path only
-    ),
-    BadCase(
-        "description-too-long",
-        "row 2's obDescription is 1,006 characters long",
-        "row 2: obDescription too long",
-        lambda: _text(_set(2, seoList=_seo(desc="'DOSE1 " + "X" * 1_000 + "'"))),
-        in_corpus=False,
-    ),
-    BadCase(
-        "nul-in-idsensor",
-        "a NUL byte inside row 600's idSensor, past the first 64 KiB",
-        "row 600: idSensor holds a control character (0x00)",
-        lambda: _late(600, idSensor="REACH-1\x0037"),
-        in_corpus=False,  # 240 kB: built in tmp_path only
-    ),
-    BadCase(
-        "stray-quote",
-        "row 3's descriptor opens a quote that closes inside row 4",
-        "row 3: malformed CSV: 19 fields where the header has 10 (a quoted cell spans 2 lines",
-        _stray_quote,
-        in_corpus=False,
-    ),
-    BadCase(
-        "long-cell-then-bad-row",
-        "a 200 kB cell in an unread column in row 2, then an extra field in row 5",
-        "row 5: malformed CSV: 12 fields where the header has 11",
-        _long_cell_then_bad_row,
-        in_corpus=False,  # 200 kB: built in tmp_path only
-    ),
-    BadCase(
-        "obtime-year-9999",
-        "row 4's obTime is in the year 9999",
-        "row 4: obTime '9999-12-31T00:00:00.000Z' is not an ISO 8601 UTC time",
-        lambda: _text(_set(4, obTime="9999-12-31T00:00:00.000Z")),
-        in_corpus=False,
-    ),
-    BadCase(
-        "json-truncated-in-string",
-        "JSON cut inside the last record's obDescription",
-        "not valid JSON: the file ends before the JSON does (truncated download?)",
-        _json_truncated_in_string,
-        ".json",
-        in_corpus=False,
-    ),
-    BadCase(
-        "json-deep",
-        "JSON: a list nested 5,000 deep",
-        "not valid JSON: nested too deeply",
-        _deep_json,
-        ".json",
-        in_corpus=False,
-    ),
-    BadCase(
-        "json-deep-seolist",
-        "JSON: record 2's seoList is a list nested 40 deep",
-        "record 2: seoList cell is nested too deeply",
-        _deep_json_record,
-        ".json",
-        in_corpus=False,
-    ),
-    BadCase(
-        "json-duplicate-key",
-        "JSON: record 3 names lat twice (0.0, then the real value)",
-        "record 3: key 'lat' appears twice in one object",
-        _json_duplicate_key,
-        ".json",
-        in_corpus=False,
-    ),
-    BadCase(
-        "json-5000-digits",
-        "JSON: record 3's alt is an integer of 5,000 digits",
-        "not valid JSON: a number with more digits than Python reads",
-        _json_big_int,
-        ".json",
-        in_corpus=False,
-    ),
-    BadCase(
-        "json-nul-description",
-        "JSON: record 4's obDescription holds a NUL character (\\u0000)",
-        "record 4: obDescription holds a control character (0x00)",
-        _json_nul_description,
-        ".json",
-        in_corpus=False,
-    ),
-    BadCase(
-        "json-obtime-number",
-        "JSON: record 2's obTime is a number, not a time",
-        "record 2: obTime '1756944000' is not an ISO 8601 UTC time",
-        lambda: _json_edit(2, obTime=1756944000),
-        ".json",
-        in_corpus=False,
-    ),
-    BadCase(
-        "json-lat-true",
-        "JSON: record 5's lat is true",
-        "record 5: lat 'True' is not a number",
-        lambda: _json_edit(5, lat=True),
-        ".json",
-        in_corpus=False,
-    ),
+]
+
+# More cases, built in tmp_path only: the fault tests run the corpus's 19 days through
+# the console script and Dagster, and expect exactly those days.
+CASES += [
+    replace(case, in_corpus=False)
+    for case in [
+        BadCase(
+            "duplicate-lat",
+            "the header names lat twice; the first lat column holds 0.0 everywhere",
+            "duplicate column name(s) in the header: 'lat' at columns 7, 8",
+            _duplicate_lat,
+        ),
+        BadCase(
+            "duplicate-spaced-obtime",
+            "a second obTime column, spelled ' obTime ' in the header",
+            "duplicate column name(s) in the header: 'obTime' at columns 3, 11",
+            _duplicate_spaced_obtime,
+        ),
+        BadCase(
+            "utf-16",
+            "saved as UTF-16 (with its byte order mark)",
+            "unreadable encoding: UTF-16",
+            _utf16,
+        ),
+        BadCase(
+            "cut-in-last-number",
+            "the download stopped in the last row's alt (the last column): 796.63 of 796.636...",
+            "row 8: the file does not end with a newline: truncated download?",
+            _cut_in_last_number,
+        ),
+        BadCase(
+            "cut-before-newline",
+            "complete but for the final newline (a cut at the end of a cell looks the same)",
+            "row 8: the file does not end with a newline: truncated download?",
+            _cut_before_newline,
+        ),
+        BadCase(
+            "spaces-line",
+            "a line of three spaces between rows 4 and 5 (not a blank line: a one-field row)",
+            "row 5: malformed CSV: 1 fields where the header has 10",
+            lambda: _insert_line(_text(), 6, b"   "),
+        ),
+        BadCase(
+            "deep-seolist",
+            "row 3's seoList is a list nested 5,000 deep",
+            "row 3: seoList cell is nested too deeply",
+            lambda: _text(_set(3, seoList=_nested(5_000))),
+        ),
+        BadCase(
+            "nested-seolist",
+            "row 5's obValue is a list nested 12 deep (not a number)",
+            "row 5: obValue <a list of 1 items> is not a number",
+            lambda: _text(_set(5, seoList=_seo(value=_nested(12).replace("][", "0.0")))),
+        ),
+        BadCase(
+            "seolist-too-long",
+            "row 2's seoList cell is 1 MB (its obType a million characters)",
+            "row 2: seoList cell too long",
+            lambda: _text(_set(2, seoList=_seo().replace("Energetic", "E" * 1_000_000))),
+        ),
+        BadCase(
+            "seolist-duplicate-key",
+            "row 4's seoList object names obValue twice (1.0, then 0.0)",
+            "row 4: seoList key 'obValue' appears twice in one object",
+            lambda: _text(_set(4, seoList=_seo(value="1.0, 'obValue': 0.0"))),
+        ),
+        BadCase(
+            "obvalue-400-digits",
+            "row 7's obValue is an integer of 400 digits (too large for a float)",
+            "row 7: obValue 1234567890123456789012345678901234567890",
+            lambda: _text(_set(7, seoList=_seo(value="1234567890" * 40))),
+        ),
+        BadCase(
+            "obvalue-5000-digits",
+            "row 2's obValue is an integer of 5,000 digits (beyond Python's integer digit limit)",
+            "row 2: seoList holds a number with too many digits",
+            lambda: _text(_set(2, seoList=_seo(value="7" * 5_000))),
+        ),
+        BadCase(
+            "lat-400-digits",
+            "row 6's lat is a number of 400 digits",
+            "row 6: lat inf is outside the possible range",
+            lambda: _text(_set(6, lat="9" * 400)),
+        ),
+        BadCase(
+            "idsensor-out-of-range",
+            "row 4's idSensor is REACH-99999999999 (no 32-bit sensor id)",
+            "row 4: idSensor 'REACH-99999999999' is not of the form REACH-<number>",
+            lambda: _text(_set(4, idSensor="REACH-99999999999")),
+        ),
+        BadCase(
+            "idsensor-million-digits",
+            "row 1's idSensor is REACH- and a million digits",
+            "row 1: idSensor too long",
+            lambda: _text(_set(1, idSensor="REACH-" + "1" * 1_000_000)),
+        ),
+        BadCase(
+            "description-too-long",
+            "row 2's obDescription is 1,006 characters long",
+            "row 2: obDescription too long",
+            lambda: _text(_set(2, seoList=_seo(desc="'DOSE1 " + "X" * 1_000 + "'"))),
+        ),
+        BadCase(
+            "nul-in-idsensor",
+            "a NUL byte inside row 600's idSensor, past the first 64 KiB",
+            "row 600: idSensor holds a control character (0x00)",
+            lambda: _late(600, idSensor="REACH-1\x0037"),
+        ),
+        BadCase(
+            "stray-quote",
+            "row 3's descriptor opens a quote that closes inside row 4",
+            "row 3: malformed CSV: 19 fields where the header has 10 (a quoted cell spans 2 lines",
+            _stray_quote,
+        ),
+        BadCase(
+            "long-cell-then-bad-row",
+            "a 200 kB cell in an unread column in row 2, then an extra field in row 5",
+            "row 5: malformed CSV: 12 fields where the header has 11",
+            _long_cell_then_bad_row,
+        ),
+        BadCase(
+            "obtime-year-9999",
+            "row 4's obTime is in the year 9999",
+            "row 4: obTime '9999-12-31T00:00:00.000Z' is not an ISO 8601 UTC time",
+            lambda: _text(_set(4, obTime="9999-12-31T00:00:00.000Z")),
+        ),
+        BadCase(
+            "json-truncated-in-string",
+            "JSON cut inside the last record's obDescription",
+            "not valid JSON: the file ends before the JSON does (truncated download?)",
+            _json_truncated_in_string,
+            ".json",
+        ),
+        BadCase(
+            "json-deep",
+            "JSON: a list nested 5,000 deep",
+            "not valid JSON: nested too deeply",
+            _deep_json,
+            ".json",
+        ),
+        BadCase(
+            "json-deep-seolist",
+            "JSON: record 2's seoList is a list nested 40 deep",
+            "record 2: seoList cell is nested too deeply",
+            _deep_json_record,
+            ".json",
+        ),
+        BadCase(
+            "json-duplicate-key",
+            "JSON: record 3 names lat twice (0.0, then the real value)",
+            "record 3: key 'lat' appears twice in one object",
+            _json_duplicate_key,
+            ".json",
+        ),
+        BadCase(
+            "json-5000-digits",
+            "JSON: record 3's alt is an integer of 5,000 digits",
+            "not valid JSON: a number with more digits than Python reads",
+            _json_big_int,
+            ".json",
+        ),
+        BadCase(
+            "json-nul-description",
+            "JSON: record 4's obDescription holds a NUL character (\\u0000)",
+            "record 4: obDescription holds a control character (0x00)",
+            _json_nul_description,
+            ".json",
+        ),
+        BadCase(
+            "json-obtime-number",
+            "JSON: record 2's obTime is a number, not a time",
+            "record 2: obTime '1756944000' is not an ISO 8601 UTC time",
+            lambda: _json_edit(2, obTime=1756944000),
+            ".json",
+        ),
+        BadCase(
+            "json-lat-true",
+            "JSON: record 5's lat is true",
+            "record 5: lat 'True' is not a number",
+            lambda: _json_edit(5, lat=True),
+            ".json",
+        ),
+    ]
 ]
 
 
