@@ -27,6 +27,7 @@ MAX_DEPTH = 8
 
 Seo = tuple[float, float, str]  # obValue, obQuality, obDescription
 SEO_KEYS = ("obValue", "obQuality", "obDescription")
+_EXPECTED = {"seoList": "not a list of objects", "senPos": "expected [x, y, z]"}
 
 
 def seo_objects(path: Path, where: str, cell) -> list[Seo]:
@@ -37,7 +38,7 @@ def seo_objects(path: Path, where: str, cell) -> list[Seo]:
     if isinstance(parsed, dict):
         parsed = [parsed]
     if not isinstance(parsed, list) or not all(isinstance(o, dict) for o in parsed):
-        raise _shape_error(path, where, "seoList", cell, parsed, "not a list of objects")
+        raise _shape_error(path, where, "seoList", cell, parsed)
     return [_seo_object(path, where, cell, obj) for obj in parsed]
 
 
@@ -65,7 +66,7 @@ def sen_position(path: Path, where: str, cell) -> tuple[float, float, float]:
         return (np.nan, np.nan, np.nan)
     parsed = parse_cell(path, where, "senPos", cell)
     if not isinstance(parsed, list | tuple) or len(parsed) != 3:
-        raise _shape_error(path, where, "senPos", cell, parsed, "expected [x, y, z]")
+        raise _shape_error(path, where, "senPos", cell, parsed)
     x, y, z = (place_number(path, where, "senPos", v) for v in parsed)
     return x, y, z
 
@@ -83,12 +84,12 @@ def parse_cell(path: Path, where: str, column: str, cell):
     return cell
 
 
-def _shape_error(path: Path, where: str, column: str, cell, parsed, expected: str):
+def _shape_error(path: Path, where: str, column: str, cell, parsed) -> ReachInputError:
     """A cell of the wrong shape; nesting gone wild is named as such."""
     if _depth(parsed) > MAX_DEPTH:
         return _too_deep(path, where, column)
     return ReachInputError(
-        path, f"{where}: cannot parse {column} cell {excerpt(cell)} ({expected})"
+        path, f"{where}: cannot parse {column} cell {excerpt(cell)} ({_EXPECTED[column]})"
     )
 
 
@@ -134,7 +135,9 @@ def _literal(path: Path, where: str, column: str, cell: str):
         if problem:
             raise ReachInputError(path, f"{where}: {column} {problem}")
         return value
-    raise ReachInputError(path, f"{where}: cannot parse {column} cell {excerpt(cell)}")
+    raise ReachInputError(
+        path, f"{where}: cannot parse {column} cell {excerpt(cell)} ({_EXPECTED[column]})"
+    )
 
 
 class DuplicatedKeys(dict):
