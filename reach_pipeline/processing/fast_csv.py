@@ -57,7 +57,9 @@ def _parse(path: Path, where: Layout) -> pa.Table | None:
     try:
         return pv.read_csv(
             path,
-            read_options=pv.ReadOptions(column_names=where.names, skip_rows=1, block_size=1 << 24),
+            # 1 MiB blocks (Arrow's default): measured faster than larger ones, less CPU
+            # too; a block is parsed and converted while it is still in the cache.
+            read_options=pv.ReadOptions(column_names=where.names, skip_rows=1, block_size=1 << 20),
             parse_options=pv.ParseOptions(quote_char=False, double_quote=False),
             convert_options=pv.ConvertOptions(
                 include_columns=list(types), column_types=types, strings_can_be_null=True
