@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .cdf import write_cdf
+from .errors import ReachInputError
 from .read import read_observations
 from .transform import build_grid
 
@@ -43,32 +46,46 @@ def process_day(
     """Turn one UDL day file into one CDF in ``output_dir`` (default: the current directory).
 
     Raises ``ReachInputError`` (a ``ValueError``) naming the file and the problem when the
-    input cannot be used; nothing is written then.
+    input cannot be used; nothing is written then. Any other ``Exception`` on the way is
+    turned into one too, naming the file, the step and the exception's type, so no bare
+    Python message escapes; ``KeyboardInterrupt`` and ``SystemExit`` pass through.
     """
     started = time.perf_counter()
     path = Path(path)
-    obs = read_observations(path, fast=fast)
-    grid, counts = build_grid(path, obs)
-    del obs
-    first, last = grid.epoch_unix_ns[0], grid.epoch_unix_ns[-1]
-    day = _utc(first).date()
-    cdf_path = write_cdf(grid, day, Path.cwd() if output_dir is None else Path(output_dir))
+    with _named(path, "reading the file"):
+        obs = read_observations(path, fast=fast)
+    with _named(path, "building the day's grid"):
+        grid, counts = build_grid(path, obs)
+        del obs
+        first, last = _utc(grid.epoch_unix_ns[0]), _utc(grid.epoch_unix_ns[-1])
+    with _named(path, "writing the CDF"):
+        directory = Path.cwd() if output_dir is None else Path(output_dir)
+        cdf_path = write_cdf(grid, first.date(), directory)
     return DayFacts(
         input_path=str(path),
         cdf_path=str(cdf_path),
-        records_read=counts.records_read,
-        observations=counts.observations,
-        after_dedupe=counts.after_dedupe,
-        duplicates_dropped=counts.duplicates_dropped,
-        ids_imputed=counts.ids_imputed,
-        rows_dropped=counts.rows_dropped,
         epoch_count=len(grid.epoch_unix_ns),
-        first_time=_utc(first).isoformat(),
-        last_time=_utc(last).isoformat(),
+        first_time=first.isoformat(),
+        last_time=last.isoformat(),
         sensors=list(grid.sensor_labels),
         descriptor=grid.descriptor,
         process_seconds=round(time.perf_counter() - started, 3),
+        **asdict(counts),
     )
+
+
+@contextmanager
+def _named(path: Path, doing: str) -> Iterator[None]:
+    """The safety net: an unexpected exception becomes a ReachInputError naming the file."""
+    try:
+        yield
+    except ReachInputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every Exception, and only those: see above
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        raise ReachInputError(
+            path, f"unexpected {type(exc).__name__} while {doing}: {text[:300]}"
+        ) from exc
 
 
 def process_file(path: str | Path) -> list[Path]:

@@ -1,4 +1,4 @@
-"""The one exception bad input raises."""
+"""The one exception bad input raises, and how its messages quote the input."""
 
 from __future__ import annotations
 
@@ -16,3 +16,17 @@ class ReachInputError(ValueError):
         self.path = Path(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+def excerpt(value: object, width: int = 60) -> str:
+    """``repr`` of a piece of input, cut to ``width`` characters (a cell may be megabytes)."""
+    if isinstance(value, int) and value.bit_length() > 10_000:
+        # str() of an int of more than 4300 digits raises (the integer digit limit).
+        return f"<an integer of about {int(value.bit_length() * 0.30103):,} digits>"
+    if isinstance(value, list | tuple | dict):
+        return f"<a {type(value).__name__} of {len(value):,} items>"
+    text = value if isinstance(value, str) else str(value)
+    quote = repr if isinstance(value, str) else str
+    if len(text) > width:
+        return quote(text[: width - 3] + "...") + f" ({len(text):,} characters)"
+    return quote(text)

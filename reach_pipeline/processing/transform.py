@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .errors import ReachInputError
+from .errors import ReachInputError, excerpt
+from .observations import Labels, Observations
 from .pods import IRIDIUM_TO_REACH
 from .product import FILLVAL
-from .read import Labels, Observations
 
-_SENSOR_LABEL = re.compile(r"^REACH-(\d+)$")
+_SENSOR_LABEL = re.compile(r"^REACH-([0-9]{1,9})$")
 # Per-(time, sensor) variables.
 SENSOR_FIELDS = ("lat", "lon", "alt", "quality", "pos_x", "pos_y", "pos_z")
 
@@ -52,6 +53,51 @@ class Counts:
 
 def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
     """Apply the legacy rules; raise ``ReachInputError`` where the input cannot be used."""
+    descriptor = _single_descriptor(path, obs)
+    sensors, imputed = impute_sensor(obs.id_sensor, obs.observatory)
+    rows, dropped = _usable(path, sensors, obs)
+    values = {name: _take(getattr(obs, name), rows) for name in ("value", *SENSOR_FIELDS)}
+    _check_numbers(path, obs.unit, _take(obs.row, rows), values)
+    sensor, labels, ids = _sensor_axis(path, obs, sensors, _take(sensors.codes, rows))
+    n_s, n_d = len(labels), len(obs.description.names)
+    pair = sensor.astype(np.int64) * n_d + _take(obs.description.codes, rows)
+    slot, flavors = _flavor_slots(pair, n_s, obs.description.names)
+    f, n_f = slot[pair], len(flavors[0])
+
+    time_code, epochs = _time_axis(_take(obs.ob_time, rows))
+    n_t = len(epochs)
+    ts = time_code * n_s + sensor  # a (time, sensor) cell
+    kept = _latest_per_cell(ts * n_f + f, _take(obs.created_at, rows))
+    n_kept = len(ts) if kept is None else len(kept)
+    ts, f = _take(ts, kept), _take(f, kept)
+    value = _take(values["value"], kept)
+    dose = np.full(n_t * n_s * n_f, FILLVAL)
+    dose[ts * n_f + f] = np.where(np.isnan(value), FILLVAL, value)
+    rep = _representatives(ts, f, n_t * n_s, n_f)
+    if kept is not None:  # index the observations before the dedupe directly
+        rep = np.where(rep >= 0, np.take(kept, rep), -1)
+    grid = DayGrid(
+        epoch_unix_ns=np.asarray(epochs, dtype=np.int64),
+        sensor_labels=labels,
+        sensor_ids=ids,
+        flavors=flavors,
+        dose_rate=dose.reshape(n_t, n_s, n_f),
+        per_sensor=_per_sensor(values, rep, (n_t, n_s)),
+        descriptor=descriptor,
+    )
+    counts = Counts(
+        records_read=obs.records,
+        observations=len(obs.row),
+        ids_imputed=imputed,
+        rows_dropped=dropped,
+        duplicates_dropped=len(time_code) - n_kept,
+        after_dedupe=n_kept,
+    )
+    return grid, counts
+
+
+def _single_descriptor(path: Path, obs: Observations) -> str:
+    """The file's one descriptor: a day file has a single provenance."""
     if len(obs.descriptors) > 1:
         raise ReachInputError(
             path,
@@ -60,76 +106,71 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
         )
     if not obs.descriptors:
         raise ReachInputError(path, "no descriptor value in any row")
+    return obs.descriptors[0]
 
-    sensors, imputed = impute_sensor(obs.id_sensor, obs.observatory)
+
+def _usable(path: Path, sensors: Labels, obs: Observations) -> tuple[np.ndarray | None, int]:
+    """The observations with a sensor and a description (None: all), and how many not."""
     keep = (sensors.codes >= 0) & (obs.description.codes >= 0)
-    dropped = int(len(keep) - np.count_nonzero(keep))
-    if not keep.any():
+    n_keep = int(np.count_nonzero(keep))
+    if n_keep == 0:
         raise ReachInputError(path, _why_no_valid_records(sensors, obs))
-    rows = np.flatnonzero(keep) if dropped else None
+    dropped = len(keep) - n_keep
+    return (np.flatnonzero(keep) if dropped else None), dropped
 
-    def pick(a: np.ndarray) -> np.ndarray:
-        return a if rows is None else a[rows]
 
-    values = {name: pick(getattr(obs, name)) for name in ("value", *SENSOR_FIELDS)}
-    _check_numbers(path, pick(obs.row), values)
-    # Codes index sorted names, so sensor order is label order; drop names with no rows.
-    sensor = pick(sensors.codes)
-    used = np.flatnonzero(np.bincount(sensor, minlength=len(sensors.names)))
+def _take(values: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+    return values if idx is None else np.take(values, idx)
+
+
+def _sensor_axis(
+    path: Path, obs: Observations, sensors: Labels, codes: np.ndarray
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Each observation's sensor slot, the slots' labels and ids: the sensors with rows.
+
+    Codes index sorted names, so slot order is label order.
+    """
+    used = np.flatnonzero(np.bincount(codes, minlength=len(sensors.names)))
     labels = [sensors.names[i] for i in used]
     if len(labels) < len(sensors.names):
         remap = np.full(len(sensors.names), -1, dtype=np.int32)
         remap[used] = np.arange(len(used), dtype=np.int32)
-        sensor = remap[sensor]
-    ids = _sensor_ids(path, labels)
-    desc = pick(obs.description.codes)
-    n_s, n_d = len(labels), len(obs.description.names)
+        codes = remap[codes]
+    return codes, labels, _sensor_ids(path, obs, sensors, used)
 
-    time_code, epochs = pd.factorize(pick(obs.ob_time), sort=True)
-    cell = (time_code.astype(np.int64) * n_s + sensor) * n_d + desc
-    kept = _latest_per_cell(cell, pick(obs.created_at))
-    n_kept = len(cell) if kept is None else len(kept)
 
-    def keep_rows(a: np.ndarray) -> np.ndarray:
-        return a if kept is None else a[kept]
+def _time_axis(ob_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct times, sorted (the Epoch records), and each observation's index in them."""
+    encoded = pc.dictionary_encode(pa.array(ob_time))
+    distinct = encoded.dictionary.to_numpy()
+    order = np.argsort(distinct)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.take(rank, encoded.indices.to_numpy(zero_copy_only=False)), distinct[order]
 
-    t, s, d = keep_rows(time_code), keep_rows(sensor), keep_rows(desc)
-    slot, flavors = _flavor_slots(s, d, n_s, n_d, obs.description.names)
-    f = slot[s, d]
-    dose = np.full((len(epochs), n_s, slot.max() + 1), np.nan)
-    dose[t, s, f] = keep_rows(values["value"])
 
-    # The row that speaks for (time, sensor): its lowest flavor slot present.
-    rep = np.full((len(epochs), n_s), -1, dtype=np.int64)
-    order = np.arange(len(t))
-    for k in range(int(slot.max()), -1, -1):
-        m = f == k
-        rep[t[m], s[m]] = order[m]
+def _representatives(ts: np.ndarray, f: np.ndarray, cells: int, n_f: int) -> np.ndarray:
+    """Per (time, sensor) cell, the observation that speaks for it: its lowest flavor slot
+    present; -1 where the sensor has no observation at that time."""
+    rep = np.full(cells, -1, dtype=np.int64)
+    for k in range(n_f - 1, -1, -1):  # lower slots overwrite higher ones
+        at = np.flatnonzero(f == k)
+        rep[np.take(ts, at)] = at
+    return rep
+
+
+def _per_sensor(
+    values: dict[str, np.ndarray], rep: np.ndarray, shape: tuple[int, int]
+) -> dict[str, np.ndarray]:
+    """Each per-(time, sensor) variable: its representative's value, FILLVAL where there
+    is none or the value is NaN."""
     missing = rep < 0
-    per_sensor = {}
+    out = {}
     for name in SENSOR_FIELDS:
-        grid = keep_rows(values[name])[rep]
-        grid[missing] = np.nan
-        per_sensor[name] = _filled(grid)
-
-    grid = DayGrid(
-        epoch_unix_ns=np.asarray(epochs, dtype=np.int64),
-        sensor_labels=labels,
-        sensor_ids=ids,
-        flavors=flavors,
-        dose_rate=_filled(dose),
-        per_sensor=per_sensor,
-        descriptor=obs.descriptors[0],
-    )
-    counts = Counts(
-        records_read=obs.records,
-        observations=len(obs.row),
-        ids_imputed=imputed,
-        rows_dropped=dropped,
-        duplicates_dropped=len(cell) - n_kept,
-        after_dedupe=n_kept,
-    )
-    return grid, counts
+        grid = np.take(values[name], rep)
+        grid[missing] = FILLVAL
+        out[name] = _filled(grid).reshape(shape)
+    return out
 
 
 def _why_no_valid_records(sensors: Labels, obs: Observations) -> str:
@@ -166,23 +207,25 @@ def impute_sensor(id_sensor: Labels, observatory: Labels) -> tuple[Labels, int]:
 
 def _latest_per_cell(cell: np.ndarray, created: np.ndarray) -> np.ndarray | None:
     """Row indices to keep: per cell the latest createdAt (ties: later row). None = all."""
-    counts = np.bincount(cell)
-    dup = counts[cell] > 1
+    dup = np.take(np.bincount(cell), cell) > 1
     if not dup.any():
         return None
     dup_rows = np.flatnonzero(dup)
     order = dup_rows[np.lexsort((created[dup_rows], cell[dup_rows]))]
     last = np.ones(len(order), dtype=bool)
     last[:-1] = cell[order[1:]] != cell[order[:-1]]
-    return np.sort(np.concatenate([np.flatnonzero(~dup), order[last]]))
+    keep = ~dup
+    keep[order[last]] = True
+    return np.flatnonzero(keep)
 
 
-def _flavor_slots(
-    s: np.ndarray, d: np.ndarray, n_s: int, n_d: int, names: list[str]
-) -> tuple[np.ndarray, list[list[str]]]:
-    """Each sensor's flavors sorted by description: slot[sensor, desc] and padded names."""
-    present = np.zeros((n_s, n_d), dtype=bool)
-    present[s, d] = True
+def _flavor_slots(pair: np.ndarray, n_s: int, names: list[str]) -> tuple[np.ndarray, list]:
+    """Each sensor's flavors sorted by description: the slot of each (sensor, description)
+    pair ``sensor * len(names) + description`` (-1: absent), and the padded names."""
+    n_d = len(names)
+    present = np.zeros(n_s * n_d, dtype=bool)
+    present[pair] = True
+    present = present.reshape(n_s, n_d)
     by_name = sorted(range(n_d), key=lambda c: names[c])
     slot = np.full((n_s, n_d), -1, dtype=np.int64)
     width = int(present.sum(axis=1).max())
@@ -191,16 +234,23 @@ def _flavor_slots(
         for k, c in enumerate(c for c in by_name if present[i, c]):
             slot[i, c] = k
             flavors[i][k] = names[c]
-    return slot, flavors
+    return slot.reshape(-1), flavors
 
 
-def _sensor_ids(path: Path, labels: list[str]) -> np.ndarray:
-    ids = np.empty(len(labels), dtype=np.int32)
-    for i, label in enumerate(labels):
+def _sensor_ids(path: Path, obs: Observations, sensors: Labels, used: np.ndarray) -> np.ndarray:
+    """The number of each used sensor label REACH-<number>; a 32-bit id (CDF_INT4)."""
+    ids = np.empty(len(used), dtype=np.int32)
+    for k, code in enumerate(used):
+        label = sensors.names[code]
         m = _SENSOR_LABEL.match(label)
         if m is None:
-            raise ReachInputError(path, f"idSensor {label!r} is not of the form REACH-<number>")
-        ids[i] = int(m.group(1))
+            where = obs.where(int(np.argmax(sensors.codes == code)))
+            raise ReachInputError(
+                path,
+                f"{where}: idSensor {excerpt(label)} is not of the form REACH-<number> "
+                "(1 to 9 digits)",
+            )
+        ids[k] = int(m.group(1))
     return ids
 
 
@@ -209,7 +259,7 @@ def _filled(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _check_numbers(path: Path, rows: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+def _check_numbers(path: Path, unit: str, rows: np.ndarray, cols: dict[str, np.ndarray]) -> None:
     """Reject values no instrument produces: infinities and impossible coordinates.
 
     The upstream fill value (-1e31) is accepted anywhere: it already means "missing".
@@ -235,6 +285,6 @@ def _check_numbers(path: Path, rows: np.ndarray, cols: dict[str, np.ndarray]) ->
             # float(): the plain number, not numpy's repr (np.float64(9999.0)).
             raise ReachInputError(
                 path,
-                f"row {rows[i]}: {label} {float(v[i])!r} is outside the possible range "
+                f"{unit} {rows[i]}: {label} {float(v[i])!r} is outside the possible range "
                 f"[{lo}, {hi}]",
             )

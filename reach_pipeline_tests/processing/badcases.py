@@ -9,11 +9,13 @@ day each from 2026-01-01, with a README table of what is wrong; regenerate them 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import gzip
+import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reach_pipeline_tests.conftest import DATA
@@ -128,6 +130,137 @@ def _json_invalid() -> bytes:
     return text[: len(text) // 2].encode()
 
 
+def _insert_line(text: bytes, at: int, line: bytes) -> bytes:
+    """``text`` with ``line`` inserted as its line number ``at`` (the header is line 1)."""
+    lines = text.splitlines(keepends=True)
+    return b"".join([*lines[: at - 1], line + b"\n", *lines[at - 1 :]])
+
+
+def _rows_text(header: list[str], rows: list[list[str]]) -> bytes:
+    """CSV bytes from plain lists (the header may name a column twice)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def _duplicate_lat() -> bytes:
+    # A second lat column after the first; the first holds 0.0 everywhere. Both readers
+    # used to read the first one: a product with every latitude 0.0.
+    header, rows = _base()
+    i = header.index("lat")
+    return _rows_text(
+        [*header[: i + 1], "lat", *header[i + 1 :]],
+        [
+            [*(r[h] for h in header[:i]), "0.0", r["lat"], *(r[h] for h in header[i + 1 :])]
+            for r in rows
+        ],
+    )
+
+
+def _duplicate_spaced_obtime() -> bytes:
+    # " obTime " is obTime once stripped: the header names it twice.
+    header, rows = _base()
+    return _rows_text([*header, " obTime "], [[*(r[h] for h in header), r["obTime"]] for r in rows])
+
+
+def _alt_last() -> bytes:
+    header, rows = _base()
+    header.remove("alt")
+    return csv_text([*header, "alt"], rows).encode()
+
+
+def _cut_in_last_number() -> bytes:
+    # The download stopped inside the last row's alt (the last column): 796.63 of 796.636...
+    return _alt_last()[:-12]
+
+
+def _cut_before_newline() -> bytes:
+    return _text()[:-1]
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _deep_json() -> bytes:
+    return _nested(5_000).encode()
+
+
+def _deep_json_record() -> bytes:
+    records = _json_records()
+    records[1]["seoList"] = json.loads(_nested(40))
+    return json.dumps(records).encode()
+
+
+def _seo(
+    value: str = "0.0", quality: str = "'0'", desc: str = "'DOSE1 (Flavor X) in rad/second'"
+) -> str:
+    return (
+        "[{'obType': 'Energetic Charged Particle', 'obUoM': 'rad/second', "
+        f"'obValue': {value}, 'obQuality': {quality}, 'obDescription': {desc}}}]"
+    )
+
+
+def _json_edit(record: int, **fields) -> bytes:
+    records = _json_records()
+    records[record - 1].update(fields)
+    return json.dumps(records).encode()
+
+
+def _json_duplicate_key() -> bytes:
+    # Record 3 names lat twice; json.load keeps the last (0.0) without a word.
+    text = json.dumps(_json_records(), indent=1)
+    at = [i for i in range(len(text)) if text.startswith('"lat":', i)][2]
+    return (text[:at] + '"lat": 0.0, ' + text[at:]).encode()
+
+
+def _json_big_int() -> bytes:
+    records = _json_records()
+    records[2]["alt"] = 0
+    return json.dumps(records).replace('"alt": 0', '"alt": ' + "7" * 5000).encode()
+
+
+def _json_truncated_in_string() -> bytes:
+    text = json.dumps(_json_records(), indent=1)
+    return text[: text.rindex("DOSE")].encode()
+
+
+def _json_nul_description() -> bytes:
+    records = _json_records()
+    records[3]["seoList"][0]["obDescription"] = "DOSE1 (Flavor X)\x00 in rad/second"
+    return json.dumps(records).encode()
+
+
+def _utf16() -> bytes:
+    return _text().decode().encode("utf-16")
+
+
+def _late(row: int, **cells: str) -> bytes:
+    """The whole reference (716 rows, 240 kB) with cells of a row past the first 64 KiB set."""
+    header, rows = read_table()
+    rows[row - 1].update(cells)
+    return csv_text(header, rows).encode()
+
+
+def _stray_quote() -> bytes:
+    # Row 3's descriptor opens a quote; it closes at the next quote, inside row 4.
+    lines = _text().splitlines(keepends=True)
+    lines[3] = lines[3].replace(b",QUICKLOOK", b',"QUICKLOOK')
+    return b"".join(lines)
+
+
+def _long_cell_then_bad_row() -> bytes:
+    # A 200 kB cell in a column we do not read (more than the csv module's default field
+    # limit, which the error path used to trip over), then a row with one field too many.
+    header, rows = _base()
+    notes = ["x" * 200_000 if i == 1 else "" for i in range(len(rows))]
+    table = [[*(r[h] for h in header), n] for r, n in zip(rows, notes, strict=True)]
+    table[4].append("extra")
+    return _rows_text([*header, "note"], table)
+
+
 CASES: list[BadCase] = [
     BadCase("missing-file", "no such file", "file not found", lambda: None, in_corpus=False),
     BadCase("txt-extension", "a .txt file", "unsupported extension '.txt'", _text, ".txt", False),
@@ -179,7 +312,7 @@ CASES: list[BadCase] = [
     BadCase(
         "truncated",
         "the last row stops inside its seoList cell",
-        "row 8: the file ends in the middle of this row",
+        "row 8: the file does not end with a newline: truncated download?",
         _truncated,
     ),
     BadCase(
@@ -239,7 +372,197 @@ CASES: list[BadCase] = [
         ".json",
     ),
     BadCase("json-empty", "0-byte JSON", "file is empty", lambda: b"", ".json"),
-    BadCase("json-invalid", "JSON cut off halfway", "not valid JSON", _json_invalid, ".json"),
+    BadCase(
+        "json-invalid",
+        "JSON cut off halfway",
+        "not valid JSON: the file ends before the JSON does (truncated download?)",
+        _json_invalid,
+        ".json",
+    ),
+]
+
+# More cases, built in tmp_path only: the fault tests run the corpus's 19 days through
+# the console script and Dagster, and expect exactly those days.
+CASES += [
+    replace(case, in_corpus=False)
+    for case in [
+        BadCase(
+            "duplicate-lat",
+            "the header names lat twice; the first lat column holds 0.0 everywhere",
+            "duplicate column name(s) in the header: 'lat' at columns 7, 8",
+            _duplicate_lat,
+        ),
+        BadCase(
+            "duplicate-spaced-obtime",
+            "a second obTime column, spelled ' obTime ' in the header",
+            "duplicate column name(s) in the header: 'obTime' at columns 3, 11",
+            _duplicate_spaced_obtime,
+        ),
+        BadCase(
+            "utf-16",
+            "saved as UTF-16 (with its byte order mark)",
+            "unreadable encoding: UTF-16",
+            _utf16,
+        ),
+        BadCase(
+            "cut-in-last-number",
+            "the download stopped in the last row's alt (the last column): 796.63 of 796.636...",
+            "row 8: the file does not end with a newline: truncated download?",
+            _cut_in_last_number,
+        ),
+        BadCase(
+            "cut-before-newline",
+            "complete but for the final newline (a cut at the end of a cell looks the same)",
+            "row 8: the file does not end with a newline: truncated download?",
+            _cut_before_newline,
+        ),
+        BadCase(
+            "spaces-line",
+            "a line of three spaces between rows 4 and 5 (not a blank line: a one-field row)",
+            "row 5: malformed CSV: 1 fields where the header has 10",
+            lambda: _insert_line(_text(), 6, b"   "),
+        ),
+        BadCase(
+            "deep-seolist",
+            "row 3's seoList is a list nested 5,000 deep",
+            "row 3: seoList cell is nested too deeply",
+            lambda: _text(_set(3, seoList=_nested(5_000))),
+        ),
+        BadCase(
+            "nested-seolist",
+            "row 5's obValue is a list nested 12 deep (not a number)",
+            "row 5: obValue <a list of 1 items> is not a number",
+            lambda: _text(_set(5, seoList=_seo(value=_nested(12).replace("][", "0.0")))),
+        ),
+        BadCase(
+            "seolist-too-long",
+            "row 2's seoList cell is 1 MB (its obType a million characters)",
+            "row 2: seoList cell too long",
+            lambda: _text(_set(2, seoList=_seo().replace("Energetic", "E" * 1_000_000))),
+        ),
+        BadCase(
+            "seolist-duplicate-key",
+            "row 4's seoList object names obValue twice (1.0, then 0.0)",
+            "row 4: seoList key 'obValue' appears twice in one object",
+            lambda: _text(_set(4, seoList=_seo(value="1.0, 'obValue': 0.0"))),
+        ),
+        BadCase(
+            "obvalue-400-digits",
+            "row 7's obValue is an integer of 400 digits (too large for a float)",
+            "row 7: obValue 1234567890123456789012345678901234567890",
+            lambda: _text(_set(7, seoList=_seo(value="1234567890" * 40))),
+        ),
+        BadCase(
+            "obvalue-5000-digits",
+            "row 2's obValue is an integer of 5,000 digits (beyond Python's integer digit limit)",
+            "row 2: seoList holds a number with too many digits",
+            lambda: _text(_set(2, seoList=_seo(value="7" * 5_000))),
+        ),
+        BadCase(
+            "lat-400-digits",
+            "row 6's lat is a number of 400 digits",
+            "row 6: lat inf is outside the possible range",
+            lambda: _text(_set(6, lat="9" * 400)),
+        ),
+        BadCase(
+            "idsensor-out-of-range",
+            "row 4's idSensor is REACH-99999999999 (no 32-bit sensor id)",
+            "row 4: idSensor 'REACH-99999999999' is not of the form REACH-<number>",
+            lambda: _text(_set(4, idSensor="REACH-99999999999")),
+        ),
+        BadCase(
+            "idsensor-million-digits",
+            "row 1's idSensor is REACH- and a million digits",
+            "row 1: idSensor too long",
+            lambda: _text(_set(1, idSensor="REACH-" + "1" * 1_000_000)),
+        ),
+        BadCase(
+            "description-too-long",
+            "row 2's obDescription is 1,006 characters long",
+            "row 2: obDescription too long",
+            lambda: _text(_set(2, seoList=_seo(desc="'DOSE1 " + "X" * 1_000 + "'"))),
+        ),
+        BadCase(
+            "nul-in-idsensor",
+            "a NUL byte inside row 600's idSensor, past the first 64 KiB",
+            "row 600: idSensor holds a control character (0x00)",
+            lambda: _late(600, idSensor="REACH-1\x0037"),
+        ),
+        BadCase(
+            "stray-quote",
+            "row 3's descriptor opens a quote that closes inside row 4",
+            "row 3: malformed CSV: 19 fields where the header has 10 (a quoted cell spans 2 lines",
+            _stray_quote,
+        ),
+        BadCase(
+            "long-cell-then-bad-row",
+            "a 200 kB cell in an unread column in row 2, then an extra field in row 5",
+            "row 5: malformed CSV: 12 fields where the header has 11",
+            _long_cell_then_bad_row,
+        ),
+        BadCase(
+            "obtime-year-9999",
+            "row 4's obTime is in the year 9999",
+            "row 4: obTime '9999-12-31T00:00:00.000Z' is not an ISO 8601 UTC time",
+            lambda: _text(_set(4, obTime="9999-12-31T00:00:00.000Z")),
+        ),
+        BadCase(
+            "json-truncated-in-string",
+            "JSON cut inside the last record's obDescription",
+            "not valid JSON: the file ends before the JSON does (truncated download?)",
+            _json_truncated_in_string,
+            ".json",
+        ),
+        BadCase(
+            "json-deep",
+            "JSON: a list nested 5,000 deep",
+            "not valid JSON: nested too deeply",
+            _deep_json,
+            ".json",
+        ),
+        BadCase(
+            "json-deep-seolist",
+            "JSON: record 2's seoList is a list nested 40 deep",
+            "record 2: seoList cell is nested too deeply",
+            _deep_json_record,
+            ".json",
+        ),
+        BadCase(
+            "json-duplicate-key",
+            "JSON: record 3 names lat twice (0.0, then the real value)",
+            "record 3: key 'lat' appears twice in one object",
+            _json_duplicate_key,
+            ".json",
+        ),
+        BadCase(
+            "json-5000-digits",
+            "JSON: record 3's alt is an integer of 5,000 digits",
+            "not valid JSON: a number with more digits than Python reads",
+            _json_big_int,
+            ".json",
+        ),
+        BadCase(
+            "json-nul-description",
+            "JSON: record 4's obDescription holds a NUL character (\\u0000)",
+            "record 4: obDescription holds a control character (0x00)",
+            _json_nul_description,
+            ".json",
+        ),
+        BadCase(
+            "json-obtime-number",
+            "JSON: record 2's obTime is a number, not a time",
+            "record 2: obTime '1756944000' is not an ISO 8601 UTC time",
+            lambda: _json_edit(2, obTime=1756944000),
+            ".json",
+        ),
+        BadCase(
+            "json-lat-true",
+            "JSON: record 5's lat is true",
+            "record 5: lat 'True' is not a number",
+            lambda: _json_edit(5, lat=True),
+            ".json",
+        ),
+    ]
 ]
 
 
@@ -260,6 +583,10 @@ def write_corpus(directory: Path = BAD_DIR) -> None:
         "file in the table below and expects a `ReachInputError` whose message contains the",
         "file's path and the expected phrase. Row numbers count data rows (the header is not a",
         "row). Regenerate with `python -m reach_pipeline_tests.processing.badcases`.",
+        "",
+        "`badcases.py` holds more cases than these (large files, and the cases added after",
+        "the fault tests fixed this corpus at 19 days); `test_bad_input.py::test_bad_input`",
+        "builds every one of them in a temporary folder.",
         "",
         "| day | file | what is wrong | expected phrase |",
         "| --- | --- | --- | --- |",

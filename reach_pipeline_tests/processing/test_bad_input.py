@@ -98,3 +98,50 @@ def test_utf8_bom_is_accepted(reference, tmp_path, fast):
     assert Path(with_bom.cdf_path).name == Path(plain.cdf_path).name
     assert with_bom.records_read == plain.records_read
     assert_same_values(cdf_values(with_bom.cdf_path), cdf_values(plain.cdf_path))
+
+
+def test_a_folder_named_like_a_day_file(tmp_path):
+    path = tmp_path / "in" / day_file_name(CORPUS_START)
+    path.mkdir(parents=True)
+    assert_rejected(path, tmp_path / "out", "is a folder, not a file")
+
+
+# The safety net: no input we know of raises anything but ReachInputError any more, so
+# an unexpected exception deep inside the processor is a fault a test cannot cause with a
+# file; these tests stand one in with monkeypatch.
+@pytest.mark.parametrize(
+    ("module", "name", "doing"),
+    [
+        ("reach_pipeline.processing.read", "read_fast_csv", "reading the file"),
+        ("reach_pipeline.processing.api", "build_grid", "building the day's grid"),
+        ("reach_pipeline.processing.api", "write_cdf", "writing the CDF"),
+    ],
+    ids=["read", "transform", "write"],
+)
+def test_an_unexpected_error_is_named(module, name, doing, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("no such thing")
+
+    monkeypatch.setattr(f"{module}.{name}", broken)
+    path = tmp_path / UDL_0904.name
+    path.write_bytes(UDL_0904.read_bytes())
+    with pytest.raises(ReachInputError) as info:
+        process_day(path, tmp_path)
+    err = info.value
+    assert err.path == path
+    assert err.problem.startswith(f"unexpected KeyError while {doing}: "), err.problem
+    assert "no such thing" in err.problem
+    assert isinstance(err.__cause__, KeyError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, SystemExit], ids=lambda e: e.__name__)
+def test_interrupts_pass_through_untouched(exc, tmp_path, monkeypatch):
+    # Stands in for a Ctrl-C or a sys.exit() arriving mid-read (see above).
+    def interrupted(*args, **kwargs):
+        raise exc()
+
+    monkeypatch.setattr("reach_pipeline.processing.api.build_grid", interrupted)
+    with pytest.raises(exc):
+        process_day(UDL_0904, tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@ files themselves are checked against the legacy CDFs in ``test_reference.py``.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -19,8 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reach_pipeline.processing import ReachInputError, process_day
 from reach_pipeline.processing import cdf as cdf_module
-from reach_pipeline.processing import process_day
 from reach_pipeline.processing import read as read_module
 from reach_pipeline.processing.cdf import unix_ns_to_tt2000
 from reach_pipeline.processing.transform import FILLVAL
@@ -182,6 +183,69 @@ def v_blank_ids(d: Path, header: list[str], rows: list[Row]) -> Path:
     return write(d, header, [r | {"idSensor": ""} if i % 3 == 0 else r for i, r in enumerate(rows)])
 
 
+def with_blank_lines(text: str, every: int) -> str:
+    """A blank line after the header and then after every ``every``-th row, and at the end."""
+    lines = text.splitlines(keepends=True)
+    out = [lines[0], "\n"]
+    for i, line in enumerate(lines[1:], 1):
+        out.append(line)
+        if i % every == 0:
+            out.append("\n")
+    return "".join(out) + "\n"
+
+
+def v_blank_line_after_header(d: Path, header: list[str], rows: list[Row]) -> Path:
+    path = write(d, header, rows)
+    text = path.read_text(encoding="utf-8")
+    first = text.index("\n") + 1
+    path.write_text(text[:first] + "\n" + text[first:], encoding="utf-8", newline="")
+    return path
+
+
+def v_blank_lines(d: Path, header: list[str], rows: list[Row]) -> Path:
+    path = write(d, header, rows)
+    path.write_text(with_blank_lines(path.read_text(encoding="utf-8"), 50), newline="")
+    return path
+
+
+def v_blank_lines_crlf(d: Path, header: list[str], rows: list[Row]) -> Path:
+    d.mkdir(parents=True, exist_ok=True)
+    text = with_blank_lines(csv_text(header, rows), 7).replace("\n", "\r\n")
+    path = d / "day.csv"
+    path.write_bytes(text.encode())
+    return path
+
+
+def v_repeated_unread_column(d: Path, header: list[str], rows: list[Row]) -> Path:
+    """A column we do not read, named twice, and in one row a 2 MB cell: harmless."""
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / "day.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow([*header, "note", "note"])
+        notes = ["x" * 2_000_000 if i == 3 else "" for i in range(len(rows))]
+        writer.writerows(
+            [*(r[h] for h in header), n, "a, b"] for r, n in zip(rows, notes, strict=True)
+        )
+    return path
+
+
+def v_repeated_unread_keys(d: Path, header: list[str], rows: list[Row]) -> Path:
+    """Every seoList object names obType twice: a key we do not read, so harmless."""
+    again = [r | {"seoList": r["seoList"].replace("{", "{'obType': 'ECP', ", 1)} for r in rows]
+    return write(d, header, again)
+
+
+def v_udl_json_repeated_unread_keys(d: Path, header: list[str], rows: list[Row]) -> Path:
+    """UDL JSON whose every record names a field we do not read twice."""
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / "day.json"
+    records = [json.dumps(as_udl_record(r)) for r in rows]
+    text = ",\n".join('{"note": 1, "note": 2, ' + rec[1:] for rec in records)
+    path.write_text(f"[{text}]", encoding="utf-8")
+    return path
+
+
 SAME_AS_REFERENCE: dict[str, Variant] = {
     "reordered-columns": v_reordered,
     "extra-columns": v_extra_columns,
@@ -193,6 +257,12 @@ SAME_AS_REFERENCE: dict[str, Variant] = {
     "shuffled": v_shuffled,
     "utc-offset-times": v_offset_times,
     "blank-ids-imputed": v_blank_ids,
+    "blank-line-after-header": v_blank_line_after_header,
+    "blank-lines": v_blank_lines,
+    "blank-lines-crlf": v_blank_lines_crlf,
+    "repeated-unread-column": v_repeated_unread_column,
+    "repeated-unread-keys": v_repeated_unread_keys,
+    "udl-json-repeated-unread-keys": v_udl_json_repeated_unread_keys,
 }
 
 
@@ -251,9 +321,9 @@ def test_fast_and_general_readers_agree(name, reference, tmp_path, monkeypatch):
     path = ALL_VARIANTS[name](tmp_path / "in", header, rows)
     # Count the general reader's calls, so we know the fast run really used the fast reader.
     calls = []
-    general_csv = read_module._general_csv
+    general_csv = read_module.read_general_csv
     monkeypatch.setattr(
-        read_module, "_general_csv", lambda *a, **k: calls.append(a) or general_csv(*a, **k)
+        read_module, "read_general_csv", lambda *a, **k: calls.append(a) or general_csv(*a, **k)
     )
     fast_facts, fast_values = run(path, tmp_path / "fast", fast=True)
     if path.suffix == ".csv":
@@ -493,8 +563,10 @@ def test_interrupted_write_leaves_no_cdf(previous, tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(cdf_module, "_write", broken_write)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(ReachInputError, match="unexpected OSError while writing the CDF") as info:
         process_day(UDL_0904, out)
+    assert "No space left on device" in info.value.problem
+    assert isinstance(info.value.__cause__, OSError)
     # No partial .cdf, no staging folder: the directory holds what it held before.
     left = sorted(p.name for p in out.iterdir())
     if previous:
