@@ -81,7 +81,7 @@ def _named(path: Path, doing: str) -> Iterator[None]:
         yield
     except ReachInputError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every Exception, and only those: see above
+    except Exception as exc:
         text = str(exc).splitlines()[0] if str(exc) else ""
         raise ReachInputError(
             path, f"unexpected {type(exc).__name__} while {doing}: {text[:300]}"

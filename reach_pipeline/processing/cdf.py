@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import cdflib
 import numpy as np
 from cdflib.cdfwrite import CDF as CDFWriter
+
+from reach_pipeline.durable import write_atomically
 
 from .product import DATA_VERSION, FILLVAL, SENSOR_VARS, cdf_file_stem
 from .transform import DayGrid
@@ -211,20 +210,14 @@ def _spec(name: str, dtype: int, dims: list[int], *, rec_vary: bool, elements: i
 def write_cdf(grid: DayGrid, day: dt.date, directory: Path) -> Path:
     """Write the CDF into ``directory`` atomically and return its path.
 
-    The file is written inside a private temporary folder in ``directory`` and renamed into
+    The file is written under a hidden temporary name in ``directory`` and renamed into
     place, so an interrupted write never leaves a partial ``.cdf`` where readers look.
     """
-    directory = Path(directory)
     stem = cdf_file_stem(day)
-    final = directory / f"{stem}.cdf"
-    staging = Path(tempfile.mkdtemp(prefix=".reach-cdf-", dir=directory))
-    try:
-        tmp = staging / final.name
-        _write(grid, stem, tmp)
-        os.replace(tmp, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return final
+    # cdflib insists on a name ending in .cdf.
+    return write_atomically(
+        Path(directory) / f"{stem}.cdf", lambda tmp: _write(grid, stem, tmp), suffix=".tmp.cdf"
+    )
 
 
 def _write(grid: DayGrid, stem: str, path: Path) -> None:
