@@ -5,23 +5,43 @@ The asset bodies are glue: each day of the run goes through its stage in
 Dagster events (``events.outcome_events``).
 """
 
-from dagster import AssetExecutionContext, AssetSpec, Failure, asset
+import datetime as dt
 
-from reach_pipeline.settings import SettingsError
+from dagster import AssetExecutionContext, AssetSpec, Failure, FreshnessPolicy, asset
+
+from reach_pipeline.settings import SettingsError, asset_owners, freshness_deadline
 from reach_pipeline.steps.l1c import run_l1c
 from reach_pipeline.steps.upload import run_upload
 
-from .events import outcome_events
-from .metadata import l1c_metadata, upload_metadata
+from .events import no_input_observation, outcome_events
+from .metadata import l1c_column_schema, l1c_metadata, upload_metadata
 from .partitions import daily_partitions, run_days
 from .resources import ReachS3, ReachSettings, day_log
 
 GROUP = "reach"
+# REACH_OWNERS is read when the code location loads (owners are part of the definitions).
+OWNERS = asset_owners()
+COLUMNS = {"dagster/column_schema": l1c_column_schema()}
+
+
+def l1c_freshness() -> FreshnessPolicy:
+    """Asset-level, not per day: reach_cdf is fresh when any of its days was materialized
+    in the 24 hours before today's REACH_FRESHNESS_DEADLINE_UTC (default 08:00). Which
+    day is late is the missing-day alert's business (reach_missing_day_sensor)."""
+    deadline = freshness_deadline()
+    return FreshnessPolicy.cron(
+        deadline_cron=f"{deadline.minute} {deadline.hour} * * *",
+        lower_bound_delta=dt.timedelta(hours=24),
+        timezone="UTC",
+    )
+
 
 reach_csv = AssetSpec(
     "reach_csv",
     group_name=GROUP,
     partitions_def=daily_partitions,
+    kinds={"csv"},
+    owners=OWNERS,
     description="The day's UDL download in the input folder "
     "({prefix}_{YYYYMMDD}T000000_*.csv), written by the download tool. Observed by "
     "reach_input_sensor with a data version, so a re-downloaded day shows reach_cdf stale.",
@@ -35,15 +55,20 @@ reach_csv = AssetSpec(
     group_name=GROUP,
     pool="reach_cdf",
     output_required=False,
+    kinds={"cdf"},
+    owners=OWNERS,
+    metadata=COLUMNS,
+    freshness_policy=l1c_freshness(),
     description="The day's ISTP Level-1C CDF in output_dir/l1c/prelim/YYYY/MM/DD/, made by "
     "the processor in an isolated child process and validated before it is placed. No "
-    "input file: nothing is materialized and the day is logged SKIPPED_NO_INPUT.",
+    "input file: nothing is materialized, the day is logged SKIPPED_NO_INPUT and recorded "
+    "on reach_csv as an observation with present=false.",
 )
 def reach_cdf(context: AssetExecutionContext, reach: ReachSettings):
     settings = reach.resolve()
     log = day_log(settings, context.run_id)
     outcomes = [run_l1c(settings, day, log) for day in run_days(context)]
-    yield from outcome_events(context, outcomes, l1c_metadata)
+    yield from outcome_events(context, outcomes, l1c_metadata, on_skipped=no_input_observation)
 
 
 @asset(
@@ -53,6 +78,9 @@ def reach_cdf(context: AssetExecutionContext, reach: ReachSettings):
     group_name=GROUP,
     pool="reach_cdf_s3",
     output_required=False,
+    kinds={"s3", "cdf"},
+    owners=OWNERS,
+    metadata=COLUMNS,
     description="The day's CDF in s3://{REACH_S3_BUCKET}/l1c/prelim/YYYY/MM/DD/, validated "
     "before it is sent and verified by size and MD5 after; an object already there with "
     "the same content is not sent again.",
