@@ -169,6 +169,13 @@ SETTINGS: tuple[Setting, ...] = (
         _days,
         "the schedule processes the day this many days ago",
     ),
+    Setting(
+        "quicklooks",
+        "REACH_QUICKLOOKS",
+        "default",
+        _choice(*QUICKLOOK_MODES),
+        "quicklook images: the overview and six median maps, or all (the legacy set too)",
+    ),
     Setting("s3_bucket", "REACH_S3_BUCKET", "", _text, "S3 bucket to upload to", "--s3-bucket"),
     Setting(
         "s3_endpoint_url",
@@ -247,6 +254,7 @@ class Settings:
     process_timeout_s: float
     availability_warn_pct: float
     schedule_lag_days: int
+    quicklooks: str
     s3_bucket: str
     s3_endpoint_url: str
 

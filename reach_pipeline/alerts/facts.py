@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-# One line per failed day in the description of the Failure an asset raises
-# (reach_pipeline.defs.events.failure_text): "YYYY-MM-DD: ErrorType: message".
-_FAILURE_LINE = re.compile(r"(\d{4}-\d{2}-\d{2}): ([^:\s]+): (.*)")
+# One line per failed day (and asset) in the description of the Failure the assets raise
+# (reach_pipeline.defs.events.failure_text): "YYYY-MM-DD reach_cdf: ErrorType: message";
+# the asset may be left out: "YYYY-MM-DD: ErrorType: message".
+_FAILURE_LINE = re.compile(r"(\d{4}-\d{2}-\d{2})(?: ([^:\s]+))?: ([^:\s]+): (.*)")
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class DayFailure:
 
 
 def parse_failure_lines(text: str, asset: str) -> list[DayFailure]:
-    """The failed days a Failure's description names; [] when it is not in that form."""
+    """The failed days a Failure's description names (``asset`` where a line names none);
+    [] when it is not in that form."""
     failures = []
     for line in text.splitlines():
         match = _FAILURE_LINE.fullmatch(line.strip())
@@ -31,7 +33,7 @@ def parse_failure_lines(text: str, asset: str) -> list[DayFailure]:
             day = dt.date.fromisoformat(match[1])
         except ValueError:
             return []
-        failures.append(DayFailure(day, asset, match[2], match[3]))
+        failures.append(DayFailure(day, match[2] or asset, match[3], match[4]))
     return failures
 
 

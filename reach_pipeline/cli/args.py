@@ -150,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="upload each CDF to S3; needs a bucket (default: off)",
     )
+    proc.add_argument(
+        "--no-geomap",
+        action="store_true",
+        help="make the L1C only, not the L2 geomap (default: off, both are made)",
+    )
     _setting_flag(proc, "s3_bucket")
     proc.add_argument("--aws-region", default=None, metavar="REGION", help=AWS_REGION_HELP)
 

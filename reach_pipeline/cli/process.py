@@ -67,20 +67,27 @@ def resources(args: argparse.Namespace, explicit: dict) -> dict:
     return registered(settings, s3)
 
 
-def materialize_day(day: date, action: str, upload: bool, resources, instance, tags) -> str:
+def day_selection(action: str, *, upload: bool, geomap: bool) -> list:
+    """The assets a CLI run of one day materializes (their checks come with them)."""
+    from dagster import AssetKey
+
+    keys = [] if action == planning.RUN_UPLOAD_ONLY else ["reach_cdf"]
+    if upload or action == planning.RUN_UPLOAD_ONLY:
+        keys.append("reach_cdf_s3")
+    if geomap:
+        keys += ["reach_geomap", "reach_geomap_s3"] if upload else ["reach_geomap"]
+    return [AssetKey(k) for k in keys]
+
+
+def materialize_day(day: date, selection: list, resources, instance, tags) -> str:
     """Run the day through Dagster; return the run id."""
     from dagster import materialize
 
-    from reach_pipeline.defs.assets import reach_cdf, reach_cdf_s3
-    from reach_pipeline.defs.registry import ASSET_CHECKS, ASSETS
+    from reach_pipeline.defs.registry import ASSETS
 
-    if action == planning.RUN_UPLOAD_ONLY:
-        selection = [reach_cdf_s3]
-    else:
-        selection = [reach_cdf, *ASSET_CHECKS, *([reach_cdf_s3] if upload else [])]
     level = logging.getLevelName(log.getEffectiveLevel())
     result = materialize(
-        [*ASSETS, *ASSET_CHECKS],
+        [*ASSETS],
         selection=selection,
         partition_key=day.isoformat(),
         resources=resources,
@@ -192,9 +199,8 @@ def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) ->
         telemetry = TelemetryLog(settings.telemetry_path)
         for p in to_run:
             progress.step(p.day)
-            run_id = materialize_day(
-                p.day, p.action, args.upload_to_s3, run_resources, dagster_instance, tags
-            )
+            selection = day_selection(p.action, upload=args.upload_to_s3, geomap=not args.no_geomap)
+            run_id = materialize_day(p.day, selection, run_resources, dagster_instance, tags)
             statuses = {r.status for r in telemetry.rows() if r.run_id == run_id}
             for key in count_keys(statuses):
                 counted[key] += 1

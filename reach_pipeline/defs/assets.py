@@ -1,27 +1,41 @@
-"""reach_csv (the day's input file, external) -> reach_cdf (its L1C CDF) -> reach_cdf_s3.
+"""The assets: reach_csv (the day's input, external) -> reach_cdf (L1C) -> reach_cdf_s3, and
+reach_cdf -> reach_geomap (L2 + quicklooks) -> reach_geomap_s3; all daily.
 
-The asset bodies are glue: each day of the run goes through its stage in
-``reach_pipeline.steps`` (which writes the day's telemetry rows), and the outcomes become
-Dagster events (``events.outcome_events``).
+The four made here are one subsettable multi-asset, ``reach_day``: each day of a run goes
+through the selected stages (``reach_pipeline.steps.day``) before the next day starts, so
+in a ranged (backfill) run a bad day fails alone while the other days get every stage, and
+the processor's warm fork worker serves every stage. The body is glue: the steps write the
+telemetry rows, ``events`` turns the outcomes into Dagster events.
 """
 
 import datetime as dt
 
-from dagster import AssetExecutionContext, AssetSpec, Failure, FreshnessPolicy, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    BackfillPolicy,
+    Failure,
+    FreshnessPolicy,
+    multi_asset,
+)
 
 from reach_pipeline.settings import SettingsError, asset_owners, freshness_deadline
-from reach_pipeline.steps.l1c import run_l1c
-from reach_pipeline.steps.upload import run_upload
+from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD, run_day
 
-from .events import no_input_observation, outcome_events
-from .metadata import l1c_column_schema, l1c_metadata, upload_metadata
+from .checks import CHECK_SPECS
+from .events import day_events, failure_text
+from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .resources import ReachS3, ReachSettings, day_log
 
 GROUP = "reach"
+# A backfill runs up to this many days per run (one run per day costs ~2-3 s of Dagster
+# orchestration through the daemon; ten days per run ~0.3 s a day).
+DAYS_PER_RUN = 10
 # REACH_OWNERS is read when the code location loads (owners are part of the definitions).
 OWNERS = asset_owners()
-COLUMNS = {"dagster/column_schema": l1c_column_schema()}
+L1C_COLUMNS = {"dagster/column_schema": l1c_column_schema()}
 
 
 def l1c_freshness() -> FreshnessPolicy:
@@ -44,60 +58,105 @@ reach_csv = AssetSpec(
     owners=OWNERS,
     description="The day's UDL download in the input folder "
     "({prefix}_{YYYYMMDD}T000000_*.csv), written by the download tool. Observed by "
-    "reach_input_sensor with a data version, so a re-downloaded day shows reach_cdf stale.",
+    "reach_input_sensor with a data version, so a re-downloaded day shows reach_cdf stale. "
+    "A day reach_cdf found no file for has an observation with present=false and the "
+    "folder it looked in.",
 )
 
+SPECS = {
+    L1C: AssetSpec(
+        "reach_cdf",
+        deps=[reach_csv],
+        group_name=GROUP,
+        partitions_def=daily_partitions,
+        skippable=True,
+        kinds={"cdf"},
+        owners=OWNERS,
+        metadata=L1C_COLUMNS,
+        freshness_policy=l1c_freshness(),
+        description="The day's ISTP Level-1C CDF in output_dir/l1c/prelim/YYYY/MM/DD/, made by "
+        "the processor in an isolated child process and validated before it is placed. No "
+        "input file: nothing is materialized, the day is logged SKIPPED_NO_INPUT and "
+        "recorded on reach_csv as an observation with present=false.",
+    ),
+    L1C_UPLOAD: AssetSpec(
+        "reach_cdf_s3",
+        deps=["reach_cdf"],
+        group_name=GROUP,
+        partitions_def=daily_partitions,
+        skippable=True,
+        kinds={"s3", "cdf"},
+        owners=OWNERS,
+        metadata=L1C_COLUMNS,
+        description="The day's L1C CDF in s3://{REACH_S3_BUCKET}/l1c/prelim/YYYY/MM/DD/, "
+        "validated before it is sent and verified by size and MD5 after; an object already "
+        "there with the same content is not sent again.",
+    ),
+    L2: AssetSpec(
+        "reach_geomap",
+        deps=["reach_cdf"],
+        group_name=GROUP,
+        partitions_def=daily_partitions,
+        skippable=True,
+        kinds={"cdf", "png"},
+        owners=OWNERS,
+        description="The day's Level-2 geomap CDF (dose statistics on a 5 x 5 degree grid per "
+        "dosimeter flavor) and quicklook maps in output_dir/l2/prelim/YYYY/MM/DD/.",
+    ),
+    L2_UPLOAD: AssetSpec(
+        "reach_geomap_s3",
+        deps=["reach_geomap"],
+        group_name=GROUP,
+        partitions_def=daily_partitions,
+        skippable=True,
+        kinds={"s3", "cdf", "png"},
+        owners=OWNERS,
+        description="The day's L2 CDF and quicklooks in s3://{REACH_S3_BUCKET}/l2/prelim/"
+        "YYYY/MM/DD/, validated, verified and idempotent like reach_cdf_s3.",
+    ),
+}
+STAGE_OF: dict[AssetKey, str] = {spec.key: stage for stage, spec in SPECS.items()}
 
-@asset(
-    key="reach_cdf",
-    deps=[reach_csv],
+
+@multi_asset(
+    name="reach_day",
+    specs=list(SPECS.values()),
+    check_specs=CHECK_SPECS,
     partitions_def=daily_partitions,
-    group_name=GROUP,
+    can_subset=True,
     pool="reach_cdf",
-    output_required=False,
-    kinds={"cdf"},
-    owners=OWNERS,
-    metadata=COLUMNS,
-    freshness_policy=l1c_freshness(),
-    description="The day's ISTP Level-1C CDF in output_dir/l1c/prelim/YYYY/MM/DD/, made by "
-    "the processor in an isolated child process and validated before it is placed. No "
-    "input file: nothing is materialized, the day is logged SKIPPED_NO_INPUT and recorded "
-    "on reach_csv as an observation with present=false.",
+    backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=DAYS_PER_RUN),
 )
-def reach_cdf(context: AssetExecutionContext, reach: ReachSettings):
+def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
     settings = reach.resolve()
+    stages = {STAGE_OF[key] for key in context.selected_asset_keys}
+    uploader = _uploader(context, reach_s3) if {L1C_UPLOAD, L2_UPLOAD} & stages else None
     log = day_log(settings, context.run_id)
-    outcomes = [run_l1c(settings, day, log) for day in run_days(context)]
-    yield from outcome_events(context, outcomes, l1c_metadata, on_skipped=no_input_observation)
+    days = run_days(context)
+    failed = []
+    for day in days:
+        outcomes = run_day(settings, day, log, stages, uploader)
+        failed += [(SPECS[stage].key, o) for stage, o in outcomes.items() if o.status == "failed"]
+        yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
+    if failed:
+        raise Failure(
+            description=failure_text(failed),
+            metadata={"failed_days": ", ".join(sorted({o.day.isoformat() for _, o in failed}))},
+            allow_retries=False,
+        )
 
 
-@asset(
-    key="reach_cdf_s3",
-    deps=["reach_cdf"],
-    partitions_def=daily_partitions,
-    group_name=GROUP,
-    pool="reach_cdf_s3",
-    output_required=False,
-    kinds={"s3", "cdf"},
-    owners=OWNERS,
-    metadata=COLUMNS,
-    description="The day's CDF in s3://{REACH_S3_BUCKET}/l1c/prelim/YYYY/MM/DD/, validated "
-    "before it is sent and verified by size and MD5 after; an object already there with "
-    "the same content is not sent again.",
-)
-def reach_cdf_s3(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
+def _uploader(context: AssetExecutionContext, reach_s3: ReachS3):
+    """``uploader(path, key)`` for the upload stages: verified, retried on transient errors."""
     from reach_pipeline.s3upload import upload_with_retries  # boto3: at run time only
 
-    settings = reach.resolve()
     try:
         bucket = reach_s3.bucket_name()
     except SettingsError as exc:  # an operator's mistake, not the day's: no telemetry row
         raise Failure(description=str(exc), allow_retries=False) from None
     client = reach_s3.client()
-    log = day_log(settings, context.run_id)
 
-    def uploader(path, key):
+    def upload(path, key):
         return upload_with_retries(client, path, bucket, key, on_retry=context.log.warning)
 
-    outcomes = [run_upload(settings, day, log, uploader) for day in run_days(context)]
-    yield from outcome_events(context, outcomes, upload_metadata)
+    return upload

@@ -1,86 +1,108 @@
-"""Asset checks on reach_cdf. The validity check blocks the upload when it fails.
-
-reach_cdf already refuses to place a CDF that fails validation; ``cdf_is_valid`` checks
-the placed product again (it may have been damaged or replaced since) right before an
-upload in the same run, and records the result per day in the UI.
+"""The asset checks, evaluated per day inside ``reach_day`` (so a ranged run records one
+result per day): ``cdf_is_valid`` and ``geomap_is_valid`` (the validation each product
+passes in its staging folder before it is placed: a product that fails it is never placed,
+its upload never tried) and ``availability`` (records against a full day's, a warning).
 """
 
+from __future__ import annotations
+
 import warnings
+from dataclasses import dataclass, field
+from datetime import date
 
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetKey,
-    AssetRecordsFilter,
-    PreviewWarning,
-    asset_check,
-)
+from dagster import AssetCheckSeverity, AssetCheckSpec, AssetKey, PreviewWarning
 
-from reach_pipeline.contract.state import locate_cdf
-from reach_pipeline.contract.telemetry import TelemetryLog
+from reach_pipeline.settings import Settings
+from reach_pipeline.steps.day import L1C, L2
+from reach_pipeline.steps.outcome import DayOutcome
 
-from .partitions import daily_partitions, partition_day
-from .resources import ReachSettings
+from .partitions import daily_partitions
 
 # Partitioned asset checks are "preview" in Dagster 1.13; we rely on them knowingly.
 warnings.filterwarnings(
     "ignore", message=".*partitions_def on an AssetCheckSpec", category=PreviewWarning
 )
 
+REACH_CDF, REACH_GEOMAP = AssetKey("reach_cdf"), AssetKey("reach_geomap")
 
-@asset_check(
-    asset="reach_cdf",
-    name="cdf_is_valid",
-    blocking=True,
-    partitions_def=daily_partitions,
-    description="The CDF reopens with cdflib, has the 14 variables and the required ISTP "
-    "global attributes, and its Epoch increases strictly inside the partition's day. "
-    "A failure blocks the upload.",
-)
-def cdf_is_valid(context: AssetCheckExecutionContext, reach: ReachSettings) -> AssetCheckResult:
-    from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time only
-
-    settings = reach.resolve()
-    day = partition_day(context.partition_key)
-    row = TelemetryLog(settings.telemetry_path).latest_by_day().get(day)
-    path = locate_cdf(
-        day, row, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
-    )
-    problems = ["no CDF on disk"] if path is None else cdf_problems(path, day)
-    return AssetCheckResult(
-        passed=not problems,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={"path": str(path or ""), "problems": "; ".join(problems) or "none"},
-    )
-
-
-@asset_check(
-    asset="reach_cdf",
-    name="availability",
-    partitions_def=daily_partitions,
-    description="Records after dedupe against the expected 1,105,920 a day (34,560 for one "
-    "sensor); warns below REACH_AVAILABILITY_WARN_PCT (default 90 %).",
-)
-def availability(context: AssetCheckExecutionContext, reach: ReachSettings) -> AssetCheckResult:
-    threshold = reach.resolve().availability_warn_pct
-    pct = materialized_value(context, "reach_cdf", "availability_pct")
-    if pct is None:  # a day imported from the legacy tool: nothing measured here
-        return AssetCheckResult(passed=True, metadata={"availability_pct": "unknown"})
-    return AssetCheckResult(
-        passed=pct >= threshold,
-        severity=AssetCheckSeverity.WARN,
-        metadata={"availability_pct": pct, "threshold_pct": threshold},
-    )
+CHECK_SPECS = [
+    AssetCheckSpec(
+        "cdf_is_valid",
+        asset=REACH_CDF,
+        blocking=True,
+        partitions_def=daily_partitions,
+        description="The CDF reopens with cdflib, has the 14 variables and the required ISTP "
+        "global attributes, and its Epoch increases strictly inside the partition's day. "
+        "Checked in staging: a CDF that fails is not placed and not uploaded.",
+    ),
+    AssetCheckSpec(
+        "availability",
+        asset=REACH_CDF,
+        partitions_def=daily_partitions,
+        description="Records after dedupe against the expected 1,105,920 a day (34,560 for one "
+        "sensor); warns below REACH_AVAILABILITY_WARN_PCT (default 90 %).",
+    ),
+    AssetCheckSpec(
+        "geomap_is_valid",
+        asset=REACH_GEOMAP,
+        blocking=True,
+        partitions_def=daily_partitions,
+        description="The L2 CDF reopens, its shapes and labels are consistent, and its counts "
+        "sum to the number of finite (time, sensor, flavor) points of the day's L1C. Checked "
+        "in staging: a geomap that fails is not placed and not uploaded.",
+    ),
+]
 
 
-def materialized_value(context: AssetCheckExecutionContext, asset: str, name: str):
-    """A metadata value of the asset's latest materialization of this partition."""
-    records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[context.partition_key]),
-        limit=1,
-    ).records
-    if not records:
-        return None
-    entry = records[0].asset_materialization.metadata.get(name)
-    return None if entry is None else entry.value
+@dataclass(frozen=True)
+class CheckOutcome:
+    asset_key: AssetKey
+    name: str
+    day: date
+    passed: bool
+    severity: AssetCheckSeverity = AssetCheckSeverity.ERROR
+    metadata: dict = field(default_factory=dict)
+
+
+# A stage's validity check, and the error type of a product refused by that validation.
+VALIDITY = {
+    L1C: (REACH_CDF, "cdf_is_valid", "CdfCheckFailed"),
+    L2: (REACH_GEOMAP, "geomap_is_valid", "GeomapCheckFailed"),
+}
+
+
+def day_checks(settings: Settings, outcomes: dict[str, DayOutcome]) -> list[CheckOutcome]:
+    """The check results a day's outcomes give (none for a stage that did not get as far
+    as validating a product)."""
+    results = []
+    for stage, (asset, name, refused) in VALIDITY.items():
+        outcome = outcomes.get(stage)
+        if outcome is None:
+            continue
+        if outcome.ok:
+            path = outcome.facts.get("cdf_path") or outcome.facts.get("l2_path", "")
+            results.append(
+                CheckOutcome(
+                    asset, name, outcome.day, True, metadata={"path": path, "problems": "none"}
+                )
+            )
+        elif outcome.error_type == refused:
+            results.append(
+                CheckOutcome(
+                    asset, name, outcome.day, False, metadata={"problems": outcome.message}
+                )
+            )
+    l1c = outcomes.get(L1C)
+    if l1c is not None and l1c.ok:
+        pct, threshold = l1c.facts["availability_pct"], settings.availability_warn_pct
+        results.append(
+            CheckOutcome(
+                REACH_CDF,
+                "availability",
+                l1c.day,
+                pct >= threshold,
+                AssetCheckSeverity.WARN,
+                {"availability_pct": pct, "threshold_pct": threshold},
+            )
+        )
+    return results

@@ -1,75 +1,106 @@
-"""Day outcomes -> Dagster events, the same for a one-day run and a ranged (backfill) run.
+"""A day's stage outcomes -> Dagster events, the same in a one-day run and a ranged run.
 
-Every day keeps its own outcome: a good day is materialized with its own metadata, a day
-with no input is left unmaterialized (and, with ``on_skipped``, leaves a record such as
-``no_input_observation``), a bad day fails alone (the step raises ``Failure`` naming the
-bad days after the good days' materializations, so only those show failed).
+Every day keeps its own outcome: a good day is materialized at once with its own metadata
+(``MaterializeResult`` in a one-day run, ``AssetMaterialization`` of its partition in a
+ranged one), a day with no input is left unmaterialized (and recorded on reach_csv by
+``no_input_observation``), a bad day's assets are left for
+the step's final ``Failure`` to mark failed. The checks' results are recorded per day too
+(``AssetCheckResult`` in a one-day run; ``AssetCheckEvaluation`` of the day's partition in
+a ranged run, where an ``AssetCheckResult`` would carry no partition).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckKey,
+    AssetCheckResult,
     AssetExecutionContext,
+    AssetKey,
     AssetMaterialization,
     AssetObservation,
-    Failure,
     MaterializeResult,
     MetadataValue,
 )
 
 from reach_pipeline.alerts.redact import environment_secrets, redact
-from reach_pipeline.steps.outcome import FAILED, SKIPPED, DayOutcome
+from reach_pipeline.settings import Settings
+from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
+from reach_pipeline.steps.outcome import SKIPPED, DayOutcome
 
-MetadataOf = Callable[[DayOutcome], dict]
-EventOf = Callable[[DayOutcome], AssetObservation]
+from .checks import day_checks
+from .metadata import geomap_metadata, geomap_upload_metadata, l1c_metadata, upload_metadata
+
+ASSET_OF = {
+    L1C: AssetKey("reach_cdf"),
+    L1C_UPLOAD: AssetKey("reach_cdf_s3"),
+    L2: AssetKey("reach_geomap"),
+    L2_UPLOAD: AssetKey("reach_geomap_s3"),
+}
+METADATA_OF = {
+    L1C: l1c_metadata,
+    L1C_UPLOAD: upload_metadata,
+    L2: geomap_metadata,
+    L2_UPLOAD: geomap_upload_metadata,
+}
 
 
-def outcome_events(
+def day_events(
     context: AssetExecutionContext,
-    outcomes: list[DayOutcome],
-    metadata_of: MetadataOf,
-    on_skipped: EventOf | None = None,
-) -> Iterator[MaterializeResult | AssetMaterialization | AssetObservation]:
-    good = [o for o in outcomes if o.ok]
-    for outcome in outcomes:
-        if outcome.status == SKIPPED:
-            context.log.warning(f"{outcome.day}: no input file; nothing materialized")
-            if on_skipped is not None:
-                yield on_skipped(outcome)
-    if len(good) == len(outcomes):
-        # Every day materialized: one result, so assets downstream in this run go on.
-        if len(good) == 1:
-            yield MaterializeResult(metadata=metadata_of(good[0]))
-            return
-        for outcome in good:
-            context.add_asset_metadata(metadata_of(outcome), partition_key=outcome.day.isoformat())
-        yield MaterializeResult()
-        return
-    for outcome in good:
-        yield AssetMaterialization(
-            asset_key=context.asset_key,
-            partition=outcome.day.isoformat(),
-            metadata=metadata_of(outcome),
-        )
-    bad = [o for o in outcomes if o.status == FAILED]
-    if bad:
-        raise Failure(
-            description=failure_text(bad),
-            metadata={
-                "asset": context.asset_key.to_user_string(),
-                "failed_days": ", ".join(o.day.isoformat() for o in bad),
-            },
-            allow_retries=False,
-        )
+    settings: Settings,
+    outcomes: dict[str, DayOutcome],
+    *,
+    ranged: bool,
+) -> Iterator:
+    for stage, outcome in outcomes.items():
+        key, day = ASSET_OF[stage], outcome.day.isoformat()
+        if outcome.ok:
+            metadata = METADATA_OF[stage](outcome)
+            if ranged:
+                yield AssetMaterialization(asset_key=key, partition=day, metadata=metadata)
+            else:
+                yield MaterializeResult(asset_key=key, metadata=metadata)
+        elif outcome.status == SKIPPED:
+            context.log.info(f"{day} {key.to_user_string()}: not made ({_reason(outcome)})")
+            if stage == L1C and "input_dir" in outcome.facts:
+                yield no_input_observation(outcome)
+    selected = context.selected_asset_check_keys
+    for check in day_checks(settings, outcomes):
+        if AssetCheckKey(check.asset_key, check.name) not in selected:
+            continue
+        if ranged:
+            yield AssetCheckEvaluation(
+                asset_key=check.asset_key,
+                check_name=check.name,
+                passed=check.passed,
+                partition=check.day.isoformat(),
+                metadata=check.metadata,
+                severity=check.severity,
+            )
+        else:
+            yield AssetCheckResult(
+                asset_key=check.asset_key,
+                check_name=check.name,
+                passed=check.passed,
+                metadata=check.metadata,
+                severity=check.severity,
+            )
 
 
-def failure_text(bad: list[DayOutcome]) -> str:
-    """One line per failed day: the day, the error type, the message (on one line; the
-    failure alerts read these lines back), with no secret in it."""
-    lines = (f"{o.day}: {o.error_type}: {' '.join(o.message.split())}" for o in bad)
+def _reason(outcome: DayOutcome) -> str:
+    return outcome.facts.get("reason") or "no input file"
+
+
+def failure_text(failed: list[tuple[AssetKey, DayOutcome]]) -> str:
+    """One line per failed day and asset: ``YYYY-MM-DD reach_cdf: ErrorType: message``
+    (the message on one line: the failure alerts read these lines back), with no secret."""
+    lines = (
+        f"{o.day} {key.to_user_string()}: {o.error_type}: {' '.join(o.message.split())}"
+        for key, o in failed
+    )
     return redact("\n".join(lines), environment_secrets(os.environ))
 
 

@@ -5,17 +5,18 @@ from dagster import AssetKey, AssetSelection, define_asset_job
 from .partitions import daily_partitions
 from .resources import ReachS3
 
-PROCESS_ONLY = [AssetKey("reach_cdf")]
-PROCESS_AND_UPLOAD = [AssetKey("reach_cdf"), AssetKey("reach_cdf_s3")]
+PROCESS_ONLY = [AssetKey("reach_cdf"), AssetKey("reach_geomap")]
+PROCESS_AND_UPLOAD = [*PROCESS_ONLY, AssetKey("reach_cdf_s3"), AssetKey("reach_geomap_s3")]
 
 reach_daily_job = define_asset_job(
     "reach_daily_job",
-    selection=AssetSelection.assets("reach_cdf", "reach_cdf_s3"),
+    selection=AssetSelection.assets(*PROCESS_AND_UPLOAD),
     partitions_def=daily_partitions,
-    description="Process one day (and upload it, when reach_cdf_s3 is in the selection).",
+    description="One day through the lineage: L1C and L2, and their uploads when the run's "
+    "selection has them (a bucket is set).",
 )
 
 
 def daily_selection(reach_s3: ReachS3) -> list[AssetKey]:
-    """What an unattended run of a day materializes: the upload too when a bucket is set."""
+    """What an unattended run of a day materializes: the uploads too when a bucket is set."""
     return PROCESS_AND_UPLOAD if reach_s3.configured() else PROCESS_ONLY

@@ -51,6 +51,40 @@ def upload_metadata(outcome: DayOutcome) -> dict:
     }
 
 
+def geomap_metadata(outcome: DayOutcome) -> dict:
+    facts = outcome.facts
+    metadata = {
+        "path": MetadataValue.path(facts["l2_path"]),
+        "l1c_path": MetadataValue.path(facts["l1c_path"]),
+        "images": MetadataValue.text("\n".join(facts["image_paths"])),
+        "size_mb": round(facts["size_bytes"] / 1048576, 4),
+        "seconds": facts["seconds"],
+        "points_used": sum(facts.get("points_used", {}).values()),
+    }
+    for name in ("points_used", "bins_filled", "max_dose", "median_dose"):
+        for flavor, value in facts.get(name, {}).items():
+            if value is not None:
+                metadata[f"{name}_{flavor}"] = value
+    if facts.get("thumbnail_b64") and facts["image_paths"]:
+        metadata["overview"] = MetadataValue.md(
+            f"![overview of {outcome.day}](data:image/png;base64,{facts['thumbnail_b64']})\n\n"
+            f"Full image: `{facts['image_paths'][0]}`"
+        )
+    return metadata
+
+
+def geomap_upload_metadata(outcome: DayOutcome) -> dict:
+    facts = outcome.facts
+    return {
+        "bucket": facts["bucket"],
+        "keys": MetadataValue.text("\n".join(facts["keys"])),
+        "objects": len(facts["keys"]),
+        "sent": facts["sent"],
+        "size_bytes": facts["size_bytes"],
+        "upload_seconds": facts["upload_seconds"],
+    }
+
+
 # The L1C variables that are not per-(time, sensor) measurements: (CDF type and
 # dimensions, description). The per-sensor ones come from ``product.SENSOR_VARS``.
 _SUPPORT_VARS = {

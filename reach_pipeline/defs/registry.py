@@ -8,8 +8,7 @@ import warnings
 from dagster import BetaWarning, Definitions, in_process_executor, with_source_code_references
 
 from .alerts import ALERT_SENSORS
-from .assets import reach_cdf, reach_cdf_s3, reach_csv
-from .checks import availability, cdf_is_valid
+from .assets import reach_csv, reach_day
 from .input_sensor import reach_input_sensor
 from .jobs import reach_daily_job
 from .legacy_import import reach_legacy_import_sensor
@@ -20,8 +19,7 @@ from .schedules import reach_daily_schedule
 # the download tool's). Code references are "beta" in Dagster 1.13; used knowingly.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", BetaWarning)
-    ASSETS = tuple(with_source_code_references([reach_csv, reach_cdf, reach_cdf_s3]))
-ASSET_CHECKS = (cdf_is_valid, availability)
+    ASSETS = tuple(with_source_code_references([reach_csv, reach_day]))
 JOBS = (reach_daily_job,)
 SCHEDULES = (reach_daily_schedule,)
 SENSORS = (reach_input_sensor, reach_legacy_import_sensor, *ALERT_SENSORS)
@@ -35,7 +33,6 @@ def resources(settings: ReachSettings | None = None, s3: ReachS3 | None = None) 
 def build_definitions(settings: ReachSettings | None = None, s3: ReachS3 | None = None):
     return Definitions(
         assets=[*ASSETS],
-        asset_checks=[*ASSET_CHECKS],
         jobs=[*JOBS],
         schedules=[*SCHEDULES],
         sensors=[*SENSORS],

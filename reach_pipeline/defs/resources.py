@@ -49,6 +49,9 @@ class ReachSettings(ConfigurableResource):
     schedule_lag_days: int | None = Field(
         None, description=_env_help("schedule_lag_days", "The schedule's lag in days")
     )
+    quicklooks: str | None = Field(
+        None, description=_env_help("quicklooks", "Quicklook images: default or all")
+    )
 
     def resolve(self) -> Settings:
         """Read the settings now (at run time), never when the code location loads."""

@@ -22,6 +22,7 @@ BACKFILL = "dagster/backfill"
 ASSET_PREFIX = "reach_"  # the assets of this code location
 
 _EVENTS = {
+    DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
     DagsterEventType.ASSET_MATERIALIZATION,
     DagsterEventType.ASSET_OBSERVATION,
     DagsterEventType.STEP_FAILURE,
@@ -55,12 +56,15 @@ def is_ours(run: DagsterRun, outcome: RunDays) -> bool:
 def read_run(instance: DagsterInstance, run: DagsterRun) -> RunDays:
     days = days_of_run(run)
     result = RunDays(days=days)
-    step_failures, run_failure = [], None
+    step_failures, run_failure, planned = [], None, []
     for entry in instance.all_logs(run.run_id, of_type=_EVENTS):
         event = entry.dagster_event
         if event is None:
             continue
-        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
+            if event.asset_key is not None:
+                planned.append(event.asset_key.to_user_string())
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = entry.asset_materialization
             result.assets.add(materialization.asset_key.to_user_string())
             day = _day(materialization.partition)
@@ -78,22 +82,23 @@ def read_run(instance: DagsterInstance, run: DagsterRun) -> RunDays:
             step_failures.append(event)
         else:
             run_failure = event
+    result.assets.update(planned)
+    # A failure that names no asset is the run's: name the assets it was to make.
+    assets = ", ".join(sorted(set(planned))) or None
     for event in step_failures:
-        result.failures.extend(step_failure_days(event, days))
+        result.failures.extend(step_failure_days(event, days, assets))
     if not step_failures and run_failure is not None:
-        result.failures.extend(run_failure_days(run_failure, days))
+        result.failures.extend(run_failure_days(run_failure, days, assets))
     return result
 
 
-def step_failure_days(event, days: list[dt.date]) -> list[DayFailure]:
-    """The failed days of one step failure: those the asset's Failure names (one line per
-    day), else every day of the run with the step's error."""
+def step_failure_days(event, days: list[dt.date], assets: str | None) -> list[DayFailure]:
+    """The failed days of one step failure: those the assets' Failure names (one line per
+    day and asset), else every day of the run with the step's error."""
     data = event.step_failure_data
     user = data.user_failure_data
-    asset = event.step_key or "?"
+    asset = assets or event.step_key or "?"
     if user is not None:
-        asset_entry = user.metadata.get("asset")
-        asset = asset_entry.value if asset_entry is not None else asset
         named = parse_failure_lines(user.description or "", asset)
         if named:
             return named
@@ -106,14 +111,14 @@ def step_failure_days(event, days: list[dt.date]) -> list[DayFailure]:
     return [DayFailure(day, asset, error_type, message) for day in days]
 
 
-def run_failure_days(event, days: list[dt.date]) -> list[DayFailure]:
+def run_failure_days(event, days: list[dt.date], assets: str | None) -> list[DayFailure]:
     """A run that failed before or outside its steps (a launch error, a crashed worker)."""
     error = getattr(event.event_specific_data, "error", None)
     if error is not None:
         error_type, message = error_parts(error.cls_name, error.message)
     else:
         error_type, message = "RunFailure", event.message or "the run failed"
-    return [DayFailure(day, "run", error_type, message) for day in days]
+    return [DayFailure(day, assets or "run", error_type, message) for day in days]
 
 
 def _day(partition: str | None) -> dt.date | None:

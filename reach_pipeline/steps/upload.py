@@ -56,3 +56,41 @@ def run_upload(settings: Settings, day: date, log: DayLog, uploader) -> DayOutco
         day, columns, bucket=result.bucket, key=result.key, upload_seconds=result.upload_seconds
     )
     return DayOutcome(day, MATERIALIZED, facts={**result.as_dict(), "cdf_path": str(cdf)})
+
+
+def run_l2_upload(settings: Settings, day: date, uploader) -> DayOutcome:
+    """Upload ``day``'s L2 CDF (validated against its L1C first) and its PNGs under the
+    same relative keys. No telemetry row: the legacy schema has no L2 columns."""
+    from reach_pipeline.geomap.product import l2_file_name
+    from reach_pipeline.geomap.verify import geomap_problems
+
+    from .geomap import day_l1c
+
+    folder = settings.output_dir / day_dir("l2", day)
+    l2 = folder / l2_file_name(day)
+    try:
+        if not l2.is_file():
+            raise CdfUnusable(
+                "CdfMissing", f"no L2 CDF on disk for {day}: materialize reach_geomap"
+            )
+        l1c = day_l1c(settings, day)
+        problems = ["its L1C is gone"] if l1c is None else geomap_problems(l2, l1c)
+        if problems:
+            raise CdfUnusable(
+                "GeomapCheckFailed", f"{l2} is not a sound geomap, not sent: " + "; ".join(problems)
+            )
+        files = [l2, *sorted(folder.glob("*.png"))]
+        results = [uploader(path, s3_key(day_dir("l2", day) / path.name)) for path in files]
+    except Exception as exc:  # noqa: BLE001 - any error is this day's failure
+        return failed(day, exc)
+    return DayOutcome(
+        day,
+        MATERIALIZED,
+        facts={
+            "bucket": results[0].bucket,
+            "keys": [r.key for r in results],
+            "size_bytes": sum(r.size_bytes for r in results),
+            "sent": sum(not r.skipped_existing for r in results),
+            "upload_seconds": round(sum(r.upload_seconds for r in results), 3),
+        },
+    )

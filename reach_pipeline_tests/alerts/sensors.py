@@ -14,7 +14,6 @@ from dagster import (
 )
 
 from reach_pipeline.defs.alerts import reach_failure_alert_sensor
-from reach_pipeline.defs.assets import reach_cdf
 from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.registry import resources as registered
 from reach_pipeline.defs.resources import ReachSettings
@@ -45,7 +44,7 @@ def run(
     day: dt.date | None = None,
     days: tuple[dt.date, dt.date] | None = None,
     tags: dict | None = None,
-    selection=(reach_cdf,),
+    selection=("reach_cdf",),
 ) -> ExecuteInProcessResult:
     """A real run on ``instance``: one day, or a range (tagged as a ranged backfill run is)."""
     tags = dict(tags or {})

@@ -11,7 +11,6 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance, SkipReason
 
 from reach_pipeline.defs.alerts import NO_DESTINATION
-from reach_pipeline.defs.assets import reach_cdf_s3
 from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline_tests.support.alert_processors import LEAKY, SECRET_FILE
 
@@ -88,7 +87,7 @@ def test_a_one_day_run_names_the_days_own_error(instance, settings, webhook_env)
 
 def test_an_operators_mistake_is_posted_with_its_message(instance, settings, webhook_env):
     """reach_cdf_s3 without a bucket fails with a SettingsError, not a day's error line."""
-    result = run(instance, settings, day=GOOD[0], selection=(reach_cdf_s3,))
+    result = run(instance, settings, day=GOOD[0], selection=("reach_cdf_s3",))
     evaluate_failure_sensor(instance, result, settings)
     [body] = webhook_env.bodies()
     assert body["text"].startswith("REACH reach_cdf_s3 failed for 2026-01-02\n")
@@ -180,7 +179,7 @@ def test_no_secret_in_a_message_a_log_line_or_metadata(
 def test_the_input_file_line_says_where_none_was_found(instance, settings, input_dir, webhook_env):
     """A day that fails at the upload stage may have no input any more: say where we looked."""
     day = dt.date(2026, 1, 9)
-    result = run(instance, settings, day=day, selection=(reach_cdf_s3,))
+    result = run(instance, settings, day=day, selection=("reach_cdf_s3",))
     evaluate_failure_sensor(instance, result, settings)
     [body] = webhook_env.bodies()
     assert f"Input file: none in {input_dir}" in body["text"]

@@ -179,6 +179,10 @@ def test_missing_day_alert():
             "2025-09-01: A: one\n2025-09-03: B: two",
             [("2025-09-01", "A", "one"), ("2025-09-03", "B", "two")],
         ),
+        (
+            "2025-09-01 reach_cdf_s3: UploadError: refused: twice",
+            [("2025-09-01", "UploadError", "refused: twice", "reach_cdf_s3")],
+        ),
         ("no S3 bucket configured: set REACH_S3_BUCKET", []),
         ("2025-09-01: A: one\nand then some prose", []),
         ("2025-13-01: A: not a day", []),
@@ -187,8 +191,8 @@ def test_missing_day_alert():
 )
 def test_parse_failure_lines(text, expected):
     parsed = parse_failure_lines(text, "reach_cdf")
-    assert [(f.day.isoformat(), f.error_type, f.message) for f in parsed] == expected
-    assert all(f.asset == "reach_cdf" for f in parsed)
+    expected = [(*e, "reach_cdf") if len(e) == 3 else e for e in expected]
+    assert [(f.day.isoformat(), f.error_type, f.message, f.asset) for f in parsed] == expected
 
 
 @pytest.mark.parametrize(

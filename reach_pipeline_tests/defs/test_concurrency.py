@@ -81,7 +81,7 @@ def materialize_side_by_side(tmp_path, home, input_dir, output_dir) -> None:
 
 
 def step_intervals(instance: DagsterInstance) -> dict[str, tuple[float, float]]:
-    """reach_cdf's STEP_START .. STEP_SUCCESS, per partition, from the event log."""
+    """reach_day's STEP_START .. STEP_SUCCESS, per partition, from the event log."""
     intervals = {}
     for run in instance.get_runs():
         assert run.status == DagsterRunStatus.SUCCESS
@@ -89,7 +89,7 @@ def step_intervals(instance: DagsterInstance) -> dict[str, tuple[float, float]]:
             run.run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS}
         )
         times = {
-            r.dagster_event.event_type: r.timestamp for r in records if r.step_key == "reach_cdf"
+            r.dagster_event.event_type: r.timestamp for r in records if r.step_key == "reach_day"
         }
         intervals[run.tags["dagster/partition"]] = (
             times[DagsterEventType.STEP_START],

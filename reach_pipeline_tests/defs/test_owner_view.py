@@ -22,7 +22,6 @@ from dagster import (
 )
 
 from reach_pipeline.definitions import defs
-from reach_pipeline.defs.assets import reach_cdf
 from reach_pipeline.defs.metadata import l1c_column_schema
 from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.processing.product import VARIABLE_NAMES
@@ -62,7 +61,7 @@ def test_a_day_with_input_gets_no_such_record(run_day, instance):
 def test_a_ranged_run_records_only_its_days_without_input(resources, instance):
     result = materialize(
         [*ASSETS],
-        selection=[reach_cdf],
+        selection=["reach_cdf"],
         resources=resources,
         instance=instance,
         tags={
@@ -113,7 +112,13 @@ def test_per_day_numbers_are_numeric_metadata(run_day, instance):
 def test_kinds():
     graph = defs.resolve_asset_graph()
     kinds = {key.to_user_string(): graph.get(key).kinds for key in graph.get_all_asset_keys()}
-    assert kinds == {"reach_csv": {"csv"}, "reach_cdf": {"cdf"}, "reach_cdf_s3": {"cdf", "s3"}}
+    assert kinds == {
+        "reach_csv": {"csv"},
+        "reach_cdf": {"cdf"},
+        "reach_cdf_s3": {"cdf", "s3"},
+        "reach_geomap": {"cdf", "png"},
+        "reach_geomap_s3": {"cdf", "png", "s3"},
+    }
 
 
 def test_the_column_schema_is_the_l1c_variables():

@@ -157,7 +157,6 @@ def test_run_killed_mid_processing_leaves_nothing_and_reruns_clean(tmp_path):
     assert_same_cdf(cdf, reference)
 
 
-@pytest.mark.integration
 def test_sweep_removes_dead_runs_staging_on_a_host_with_dashes(tmp_path, monkeypatch):
     """Host names like ``ip-10-0-0-1`` are common; a dead run's folder must still go."""
     host = "ip-10-0-0-1"

@@ -20,7 +20,7 @@ from reach_pipeline.contract.telemetry import (
 )
 
 from .support import REPO, wait_for
-from .writer import csv_line, row_for
+from .writer import csv_line, row_for, tear_row
 
 
 def _rows(n: int, tag: str = "early") -> list[TelemetryRow]:
@@ -53,7 +53,6 @@ TEARS = {
 }
 
 
-@pytest.mark.integration
 @pytest.mark.parametrize("tear", sorted(TEARS))
 def test_simulated_torn_last_line(tmp_path, tear):
     path = tmp_path / "download_telemetry.csv"
@@ -79,7 +78,6 @@ def test_simulated_torn_last_line(tmp_path, tear):
     assert log.rows() == [*earlier, new, _checkpoint(0)]
 
 
-@pytest.mark.integration
 def test_simulated_torn_terminator_keeps_the_whole_row(tmp_path):
     """Killed between ``\\r`` and ``\\n``: the content was all written; the repair only
     ends the line, so the row counts from then on (before, readers skip it)."""
@@ -119,8 +117,14 @@ class _Writer:
             self.lines.append(line)
 
     def reported(self) -> list[str]:
+        """The ids of the rows it finished (not its ``partial`` notice)."""
         self._thread.join(timeout=30)
-        return [line.decode().strip() for line in self.lines if line.endswith(b"\n")]
+        done = [line.decode().strip() for line in self.lines if line.endswith(b"\n")]
+        return [line for line in done if not line.startswith("partial ")]
+
+    def tearing(self) -> bool:
+        """Whether it has written part of a row and waits, mid-row, to be killed."""
+        return any(line.startswith(b"partial ") for line in self.lines)
 
     def check_running(self) -> None:
         if self.proc.poll() is not None:
@@ -144,8 +148,9 @@ def _is_in_flight_prefix(row: TelemetryRow, intended: TelemetryRow) -> bool:
 @pytest.mark.integration
 def test_real_writers_killed_in_a_loop(tmp_path):
     """Each round, one ``TelemetryLog`` writer and one chunked foreign writer append in
-    tight loops, both are SIGKILLed once the file has grown past a random threshold, and
-    then this process appends a checkpoint row. Every round: every complete row is a row
+    tight loops; the chunked one stops in the middle of a row (after a number of rows
+    chosen by its tag) and says so; both are SIGKILLed then, and this process appends a
+    checkpoint row. Every round: exactly one torn line more, every complete row is a row
     some writer meant to write, every row a writer reported (printed after fsync) is
     there, and the checkpoint lands on a fresh line."""
     path = tmp_path / "download_telemetry.csv"
@@ -157,17 +162,16 @@ def test_real_writers_killed_in_a_loop(tmp_path):
     checkpoints = [_checkpoint(-1)]
     rounds = 20
     for n in range(rounds):
-        start_size = path.stat().st_size
-        writers = [_Writer("append", path, f"a{n}"), _Writer("chunked", path, f"c{n}")]
+        appender, chunked = _Writer("append", path, f"a{n}"), _Writer("chunked", path, f"c{n}")
+        writers = [appender, chunked]
         try:
-            threshold = start_size + rng.randint(200, 12000)
 
-            def grown(writers=writers, threshold=threshold) -> bool:
+            def torn_mid_row(writers=writers, chunked=chunked) -> bool:
                 for writer in writers:
                     writer.check_running()
-                return path.stat().st_size > threshold and all(w.lines for w in writers)
+                return chunked.tearing()
 
-            wait_for(f"round {n}: the file to grow", grown, timeout_s=60, every_s=0.002)
+            wait_for(f"round {n}: a row torn in flight", torn_mid_row, timeout_s=60, every_s=0.002)
         finally:
             rng.shuffle(writers)
             for writer in writers:
@@ -207,13 +211,19 @@ def test_real_writers_killed_in_a_loop(tmp_path):
         assert _ends_with_fresh_line(path, checkpoint)
         assert log.rows()[-1] == checkpoint
 
-    total = sum(len(ids) for ids in reported.values())
-    assert total >= 2 * rounds
+    # Each chunked writer finished exactly the rows before the one it tore.
+    for n in range(rounds):
+        assert len(reported[f"c{n}"]) == tear_row(f"c{n}"), n
+    # Exactly one row torn per round: the chunked writer's, killed mid-row. Readers skip
+    # it as a torn line, or, when the cut fell inside its last field, read it back as an
+    # in-flight prefix (the repair ended the line; see above): never as the whole row.
+    rows = {row.run_id: row for row in log.rows()}
+    torn_ids = [f"c{n}-{tear_row(f'c{n}')}" for n in range(rounds)]
+    skipped = [i for i in torn_ids if i not in rows]
+    for row_id in set(torn_ids) - set(skipped):
+        assert rows[row_id] != row_for(row_id)
+        assert _is_in_flight_prefix(rows[row_id], row_for(row_id)), rows[row_id]
     raw_records = path.read_bytes().count(b"\n") - 1  # our rows hold no newline
-    torn = raw_records - len(log.rows())
-    # At most one torn line per chunked writer killed; it spends most of its time in the
-    # fsyncs between the pieces of a row, so about half the kills tear one (20 rounds
-    # without any tear would mean the kills never hit a row in flight).
-    assert 1 <= torn <= rounds
+    assert raw_records - len(rows) == len(skipped)
     header = path.read_bytes().split(b"\r\n", 1)[0].decode()
     assert tuple(header.split(",")) == SCHEMA

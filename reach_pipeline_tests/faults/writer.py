@@ -5,7 +5,9 @@
 
 - ``append``: ``TelemetryLog.append`` in a tight loop (this project's writer).
 - ``chunked``: a foreign writer as the legacy tool might be: it locks the data file only,
-  and writes each row in three pieces, each fsynced, so a kill can tear a row.
+  and writes each row in three pieces, each fsynced, so a kill can tear a row. After a
+  number of rows chosen from its tag it writes only the first piece of the next row,
+  prints ``partial TAG-N`` and waits to be killed: a kill then tears that row for sure.
 - ``download``: the download tool: DOWNLOAD_PENDING then DOWNLOADED rows through
   ``TelemetryLog`` until STOP_FILE exists; prints ``count N`` (rows written) at the end.
 """
@@ -17,6 +19,7 @@ import fcntl
 import io
 import os
 import random
+import signal
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -79,8 +82,14 @@ def append_loop(path: Path, tag: str) -> None:
         n += 1
 
 
+def tear_row(tag: str) -> int:
+    """The row a chunked writer tears: the same for the same tag."""
+    return random.Random(tag).randint(1, 40)
+
+
 def chunked_loop(path: Path, tag: str) -> None:
-    rng = random.Random(tag)
+    rng = random.Random(f"{tag}-cuts")
+    tear_at = tear_row(tag)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     n = 0
     while True:
@@ -88,9 +97,12 @@ def chunked_loop(path: Path, tag: str) -> None:
         data = csv_line(row_for(row_id))
         cuts = sorted(rng.sample(range(1, len(data)), 2))
         fcntl.flock(fd, fcntl.LOCK_EX)
-        for piece in (data[: cuts[0]], data[cuts[0] : cuts[1]], data[cuts[1] :]):
+        for k, piece in enumerate((data[: cuts[0]], data[cuts[0] : cuts[1]], data[cuts[1] :])):
             os.write(fd, piece)
             os.fsync(fd)
+            if n == tear_at and k == 0:
+                _report(f"partial {row_id}")
+                signal.pause()  # killed here, in the middle of the row, lock held
         fcntl.flock(fd, fcntl.LOCK_UN)
         _report(row_id)
         n += 1

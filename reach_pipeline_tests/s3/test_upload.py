@@ -4,29 +4,37 @@ import threading
 import time
 
 import pytest
-from dagster import DagsterEventType, DagsterInstance, materialize
+from dagster import AssetKey, DagsterEventType, DagsterInstance, materialize
 
 from reach_pipeline.contract.telemetry import TelemetryLog
-from reach_pipeline.defs.assets import reach_cdf, reach_cdf_s3, reach_csv
-from reach_pipeline.defs.checks import availability, cdf_is_valid
+from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.resources import ReachS3
 from reach_pipeline_tests.s3.conftest import BUCKET, resources_for
 
 pytestmark = pytest.mark.integration
 
-ASSETS = [reach_csv, reach_cdf, reach_cdf_s3, cdf_is_valid, availability]
+L1C_AND_UPLOAD = [AssetKey("reach_cdf"), AssetKey("reach_cdf_s3")]
 KEY_0902 = "l1c/prelim/2025/09/02/reach_all_l1c_prelim_20250902T000000_v1.0.0.cdf"
 
 
-def _run(workdir, s3, day, instance, selection=None):
+def _run(workdir, s3, day, instance, selection=L1C_AND_UPLOAD):
     return materialize(
-        ASSETS,
+        [*ASSETS],
         partition_key=day,
         resources=resources_for(workdir, s3),
         instance=instance,
         selection=selection,
         raise_on_error=False,
     )
+
+
+def _materialization(result, asset: str):
+    [found] = [
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.materialization.asset_key == AssetKey(asset)
+    ]
+    return found
 
 
 def _rows(workdir, day):
@@ -49,7 +57,7 @@ def test_upload_then_idempotent(workdir, s3_client, aws_env):
         local = workdir / "out" / KEY_0902
         body = s3_client.get_object(Bucket=BUCKET, Key=KEY_0902)["Body"].read()
         assert body == local.read_bytes()
-        meta = first.asset_materializations_for_node("reach_cdf_s3")[0].metadata
+        meta = _materialization(first, "reach_cdf_s3").metadata
         assert meta["skipped_existing"].value is False
         assert meta["uri"].value == f"s3://{BUCKET}/{KEY_0902}"
         assert meta["size_bytes"].value == local.stat().st_size
@@ -64,9 +72,9 @@ def test_upload_then_idempotent(workdir, s3_client, aws_env):
 
         # Again: the object is there with the same bytes, so it is not sent again.
         etag = s3_client.head_object(Bucket=BUCKET, Key=KEY_0902)["ETag"]
-        second = _run(workdir, s3, "2025-09-02", instance, selection=[reach_cdf_s3])
+        second = _run(workdir, s3, "2025-09-02", instance, selection=[AssetKey("reach_cdf_s3")])
         assert second.success
-        meta = second.asset_materializations_for_node("reach_cdf_s3")[0].metadata
+        meta = _materialization(second, "reach_cdf_s3").metadata
         assert meta["skipped_existing"].value is True
         assert s3_client.head_object(Bucket=BUCKET, Key=KEY_0902)["ETag"] == etag
         assert _rows(workdir, "2025-09-02")[-1].status == "UPLOADED"
@@ -106,15 +114,15 @@ def test_permanent_errors_fail_at_once(workdir, aws_env, monkeypatch, case, phra
 
 def test_missing_bucket_setting_is_a_clear_error_and_no_row(workdir, aws_env):
     """An unset bucket is the operator's mistake, not the day's: the run fails naming the
-    setting, and the processed day is not marked FAILED (a plain rerun would skip it)."""
+    setting before it touches the day, and writes no telemetry row."""
     with DagsterInstance.ephemeral() as instance:
         result = _run(workdir, ReachS3(endpoint_url=aws_env.endpoint_url), "2025-09-02", instance)
         assert not result.success
         assert DagsterEventType.STEP_UP_FOR_RETRY not in _event_types(instance, result.run_id)
         [failure] = [e for e in result.all_events if e.is_step_failure]
         assert "REACH_S3_BUCKET" in failure.event_specific_data.error.message
-    rows = _rows(workdir, "2025-09-02")
-    assert [r.status for r in rows] == ["PROCESS_PENDING", "PROCESSED"]
+    assert _rows(workdir, "2025-09-02") == []
+    assert not (workdir / "out" / "l1c").exists()
 
 
 def test_outage_mid_backfill_then_recovery(workdir, s3_client, aws_env):

@@ -23,7 +23,9 @@ import psutil
 import pytest
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, DagsterRunStatus, RunsFilter
 
-from .dagster_dev import DagsterDev, wait_gone
+from reach_pipeline_tests.support.dagster_servers import DagsterDev, dagster_dev
+from reach_pipeline_tests.support.graphql import BACKFILL_ENDED
+from reach_pipeline_tests.support.processes import wait_gone
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "ui"
@@ -43,8 +45,13 @@ CHROMIUM_ARGS = [
 PARTITIONS_START = "2025-08-25"
 DAYS = ("2025-09-01", "2025-09-02")
 DAY_RANGE = f"[{DAYS[0]}...{DAYS[1]}]"
-ASSETS = ("reach_csv", "reach_cdf", "reach_cdf_s3")
-LINEAGE = {("reach_csv", "reach_cdf"), ("reach_cdf", "reach_cdf_s3")}
+ASSETS = ("reach_csv", "reach_cdf", "reach_cdf_s3", "reach_geomap", "reach_geomap_s3")
+LINEAGE = {
+    ("reach_csv", "reach_cdf"),
+    ("reach_cdf", "reach_cdf_s3"),
+    ("reach_cdf", "reach_geomap"),
+    ("reach_geomap", "reach_geomap_s3"),
+}
 UNFINISHED_RUNS = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
@@ -52,7 +59,6 @@ UNFINISHED_RUNS = [
     DagsterRunStatus.STARTED,
     DagsterRunStatus.CANCELING,
 ]
-BACKFILL_ENDED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 # Timeouts (ms for Playwright, s otherwise): generous, always bounded.
 LOAD_MS = 60_000
 UI_MS = 30_000
@@ -99,40 +105,35 @@ def reach_dirs(tmp_path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def dagster_dev(playwright_api, reach_dirs, tmp_path) -> Iterator[DagsterDev]:
+def dev_server(playwright_api, reach_dirs, tmp_path) -> Iterator[DagsterDev]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REACH_", "DAGSTER_"))}
     env.update(
-        DAGSTER_HOME=str(reach_dirs["home"]),
         REACH_INPUT_DIR=str(reach_dirs["input"]),
         REACH_OUTPUT_DIR=str(reach_dirs["output"]),
         REACH_PARTITIONS_START=PARTITIONS_START,
     )
-    server = DagsterDev(
-        workspace=REPO / "workspace.yaml",
-        cwd=REPO,
-        env=env,
-        log_path=tmp_path / "dagster-dev.log",
+    server = dagster_dev(
+        reach_dirs["home"], REPO / "workspace.yaml", env, cwd=REPO, log_dir=tmp_path
     )
+    t0 = time.monotonic()
     try:
-        t0 = time.monotonic()
-        server.start()
-        print(f"dagster dev answering on {server.base_url} after {time.monotonic() - t0:.1f} s")
-        yield server
-    finally:
-        t0 = time.monotonic()
-        forced = server.stop()
+        with server:
+            print(f"dagster dev answering on {server.base_url} after {time.monotonic() - t0:.1f} s")
+            yield server
+            t0 = time.monotonic()
         print(
             f"stopped dagster dev in {time.monotonic() - t0:.1f} s; "
-            f"none of its {len(server.seen)} processes seen is left"
+            f"none of its {server.processes_seen()} processes seen is left"
         )
+    finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         if server.log_path.exists():
             shutil.copy(server.log_path, ARTIFACTS / "dagster-dev.log")
-        assert not forced, f"still running after dagster dev shut down (killed): {forced}"
+    assert not server.forced, f"still running after dagster dev shut down (killed): {server.forced}"
 
 
 @pytest.fixture
-def page(playwright_api, dagster_dev):
+def page(playwright_api, dev_server):
     """A headless Chromium page on dagster dev's UI (relative URLs work).
 
     The Playwright driver and the browser processes are checked gone afterwards. (Started
@@ -153,7 +154,7 @@ def page(playwright_api, dagster_dev):
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=LOAD_MS
         )
         context = browser.new_context(
-            base_url=dagster_dev.base_url, viewport={"width": 1600, "height": 1000}
+            base_url=dev_server.base_url, viewport={"width": 1600, "height": 1000}
         )
         # The UI greets a new local instance with a "Join the Dagster community" dialog
         # (after a second, over whatever page is open): it counts as seen in this browser.
@@ -285,7 +286,7 @@ def wait_for_backfill(instance: DagsterInstance, server: DagsterDev, backfill_id
     deadline = time.monotonic() + BACKFILL_S
     backfill = None
     while time.monotonic() < deadline:
-        server.track()  # remember the run workers too, to check they are gone at the end
+        server.check_alive()  # (its tracker remembers the run workers meanwhile)
         backfill = instance.get_backfill(backfill_id)
         if backfill is not None and backfill.status.value in BACKFILL_ENDED:
             # The input sensor may have its own runs of the sample days in flight.
@@ -303,14 +304,16 @@ def wait_for_backfill(instance: DagsterInstance, server: DagsterDev, backfill_id
 def check_instance(instance: DagsterInstance, backfill, output_dir: Path) -> None:
     assert backfill.status.value == "COMPLETED_SUCCESS", backfill
     runs = instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill.backfill_id}))
-    by_day = {run.tags.get("dagster/partition"): run for run in runs}
-    assert sorted(by_day) == sorted(DAYS), [(r.run_id, r.tags) for r in runs]
-    assert all(run.status == DagsterRunStatus.SUCCESS for run in runs), [
-        (r.run_id, r.status) for r in runs
-    ]
+    # Several days per run: the two days are one ranged run.
+    [run] = runs
+    assert (
+        run.tags.get("dagster/asset_partition_range_start"),
+        run.tags.get("dagster/asset_partition_range_end"),
+    ) == (min(DAYS), max(DAYS)), run.tags
+    assert run.status == DagsterRunStatus.SUCCESS, (run.run_id, run.status)
     key = AssetKey("reach_cdf")
     assert set(DAYS) <= instance.get_materialized_partitions(key)
-    for day, run in by_day.items():
+    for day in DAYS:
         records = instance.fetch_materializations(
             AssetRecordsFilter(asset_key=key, asset_partitions=[day]), limit=20
         ).records
@@ -349,12 +352,12 @@ def check_partitions_page(page, expect) -> None:
 
 
 def test_asset_graph_and_two_day_backfill_in_the_browser(
-    playwright_api, dagster_dev, reach_dirs, page, record_property
+    playwright_api, dev_server, reach_dirs, page, record_property
 ):
     expect = playwright_api.expect
     shots = Screenshots("asset-graph-backfill")
     try:
-        location = dagster_dev.wait_for_location()
+        location = dev_server.location_name()
 
         check_asset_graph(page, expect, location)
         shots.take(page, "1-asset-graph")
@@ -362,7 +365,7 @@ def test_asset_graph_and_two_day_backfill_in_the_browser(
         backfill_id = launch_backfill_from_dialog(page, expect, shots)
         with DagsterInstance.from_config(str(reach_dirs["home"])) as instance:
             t0 = time.monotonic()
-            backfill = wait_for_backfill(instance, dagster_dev, backfill_id)
+            backfill = wait_for_backfill(instance, dev_server, backfill_id)
             print(f"backfill {backfill_id} finished after {time.monotonic() - t0:.1f} s")
             check_instance(instance, backfill, reach_dirs["output"])
 
@@ -375,6 +378,6 @@ def test_asset_graph_and_two_day_backfill_in_the_browser(
     except BaseException:
         try:
             shots.take(page, "failed")
-        except Exception as exc:  # keep the original failure
+        except Exception as exc:  # noqa: BLE001 - any screenshot failure: keep the original one
             print(f"no failure screenshot: {exc}")
         raise

@@ -1,0 +1,87 @@
+"""The L2 stage of one day: the geomap CDF and its quicklooks, from the day's L1C.
+
+The legacy telemetry has no L2 columns: this stage writes no telemetry row; its state
+lives in Dagster (materializations, checks) and on disk (``l2/prelim/YYYY/MM/DD/``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from reach_pipeline.contract.layout import day_dir
+from reach_pipeline.contract.state import locate_cdf
+from reach_pipeline.contract.telemetry import TelemetryLog
+from reach_pipeline.runner.isolation import Arrangement, run_isolated
+from reach_pipeline.runner.processor import ProcessingFailed
+from reach_pipeline.settings import Settings
+
+from .outcome import MATERIALIZED, DayOutcome, failed
+
+GEOMAP_PROCESSOR = "reach_pipeline.geomap:process_file"
+
+
+class NoL1c(RuntimeError):
+    error_type = "NoL1cProduct"
+
+
+def day_l1c(settings: Settings, day: date) -> Path | None:
+    """The day's L1C CDF, found through its telemetry row (or the layout)."""
+    row = TelemetryLog(settings.telemetry_path).latest_by_day().get(day)
+    return locate_cdf(
+        day, row, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+    )
+
+
+def l2_arrangement(day: date, l1c: Path):
+    """Accept the day's L2 CDF (sound, and counting every point of its L1C) and its PNGs."""
+
+    def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
+        from reach_pipeline.geomap.product import l2_file_name
+        from reach_pipeline.geomap.verify import geomap_problems
+
+        name = l2_file_name(day)
+        cdfs = [p for p in paths if p.suffix == ".cdf"]
+        if [p.name for p in cdfs] != [name]:
+            raise ProcessingFailed(
+                "ProcessorOutputError",
+                f"geomap of {l1c} wrote {[p.name for p in cdfs]}; expected exactly {name}",
+            )
+        problems = geomap_problems(cdfs[0], l1c)
+        if problems:
+            raise ProcessingFailed(
+                "GeomapCheckFailed",
+                f"the geomap of {l1c} is not sound, not placed: {'; '.join(problems)}",
+            )
+        images = tuple(sorted(p for p in paths if p.suffix == ".png"))
+        return Arrangement(day_dir("l2", day), (cdfs[0], *images))
+
+    return arrange
+
+
+def run_geomap(settings: Settings, day: date) -> DayOutcome:
+    """Make ``day``'s L2 geomap and quicklooks from its L1C; place them whole."""
+    try:
+        l1c = day_l1c(settings, day)
+        if l1c is None:
+            raise NoL1c(f"no L1C CDF on disk for {day}: materialize reach_cdf first")
+        placed = run_isolated(
+            l1c,
+            settings.output_dir,
+            processor=GEOMAP_PROCESSOR,
+            arrange=l2_arrangement(day, l1c),
+            timeout_s=settings.process_timeout_s,
+            tag=f"{day:%Y%m%d}",
+            options={"quicklooks": settings.quicklooks},
+        )
+    except Exception as exc:  # noqa: BLE001 - any error is this day's failure
+        return failed(day, exc)
+    facts = dict(placed.facts or {})
+    facts.update(
+        l1c_path=str(l1c),
+        l2_path=str(placed.files[0]),
+        image_paths=[str(p) for p in placed.files[1:]],
+        size_bytes=sum(p.stat().st_size for p in placed.files),
+        seconds=placed.seconds,
+    )
+    return DayOutcome(day, MATERIALIZED, facts=facts)
