@@ -57,7 +57,7 @@ reach_csv = AssetSpec(
     kinds={"csv"},
     owners=OWNERS,
     description="The day's UDL download in the input folder "
-    "({prefix}_{YYYYMMDD}T000000_*.csv), written by the download tool. Observed by "
+    "(`{prefix}_{YYYYMMDD}T000000_*.csv`), written by the download tool. Observed by "
     "reach_input_sensor with a data version, so a re-downloaded day shows reach_cdf stale. "
     "A day reach_cdf found no file for has an observation with present=false and the "
     "folder it looked in.",
