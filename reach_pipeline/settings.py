@@ -107,16 +107,24 @@ def _base_url(value: str) -> str:
     return _url(value).rstrip("/")
 
 
-def _webhook_url(value: str) -> str:
-    if value and not re.fullmatch(r"https?://[^/\s]+/\S*", value):
-        raise ValueError("an incoming-webhook URL like https://hooks.slack.com/services/...")
-    return value
+def _blank_or(pattern: str, form: str) -> Callable[[str], str]:
+    """A parser taking blank (unset) or a value matching ``pattern`` whole."""
+    regex = re.compile(pattern)
+
+    def parse(value: str) -> str:
+        if value and not regex.fullmatch(value):
+            raise ValueError(form)
+        return value
+
+    return parse
 
 
-def _slack_channel(value: str) -> str:
-    if value and not re.fullmatch(r"#?[\w.-]{1,80}", value):
-        raise ValueError("a Slack channel name like #reach-alerts, or a channel id")
-    return value
+_webhook_url = _blank_or(
+    r"https?://[^/\s]+/\S*", "an incoming-webhook URL like https://hooks.slack.com/services/..."
+)
+_slack_channel = _blank_or(
+    r"#?[\w.-]{1,80}", "a Slack channel name like #reach-alerts, or a channel id"
+)
 
 
 def _utc_time(value: str) -> dt.time:

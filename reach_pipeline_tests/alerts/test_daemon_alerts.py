@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from dagster import DagsterEventType, DagsterInstance, RunsFilter
 
+from reach_pipeline.definitions import defs
+from reach_pipeline.defs.alerts import requested_days
 from reach_pipeline_tests.faults.support import REPO, clean_env, console_script
 from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
 from reach_pipeline_tests.support.graphql import (
@@ -92,6 +94,7 @@ def files_holding(root: Path, needle: bytes) -> list[str]:
 
 
 def test_a_backfill_sends_one_summary_and_a_cli_failure_one_message(tmp_path, webhook):
+    repository = defs.get_repository_def()
     home, input_dir, out = tmp_path / "dagster_home", tmp_path / "in", tmp_path / "out"
     home.mkdir()
     shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
@@ -137,6 +140,8 @@ def test_a_backfill_sends_one_summary_and_a_cli_failure_one_message(tmp_path, we
         [summary] = [r.json() for r in webhook.wait_for(1, timeout_s=180)]
         with DagsterInstance.from_config(str(home)) as instance:
             runs = instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill_id}))
+            # the days the backfill targets are read from the backfill itself
+            requested = requested_days(instance.get_backfill(backfill_id), repository)
         failed_runs = [r.run_id for r in runs if r.status.value == "FAILURE"]
         assert failed_runs, [(r.run_id, r.status) for r in runs]
         for run_id in failed_runs:  # the failure sensor saw them, and said nothing
@@ -177,6 +182,7 @@ def test_a_backfill_sends_one_summary_and_a_cli_failure_one_message(tmp_path, we
     assert all("reach_cdf" in line for line in failed_lines)
     assert f"{UI}/runs/b/{backfill_id}" in text
     assert set(phrases) == {BAD_1, BAD_2}
+    assert requested == set(DAYS)
 
     print(json.dumps(cli_message, indent=2))
     lines = cli_message["text"].splitlines()
