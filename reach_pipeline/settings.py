@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reach_pipeline.runner.processor import DEFAULT_PROCESSOR
@@ -26,6 +26,10 @@ class SettingsError(ValueError):
     """An operator's mistake in a setting: the message names it and says the fix."""
 
 
+RUN = "run"  # resolved into ``Settings`` (every asset, check and sensor of a run)
+ALERTS = "alerts"  # resolved into ``AlertSettings`` by the alert sensors only
+
+
 @dataclass(frozen=True)
 class Setting:
     field: str
@@ -34,6 +38,8 @@ class Setting:
     parse: Callable[[str], object]
     help: str
     flag: str | None = None
+    scope: str = RUN
+    secret: bool = False  # its value never shows in an error message or a repr
 
 
 def _text(value: str) -> str:
@@ -104,6 +110,37 @@ def _url(value: str) -> str:
     return value
 
 
+def _base_url(value: str) -> str:
+    return _url(value).rstrip("/")
+
+
+def _blank_or(pattern: str, form: str) -> Callable[[str], str]:
+    """A parser taking blank (unset) or a value matching ``pattern`` whole."""
+    regex = re.compile(pattern)
+
+    def parse(value: str) -> str:
+        if value and not regex.fullmatch(value):
+            raise ValueError(form)
+        return value
+
+    return parse
+
+
+_webhook_url = _blank_or(
+    r"https?://[^/\s]+/\S*", "an incoming-webhook URL like https://hooks.slack.com/services/..."
+)
+_slack_channel = _blank_or(
+    r"#?[\w.-]{1,80}", "a Slack channel name like #reach-alerts, or a channel id"
+)
+
+
+def _utc_time(value: str) -> dt.time:
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+    if not match:
+        raise ValueError("a UTC time of day HH:MM, e.g. 08:00")
+    return dt.time(int(match[1]), int(match[2]))
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("input_dir", "REACH_INPUT_DIR", "examples/udl", _path, "UDL day files", "--input-dir"),
     Setting("output_dir", "REACH_OUTPUT_DIR", "out", _path, "products", "--output-dir"),
@@ -112,7 +149,7 @@ SETTINGS: tuple[Setting, ...] = (
         "REACH_TELEMETRY_PATH",
         "",
         _text,
-        "legacy telemetry CSV (blank: <input dir>/download_telemetry.csv)",
+        "legacy telemetry CSV",
         "--telemetry-file",
     ),
     Setting("sensor_id", "REACH_SENSOR_ID", "ALL", _sensor, "ALL or one sensor", "--sensor-id"),
@@ -162,9 +199,7 @@ SETTINGS: tuple[Setting, ...] = (
         "the input sensor requests at most this many runs a tick, fewer while its earlier "
         "runs still wait in the queue",
     ),
-    Setting(
-        "s3_bucket", "REACH_S3_BUCKET", "", _text, "S3 bucket (unset: no upload)", "--s3-bucket"
-    ),
+    Setting("s3_bucket", "REACH_S3_BUCKET", "", _text, "S3 bucket to upload to", "--s3-bucket"),
     Setting(
         "s3_endpoint_url",
         "REACH_S3_ENDPOINT_URL",
@@ -172,9 +207,63 @@ SETTINGS: tuple[Setting, ...] = (
         _url,
         "endpoint of an S3-compatible store",
     ),
+    Setting(
+        "alert_webhook_url",
+        "REACH_ALERT_WEBHOOK_URL",
+        "",
+        _webhook_url,
+        "incoming-webhook URL (Slack, Teams workflows, Mattermost) alerts are posted to",
+        scope=ALERTS,
+        secret=True,
+    ),
+    Setting(
+        "slack_token",
+        "REACH_SLACK_TOKEN",
+        "",
+        _text,
+        "Slack bot token: alerts go through dagster-slack to REACH_SLACK_CHANNEL",
+        scope=ALERTS,
+        secret=True,
+    ),
+    Setting(
+        "slack_channel",
+        "REACH_SLACK_CHANNEL",
+        "",
+        _slack_channel,
+        "the Slack channel alerts are posted to with REACH_SLACK_TOKEN",
+        scope=ALERTS,
+    ),
+    Setting(
+        "slack_api_url",
+        "REACH_SLACK_API_URL",
+        "https://slack.com/api/",
+        _url,
+        "the Slack Web API base URL (e.g. https://slack-gov.com/api/ for GovSlack)",
+        scope=ALERTS,
+    ),
+    Setting(
+        "ui_base_url",
+        "REACH_UI_BASE_URL",
+        "http://127.0.0.1:3000",
+        _base_url,
+        "the Dagster UI's address, for the links in alerts",
+        scope=ALERTS,
+    ),
+    Setting(
+        "freshness_deadline_utc",
+        "REACH_FRESHNESS_DEADLINE_UTC",
+        "08:00",
+        _utc_time,
+        "the day REACH_SCHEDULE_LAG_DAYS ago must have its L1C by this UTC time",
+        scope=ALERTS,
+    ),
 )
 BY_FIELD: dict[str, Setting] = {s.field: s for s in SETTINGS}
-LOAD_TIME_VARS: tuple[str, ...] = ("REACH_PARTITIONS_START", "REACH_INPUT_SENSOR_INTERVAL_S")
+LOAD_TIME_VARS: tuple[str, ...] = (
+    "REACH_PARTITIONS_START",
+    "REACH_INPUT_SENSOR_INTERVAL_S",
+    "REACH_OWNERS",
+)
 """The variables read when the code location loads (they shape the definitions)."""
 ENV_VARS: tuple[str, ...] = (*(s.env for s in SETTINGS), *LOAD_TIME_VARS)
 
@@ -199,6 +288,28 @@ class Settings:
     s3_endpoint_url: str
 
 
+@dataclass(frozen=True)
+class AlertSettings:
+    """Where alerts go, resolved when an alert sensor evaluates (never at load)."""
+
+    alert_webhook_url: str = field(repr=False)
+    slack_token: str = field(repr=False)
+    slack_channel: str
+    slack_api_url: str
+    ui_base_url: str
+    freshness_deadline_utc: dt.time
+
+    @property
+    def destinations(self) -> list[str]:
+        """The configured destinations, by name (none: no alerts)."""
+        names = ["webhook"] if self.alert_webhook_url else []
+        return names + (["slack"] if self.slack_token and self.slack_channel else [])
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(v for v in (self.alert_webhook_url, self.slack_token) if v)
+
+
 def setting_value(
     field: str, explicit: object = None, environ: Mapping[str, str] | None = None
 ) -> object:
@@ -215,7 +326,8 @@ def setting_value(
         return setting.parse(raw)
     except ValueError as exc:
         name = source or setting.env
-        raise SettingsError(f"{name} must be {exc}, got {raw!r}") from None
+        got = "the value is not shown: it is a secret" if setting.secret else f"got {raw!r}"
+        raise SettingsError(f"{name} must be {exc}, {got}") from None
 
 
 def resolve_settings(
@@ -226,12 +338,27 @@ def resolve_settings(
     unknown = set(explicit) - set(BY_FIELD)
     if unknown:
         raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    values = {s.field: setting_value(s.field, explicit.get(s.field), environ) for s in SETTINGS}
+    values = {
+        s.field: setting_value(s.field, explicit.get(s.field), environ)
+        for s in SETTINGS
+        if s.scope == RUN
+    }
     if not values["telemetry_path"]:
         values["telemetry_path"] = values["input_dir"] / "download_telemetry.csv"
     else:
         values["telemetry_path"] = _path(values["telemetry_path"])
     return Settings(**values)
+
+
+def resolve_alert_settings(environ: Mapping[str, str] | None = None) -> AlertSettings:
+    """The alert destinations and their options, resolved now (at evaluation time)."""
+    values = {s.field: setting_value(s.field, None, environ) for s in SETTINGS if s.scope == ALERTS}
+    if bool(values["slack_token"]) != bool(values["slack_channel"]):
+        raise SettingsError(
+            "REACH_SLACK_TOKEN and REACH_SLACK_CHANNEL go together: set both to post alerts "
+            "to Slack, or neither"
+        )
+    return AlertSettings(**values)
 
 
 DEFAULT_PARTITIONS_START = "2019-01-01"
@@ -272,3 +399,32 @@ def input_sensor_interval_s(environ: Mapping[str, str] | None = None) -> int:
             f"{value!r}"
         )
     return int(value)
+
+
+# What Dagster accepts as an owner: an email address, or a team name after "team:".
+_OWNER = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,7}|team:\S+")
+
+
+def asset_owners(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Owners of the assets: ``REACH_OWNERS``, comma-separated emails or ``team:name``.
+
+    Read when the code location loads (owners are part of the definitions), like
+    ``REACH_PARTITIONS_START``. Unset: no owners.
+    """
+    environ = os.environ if environ is None else environ
+    value = environ.get("REACH_OWNERS", "").strip()
+    owners = [item.strip() for item in value.split(",")] if value else []
+    bad = [item for item in owners if not _OWNER.fullmatch(item)]
+    if bad:
+        raise SettingsError(
+            "REACH_OWNERS must be comma-separated emails or team:name entries "
+            f"(e.g. ops@example.org,team:reach), got {', '.join(repr(b) for b in bad)}"
+        )
+    return owners
+
+
+def freshness_deadline(environ: Mapping[str, str] | None = None) -> dt.time:
+    """``REACH_FRESHNESS_DEADLINE_UTC`` for reach_cdf's FreshnessPolicy, read when the code
+    location loads (the policy is part of the definitions; the missing-day alert reads the
+    same variable at each evaluation)."""
+    return setting_value("freshness_deadline_utc", None, environ)

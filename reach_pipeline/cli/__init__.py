@@ -16,6 +16,14 @@ COMMANDS = {"process": cmd_process, "import-telemetry": cmd_import, "status": cm
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # no command: one line, as any usage error, naming the commands
+        print(
+            f"reach-pipeline: error: a command is needed: {', '.join(COMMANDS)} "
+            "(reach-pipeline --help, reach-pipeline COMMAND --help)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         args = build_parser().parse_args(argv)
         validate(args)

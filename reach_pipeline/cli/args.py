@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime
 
-from reach_pipeline.settings import BY_FIELD
+from reach_pipeline.settings import BY_FIELD, RUN, SETTINGS, Setting
 
 
 class UsageError(Exception):
@@ -28,16 +28,42 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _plain(text: str) -> str:
+    """Help text shown as written: argparse %-formats help strings."""
+    return text.replace("%", "%%")
+
+
+# Defaults that are not a value of their own.
+_DEFAULT_TEXT = {
+    "telemetry_path": "<input dir>/download_telemetry.csv",
+    "s3_bucket": "none: no upload",
+    "s3_endpoint_url": "AWS S3",
+}
+
+
+def default_text(setting: Setting) -> str:
+    return _DEFAULT_TEXT.get(setting.field) or setting.default
+
+
 def _setting_flag(parser: argparse.ArgumentParser, field: str, **kwargs) -> None:
     setting = BY_FIELD[field]
-    default = setting.default or "(see below)"
     parser.add_argument(
         setting.flag,
         dest=field,
         default=None,
-        help=f"{setting.help} (env {setting.env}; default {default})",
+        metavar=setting.flag.removeprefix("--").split("-")[-1].upper(),
+        help=_plain(f"{setting.help} (default: {default_text(setting)}; env {setting.env})"),
         **kwargs,
     )
+
+
+def environment_only_epilog() -> str:
+    """The settings a command takes from the environment only (no flag)."""
+    lines = ["settings without a flag, from the environment:"]
+    for setting in SETTINGS:
+        if setting.scope == RUN and setting.flag is None:
+            lines.append(f"  {setting.env:<30} {setting.help} (default: {default_text(setting)})")
+    return "\n".join(lines)
 
 
 # The settings every command takes as flags.
@@ -51,42 +77,94 @@ SETTING_FLAGS = (
 )
 
 
+AWS_REGION_HELP = "AWS region of the bucket (default: the AWS chain; env AWS_REGION)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="reach-pipeline",
         description="REACH day files -> L1C CDFs (-> S3), through Dagster, with the legacy "
         "telemetry contract.",
+        epilog="Run 'reach-pipeline COMMAND --help' for the options of a command.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, title="commands", metavar="COMMAND"
+    )
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=environment_only_epilog(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
     def common(p: argparse.ArgumentParser, *, dates_required: bool) -> None:
-        p.add_argument("--start-date", type=_date, required=dates_required, help="YYYY-MM-DD")
-        p.add_argument("--end-date", type=_date, required=dates_required, help="inclusive")
+        # import-telemetry takes them (the commands share their flags) but imports every
+        # finished day whatever they say.
+        need = "required" if dates_required else "not used: every finished day is imported"
+        p.add_argument(
+            "--start-date",
+            type=_date,
+            required=dates_required,
+            metavar="DAY",
+            help=f"first day, YYYY-MM-DD ({need})",
+        )
+        p.add_argument(
+            "--end-date",
+            type=_date,
+            required=dates_required,
+            metavar="DAY",
+            help=f"last day, included, YYYY-MM-DD ({need})",
+        )
         for field in SETTING_FLAGS:
             _setting_flag(p, field)
-        p.add_argument("-v", "--verbose", action="count", default=0)
+        p.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=0,
+            help="more log lines: -v info, -vv debug (default: warnings only)",
+        )
 
-    proc = sub.add_parser("process", help="process (and upload) a range of days")
+    proc = command("process", "process (and upload) a range of days")
     common(proc, dates_required=True)
     proc.add_argument(
-        "--retry-failed", action="store_true", help="retry days whose last try FAILED"
+        "--retry-failed",
+        action="store_true",
+        help="retry days whose last try FAILED (default: off, they are skipped)",
     )
-    proc.add_argument("--limit-days", type=int, default=None, help="cap on days that need work")
-    proc.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
-    proc.add_argument("--upload-to-s3", action="store_true", help="upload each CDF to S3")
     proc.add_argument(
-        "--no-geomap", action="store_true", help="make the L1C only, not the L2 geomap"
+        "--limit-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="process at most N days that need work (default: no limit)",
+    )
+    proc.add_argument(
+        "--dry-run", action="store_true", help="print the plan; write nothing (default: off)"
+    )
+    proc.add_argument(
+        "--upload-to-s3",
+        action="store_true",
+        help="upload each CDF to S3; needs a bucket (default: off)",
+    )
+    proc.add_argument(
+        "--no-geomap",
+        action="store_true",
+        help="make the L1C only, not the L2 geomap (default: off, both are made)",
     )
     _setting_flag(proc, "s3_bucket")
-    proc.add_argument("--aws-region", default=None)
+    proc.add_argument("--aws-region", default=None, metavar="REGION", help=AWS_REGION_HELP)
 
-    imp = sub.add_parser("import-telemetry", help="mark legacy-finished days materialized")
+    imp = command("import-telemetry", "mark the days the legacy tool finished materialized")
     common(imp, dates_required=False)
 
-    status = sub.add_parser("status", help="per-day telemetry status, CDF and S3 object")
+    status = command("status", "per-day telemetry status, CDF and S3 object")
     common(status, dates_required=True)
     _setting_flag(status, "s3_bucket")
-    status.add_argument("--aws-region", default=None)
+    status.add_argument("--aws-region", default=None, metavar="REGION", help=AWS_REGION_HELP)
     return parser
 
 

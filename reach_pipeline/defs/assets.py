@@ -8,21 +8,25 @@ the processor's warm fork worker serves every stage. The body is glue: the steps
 telemetry rows, ``events`` turns the outcomes into Dagster events.
 """
 
+import datetime as dt
+
 from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
     BackfillPolicy,
     Failure,
+    FreshnessPolicy,
     multi_asset,
 )
 
-from reach_pipeline.settings import SettingsError
+from reach_pipeline.settings import SettingsError, asset_owners, freshness_deadline
 from reach_pipeline.steps.claim import run_baseline
 from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD, run_day
 
 from .checks import CHECK_SPECS
 from .events import day_events, failure_text
+from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
 from .resources import ReachS3, ReachSettings, day_log
@@ -31,14 +35,34 @@ GROUP = "reach"
 # A backfill runs up to this many days per run (one run per day costs ~2-3 s of Dagster
 # orchestration through the daemon; ten days per run ~0.3 s a day).
 DAYS_PER_RUN = 10
+# REACH_OWNERS is read when the code location loads (owners are part of the definitions).
+OWNERS = asset_owners()
+L1C_COLUMNS = {"dagster/column_schema": l1c_column_schema()}
+
+
+def l1c_freshness() -> FreshnessPolicy:
+    """Asset-level, not per day: reach_cdf is fresh when any of its days was materialized
+    in the 24 hours before today's REACH_FRESHNESS_DEADLINE_UTC (default 08:00). Which
+    day is late is the missing-day alert's business (reach_missing_day_sensor)."""
+    deadline = freshness_deadline()
+    return FreshnessPolicy.cron(
+        deadline_cron=f"{deadline.minute} {deadline.hour} * * *",
+        lower_bound_delta=dt.timedelta(hours=24),
+        timezone="UTC",
+    )
+
 
 reach_csv = AssetSpec(
     "reach_csv",
     group_name=GROUP,
     partitions_def=daily_partitions,
+    kinds={"csv"},
+    owners=OWNERS,
     description="The day's UDL download in the input folder "
-    "({prefix}_{YYYYMMDD}T000000_*.csv), written by the download tool. Observed by "
-    "reach_input_sensor with a data version, so a re-downloaded day shows reach_cdf stale.",
+    "(`{prefix}_{YYYYMMDD}T000000_*.csv`), written by the download tool. Observed by "
+    "reach_input_sensor with a data version, so a re-downloaded day shows reach_cdf stale. "
+    "A day reach_cdf found no file for has an observation with present=false and the "
+    "folder it looked in.",
 )
 
 SPECS = {
@@ -48,9 +72,14 @@ SPECS = {
         group_name=GROUP,
         partitions_def=daily_partitions,
         skippable=True,
+        kinds={"cdf"},
+        owners=OWNERS,
+        metadata=L1C_COLUMNS,
+        freshness_policy=l1c_freshness(),
         description="The day's ISTP Level-1C CDF in output_dir/l1c/prelim/YYYY/MM/DD/, made by "
         "the processor in an isolated child process and validated before it is placed. No "
-        "input file: nothing is materialized and the day is logged SKIPPED_NO_INPUT.",
+        "input file: nothing is materialized, the day is logged SKIPPED_NO_INPUT and "
+        "recorded on reach_csv as an observation with present=false.",
     ),
     L1C_UPLOAD: AssetSpec(
         "reach_cdf_s3",
@@ -58,6 +87,9 @@ SPECS = {
         group_name=GROUP,
         partitions_def=daily_partitions,
         skippable=True,
+        kinds={"s3", "cdf"},
+        owners=OWNERS,
+        metadata=L1C_COLUMNS,
         description="The day's L1C CDF in s3://{REACH_S3_BUCKET}/l1c/prelim/YYYY/MM/DD/, "
         "validated before it is sent and verified by size and MD5 after; an object already "
         "there with the same content is not sent again.",
@@ -68,6 +100,8 @@ SPECS = {
         group_name=GROUP,
         partitions_def=daily_partitions,
         skippable=True,
+        kinds={"cdf", "png"},
+        owners=OWNERS,
         description="The day's Level-2 geomap CDF (dose statistics on a 5 x 5 degree grid per "
         "dosimeter flavor) and quicklook maps in output_dir/l2/prelim/YYYY/MM/DD/.",
     ),
@@ -77,6 +111,8 @@ SPECS = {
         group_name=GROUP,
         partitions_def=daily_partitions,
         skippable=True,
+        kinds={"s3", "cdf", "png"},
+        owners=OWNERS,
         description="The day's L2 CDF and quicklooks in s3://{REACH_S3_BUCKET}/l2/prelim/"
         "YYYY/MM/DD/, validated, verified and idempotent like reach_cdf_s3.",
     ),

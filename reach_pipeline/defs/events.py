@@ -2,16 +2,18 @@
 
 Every day keeps its own outcome: a good day is materialized at once with its own metadata
 (``MaterializeResult`` in a one-day run, ``AssetMaterialization`` of its partition in a
-ranged one), a day with no input is left unmaterialized, a bad day's assets are left for
-the step's final ``Failure`` to mark failed, and a day another process had (LOCKED) is
-neither: it is logged, and recorded as an observation carrying ``NOT_RUN_HERE`` (the
-command line reads it). The checks' results are recorded per day too
+ranged one), a day with no input is left unmaterialized (and recorded on reach_csv by
+``no_input_observation``), a bad day's assets are left for the step's final ``Failure``
+to mark failed, and a day another process had (LOCKED) is neither: it is logged, and
+recorded as an observation carrying ``NOT_RUN_HERE`` (the command line reads it). The
+checks' results are recorded per day too
 (``AssetCheckResult`` in a one-day run; ``AssetCheckEvaluation`` of the day's partition in
 a ranged run, where an ``AssetCheckResult`` would carry no partition).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from dagster import (
@@ -23,8 +25,10 @@ from dagster import (
     AssetMaterialization,
     AssetObservation,
     MaterializeResult,
+    MetadataValue,
 )
 
+from reach_pipeline.alerts.redact import environment_secrets, redact
 from reach_pipeline.settings import Settings
 from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
 from reach_pipeline.steps.outcome import LOCKED, SKIPPED, DayOutcome
@@ -64,6 +68,8 @@ def day_events(
                 yield MaterializeResult(asset_key=key, metadata=metadata)
         elif outcome.status == SKIPPED:
             context.log.info(f"{day} {key.to_user_string()}: not made ({_reason(outcome)})")
+            if stage == L1C and "input_dir" in outcome.facts:
+                yield no_input_observation(outcome)
         elif outcome.status == LOCKED:
             context.log.warning(f"{key.to_user_string()}: {outcome.message}")
             yield AssetObservation(
@@ -97,7 +103,22 @@ def _reason(outcome: DayOutcome) -> str:
 
 
 def failure_text(failed: list[tuple[AssetKey, DayOutcome]]) -> str:
-    """One line per failed day and asset: ``YYYY-MM-DD reach_cdf: ErrorType: message``."""
-    return "\n".join(
-        f"{o.day} {key.to_user_string()}: {o.error_type}: {o.message}" for key, o in failed
+    """One line per failed day and asset: ``YYYY-MM-DD reach_cdf: ErrorType: message``
+    (the message on one line: the failure alerts read these lines back), with no secret."""
+    lines = (
+        f"{o.day} {key.to_user_string()}: {o.error_type}: {' '.join(o.message.split())}"
+        for key, o in failed
+    )
+    return redact("\n".join(lines), environment_secrets(os.environ))
+
+
+def no_input_observation(outcome: DayOutcome) -> AssetObservation:
+    """A day with no input file, recorded on reach_csv's partition: its page then says
+    "no input (looked in …)" where it would otherwise say nothing at all."""
+    folder = outcome.facts.get("input_dir", "")
+    return AssetObservation(
+        asset_key="reach_csv",
+        partition=outcome.day.isoformat(),
+        description=f"No input file for {outcome.day} in {folder}",
+        metadata={"present": False, "looked_in": MetadataValue.path(folder)},
     )

@@ -43,6 +43,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PARTITIONS_START = "2025-08-25"
+OWNERS = ("ops@example.org", "team:reach")
+NO_INPUT_DAY, NOT_RUN_DAY = "2025-09-05", "2025-09-06"  # no sample file for either
 DAYS = ("2025-09-01", "2025-09-02")
 DAY_RANGE = f"[{DAYS[0]}...{DAYS[1]}]"
 ASSETS = ("reach_csv", "reach_cdf", "reach_cdf_s3", "reach_geomap", "reach_geomap_s3")
@@ -111,6 +113,7 @@ def dev_server(playwright_api, reach_dirs, tmp_path) -> Iterator[DagsterDev]:
         REACH_INPUT_DIR=str(reach_dirs["input"]),
         REACH_OUTPUT_DIR=str(reach_dirs["output"]),
         REACH_PARTITIONS_START=PARTITIONS_START,
+        REACH_OWNERS=",".join(OWNERS),
     )
     server = dagster_dev(
         reach_dirs["home"], REPO / "workspace.yaml", env, cwd=REPO, log_dir=tmp_path
@@ -375,6 +378,89 @@ def test_asset_graph_and_two_day_backfill_in_the_browser(
         check_partitions_page(page, expect)
         final = shots.take(page, "4-partitions-materialized")
         record_property("screenshot", str(final))
+    except BaseException:
+        try:
+            shots.take(page, "failed")
+        except Exception as exc:  # noqa: BLE001 - any screenshot failure: keep the original one
+            print(f"no failure screenshot: {exc}")
+        raise
+
+
+# -------------------------------------------------------------- what an owner sees
+
+
+def run_a_day_without_input(reach_dirs: dict[str, Path]) -> None:
+    """reach_cdf for a day with no file, on dagster dev's instance (a real run)."""
+    from dagster import materialize
+
+    from reach_pipeline.defs.registry import ASSETS
+    from reach_pipeline.defs.registry import resources as registered
+    from reach_pipeline.defs.resources import ReachSettings
+
+    settings = ReachSettings(
+        input_dir=str(reach_dirs["input"]), output_dir=str(reach_dirs["output"])
+    )
+    with DagsterInstance.from_config(str(reach_dirs["home"])) as instance:
+        result = materialize(
+            [*ASSETS],
+            selection=["reach_cdf"],
+            partition_key=NO_INPUT_DAY,
+            resources=registered(settings),
+            instance=instance,
+        )
+    assert result.success
+
+
+def check_no_input_day(page, expect, input_dir: Path, shots: Screenshots) -> None:
+    """reach_csv's partition view: the day without input has its record, a day never run
+    has none."""
+    page.goto(f"/assets/reach_csv?view=partitions&partition={NOT_RUN_DAY}")
+    expect(page.get_by_role("button", name="View all historical events (0)")).to_be_visible(
+        timeout=LOAD_MS
+    )
+    page.goto(f"/assets/reach_csv?view=partitions&partition={NO_INPUT_DAY}")
+    events = page.get_by_role("button", name="View all historical events (1)")
+    expect(events).to_be_visible(timeout=LOAD_MS)
+    shots.take(page, "1-no-input-day")
+    events.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text(f"Historical events for {NO_INPUT_DAY}")).to_be_visible()
+    [row] = dialog.get_by_role("row").filter(has_text="Observation").all()
+    row.get_by_role("button").first.click()  # unfold the event: its description and metadata
+    expect(dialog.get_by_text(f"No input file for {NO_INPUT_DAY} in {input_dir}")).to_be_visible()
+    expect(dialog.get_by_text("present", exact=True)).to_be_visible()
+    expect(dialog.get_by_text("false", exact=True)).to_be_visible()
+    shots.take(page, "2-no-input-record")
+
+
+def check_kinds_and_owners(page, expect, shots: Screenshots) -> None:
+    for asset, kinds in (("reach_cdf", ("cdf",)), ("reach_csv", ("csv",))):
+        page.goto(f"/assets/{asset}")
+        # (a tag's text is also in a hidden copy used to measure it: the first is shown)
+        owners = page.get_by_text("Owners", exact=True).locator("xpath=..")
+        expect(owners.get_by_text(OWNERS[0], exact=True).first).to_be_visible(timeout=LOAD_MS)
+        team = OWNERS[1].removeprefix("team:")
+        expect(owners.get_by_text(team, exact=True).first).to_be_visible()
+        kinds_section = page.get_by_text("Kinds", exact=True).locator("xpath=..")
+        for kind in kinds:  # a kind the UI knows (csv) shows as its icon, named by its label
+            by_text = kinds_section.get_by_text(kind, exact=True)
+            by_icon = kinds_section.get_by_role("img", name=kind, exact=True)
+            expect(by_text.or_(by_icon).first).to_be_visible()
+        if asset == "reach_cdf":  # with_source_code_references
+            source = page.get_by_role("link", name=re.compile(r"^Open assets\.py .*in editor$"))
+            expect(source).to_have_attribute(
+                "href", re.compile(r"/reach_pipeline/defs/assets\.py:\d+$")
+            )
+        shots.take(page, f"3-{asset}-definition")
+
+
+def test_no_input_day_kinds_and_owners_in_the_browser(playwright_api, dev_server, reach_dirs, page):
+    expect = playwright_api.expect
+    shots = Screenshots("owner-view")
+    try:
+        run_a_day_without_input(reach_dirs)
+        check_no_input_day(page, expect, reach_dirs["input"], shots)
+        check_kinds_and_owners(page, expect, shots)
     except BaseException:
         try:
             shots.take(page, "failed")
