@@ -2,8 +2,9 @@
 # This machine's dagster-celery workers for the instance of deploy/dagster-celery.yaml.
 #
 #   deploy/workers.sh run NAME   one worker in the foreground (a systemd unit, a container)
-#   deploy/workers.sh start N    N workers in the background, named reach-1 .. reach-N;
-#                                PID files and logs in $REACH_WORKER_DIR
+#   deploy/workers.sh start N    N workers in the background, named reach-1 .. reach-N
+#                                ($REACH_WORKER_PREFIX-1 ..); PID files and logs in
+#                                $REACH_WORKER_DIR (default $DAGSTER_HOME/workers)
 #   deploy/workers.sh stop       stop them by PID: each first finishes the run it is
 #                                executing (Celery's warm shutdown), then exits
 #   deploy/workers.sh status     which of them run
@@ -62,7 +63,7 @@ start_workers() {
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || fail "start wants a number of workers, got '$n'"
   dir=$(worker_dir)
   for i in $(seq 1 "$n"); do
-    name="reach-$i"
+    name="${REACH_WORKER_PREFIX:-reach}-$i"
     if alive "$dir/$name.pid"; then
       fail "$name already runs (PID $(cat "$dir/$name.pid")); stop the workers first"
     fi
@@ -121,7 +122,7 @@ status)
   status_workers
   ;;
 *)
-  sed -n '2,10p' "$0" >&2
+  sed -n '2,11p' "$0" >&2
   exit 2
   ;;
 esac

@@ -21,6 +21,7 @@ RUN_ELSEWHERE = {
     "python3 -m venv .venv && .venv/bin/pip install -q -e . && ": ".ci/run runs it",
     "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && ": ".ci/run runs it",
     ".venv/bin/dagster dev": "reach_pipeline_tests/ui/test_browser.py starts it",
+    "deploy/workers.sh ": "reach_pipeline_tests/deploy/test_workers_script.py runs it",
 }
 
 

@@ -45,10 +45,12 @@ from reach_pipeline_tests.support.celery_workers import (
 from reach_pipeline_tests.support.dagster_servers import dagster_servers
 from reach_pipeline_tests.support.graphql import launch_partition_backfill
 from reach_pipeline_tests.support.services import (
-    fresh_postgres_database,
+    check_rabbitmq,
+    check_redis,
+    create_database,
+    drop_database,
     postgres_env,
-    require_rabbitmq,
-    require_redis,
+    services_required,
 )
 
 from .gate import GATED, open_gate
@@ -64,15 +66,19 @@ TASK_ID_TAG = "dagster-celery/task_id"
 
 @pytest.fixture
 def postgres_db():
-    with fresh_postgres_database() as name:
-        yield name
+    """A fresh database for the instance, dropped afterwards."""
+    with services_required():
+        name = create_database()
+    yield name
+    drop_database(name)
 
 
 @pytest.fixture
 def celery_queue():
     """A queue of our own on the shared broker, removed afterwards."""
-    require_rabbitmq()
-    require_redis()
+    with services_required():
+        check_rabbitmq()
+        check_redis()
     queue = unique_queue()
     yield queue
     delete_queue(queue)
