@@ -17,6 +17,9 @@ RabbitMQ queue:
 4. Each run's events give its days (``reach_cdf`` materializations), its step, the process
    that executed it (RUN_START's pid) and so the worker whose tree held that process.
 
+With ``--repeat R`` the worker counts run R times, alternating (1, 2, 1, 2, ...), so that a
+shared machine's changing load falls on both; each count's column is its median run.
+
 The report puts the worker counts side by side: total wall (launch -> last day done) and per
 day, the pick-up, the sum of step times, how many runs and steps overlapped, runs and days per
 worker, the gap between one run's end and the next run's start on the same worker, and the
@@ -27,8 +30,8 @@ service unreachable, a server that did not start, a backfill that did not finish
 
 Usage::
 
-    python bench/bench_celery.py [--days 60] [--workers 1 2] [--settle 15] [--timeout S]
-                                 [--quiet-wait S] [--json OUT] [--keep]
+    python bench/bench_celery.py [--days 60] [--workers 1 2] [--repeat 1] [--settle 15]
+                                 [--timeout S] [--quiet-wait S] [--json OUT] [--keep]
 """
 
 from __future__ import annotations
@@ -57,6 +60,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--partitions-start", default="2019-01-01", help="REACH_PARTITIONS_START (default as code)"
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the worker counts this many times, alternating (default 1); the report "
+        "shows each count's median run",
+    )
     parser.add_argument("--settle", type=float, default=15.0, help="see bench_backfill.py")
     parser.add_argument("--timeout", type=float, help="seconds per backfill (default 120+30/day)")
     parser.add_argument("--sample-interval", type=float, default=0.5, help="CPU sampling period")
@@ -65,8 +75,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary workspaces")
     args = parser.parse_args(argv)
-    if args.days < 2 or min(args.workers) < 1:
-        parser.error("--days must be at least 2 and --workers at least 1")
+    if args.days < 2 or min(args.workers) < 1 or args.repeat < 1:
+        parser.error("--days must be at least 2, --workers and --repeat at least 1")
     return args
 
 
@@ -78,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     code = code_revision()
     results = []
     try:
-        for workers in args.workers:
-            results.append(run_one(workers, args, base / f"workers-{workers}"))
+        for rep in range(1, args.repeat + 1):
+            for workers in args.workers:
+                results.append(run_one(workers, args, base / f"{rep}-workers-{workers}"))
     except (BenchError, *SERVICE_ERRORS, *HARNESS_ERRORS) as exc:
         print(f"bench_celery: could not run: {exc}", file=sys.stderr)
         return 2

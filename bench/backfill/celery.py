@@ -29,9 +29,9 @@ from reach_pipeline_tests.support.services import (
 )
 
 from .celery_runs import celery_figures, read_celery_runs
+from .cpu import CpuSampler
 from .launch import launch, wait_for_backfill
 from .machine import config_summary
-from .memory import MemorySampler
 from .workspace import WORKSPACE, Workspace, build
 
 SERVICE_ERRORS = (ServiceUnavailable,)
@@ -82,9 +82,8 @@ def backfill_on(workers: int, args: argparse.Namespace, root: Path, database: st
     servers = celery_servers(ws, worker_names(queue, workers), processes)
     print(f"[{workers} worker(s)] workspace {root}; webserver on :{servers.port}", flush=True)
     with servers:
-        roots = {"webserver": servers.webserver.pid, "daemon": servers.daemon.pid}
-        roots.update({name: proc.pid for name, proc in processes.items()})
-        sampler = MemorySampler(roots, args.sample_interval)
+        roots = [servers.webserver.pid, servers.daemon.pid, *(p.pid for p in processes.values())]
+        sampler = CpuSampler(roots, args.sample_interval)
         sampler.start()
         try:
             time.sleep(args.settle)  # a chosen phase of the backfill daemon's 30 s cycle
@@ -97,12 +96,13 @@ def backfill_on(workers: int, args: argparse.Namespace, root: Path, database: st
 
         with DagsterInstance.get() as instance:
             runs = read_celery_runs(instance, backfill_id, processes)
+    figures = celery_figures(runs, launch_t)
     return {
         "workers": workers,
         "config": summary,
         "backfill_id": backfill_id,
-        "figures": celery_figures(runs, launch_t),
-        "cpu": sampler.cpu_report(),
+        "figures": figures,
+        "cpu": sampler.report(figures["first_created"], figures["last_end"]),
         "forced": servers.forced,
         "runs": [vars(r) for r in runs],
     }

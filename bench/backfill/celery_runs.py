@@ -117,6 +117,8 @@ def celery_figures(runs: list[CeleryRun], launch_t: float) -> dict:
         "days": days,
         "runs": len(runs),
         "statuses": {s: sum(1 for r in runs if r.status == s) for s in {r.status for r in runs}},
+        "first_created": first_created,
+        "last_end": last_end,
         "wall_s": last_end - launch_t,
         "pickup_s": first_created - launch_t,
         "busy_wall_s": last_end - first_created,  # first run created -> last day done
