@@ -4,41 +4,24 @@ it (the worker whose process tree held the run's RUN_START pid), and their figur
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from reach_pipeline_tests.support.celery_workers import worker_of
 
 from . import ASSET
+from .timeline import RunTiming
 
-END_EVENTS = ("RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED")
+RANGE_START = "dagster/asset_partition_range_start"
 
 
 @dataclass
-class CeleryRun:
-    run_id: str
-    status: str
-    created: float
-    events: dict[str, float] = field(default_factory=dict)  # first time of each event type
-    step_start: float | None = None
-    step_end: float | None = None
+class CeleryRun(RunTiming):
+    """A run's timing (``start``, ``end``, ``step_s`` as in ``bench_backfill``), its days
+    and the process, hence the worker, that executed it."""
+
     days: int = 0  # reach_cdf materializations in the run
-    process_seconds: float = 0.0  # the processor's own time, summed over the days
     pid: int | None = None  # the process that executed the run (RUN_START's)
     worker: str | None = None
-
-    @property
-    def start(self) -> float | None:
-        return self.events.get("RUN_START")
-
-    @property
-    def end(self) -> float | None:
-        return next((self.events[e] for e in END_EVENTS if e in self.events), None)
-
-    @property
-    def step_s(self) -> float:
-        if self.step_start is None or self.step_end is None:
-            return 0.0
-        return self.step_end - self.step_start
 
 
 def _note_event(run: CeleryRun, entry) -> None:
@@ -54,7 +37,9 @@ def _note_event(run: CeleryRun, entry) -> None:
     elif name == "ASSET_MATERIALIZATION" and event.asset_key.to_user_string() == ASSET:
         run.days += 1
         value = event.event_specific_data.materialization.metadata.get("process_seconds")
-        run.process_seconds += float(getattr(value, "value", value) or 0.0)
+        run.process_seconds = (run.process_seconds or 0.0) + float(
+            getattr(value, "value", value) or 0.0
+        )
 
 
 def read_celery_runs(instance, backfill_id: str, workers: dict) -> list[CeleryRun]:
@@ -65,7 +50,10 @@ def read_celery_runs(instance, backfill_id: str, workers: dict) -> list[CeleryRu
     for record in instance.get_run_records(RunsFilter(tags={"dagster/backfill": backfill_id})):
         dagster_run = record.dagster_run
         run = CeleryRun(
-            dagster_run.run_id, dagster_run.status.value, record.create_timestamp.timestamp()
+            run_id=dagster_run.run_id,
+            partition=dagster_run.tags.get(RANGE_START, "?"),  # the run's first day
+            status=dagster_run.status.value,
+            created=record.create_timestamp.timestamp(),
         )
         for entry in instance.all_logs(dagster_run.run_id):
             if entry.dagster_event is not None:
@@ -125,7 +113,7 @@ def celery_figures(runs: list[CeleryRun], launch_t: float) -> dict:
         "s_per_day": (last_end - launch_t) / days if days else None,
         "busy_s_per_day": (last_end - first_created) / days if days else None,
         "step_total_s": step_total,
-        "process_total_s": sum(r.process_seconds for r in done),
+        "process_total_s": sum(r.process_seconds or 0.0 for r in done),
         "overhead_per_day_s": (last_end - launch_t - step_total) / days if days else None,
         "max_parallel_runs": max_overlap([(r.start, r.end) for r in done]),
         "max_parallel_steps": max_overlap(
