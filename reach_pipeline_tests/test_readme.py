@@ -29,6 +29,7 @@ BIN = Path(sys.executable).parent
 RUN_ELSEWHERE = {
     "python3 -m venv .venv && .venv/bin/pip install -q -e . && ": ".ci/run runs it",
     "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && ": ".ci/run runs it",
+    "deploy/workers.sh ": "reach_pipeline_tests/deploy/test_workers_script.py runs it",
 }
 
 
