@@ -53,7 +53,10 @@ def l2_arrangement(day: date, l1c: Path):
                 "GeomapCheckFailed",
                 f"the geomap of {l1c} is not sound, not placed: {'; '.join(problems)}",
             )
-        images = tuple(sorted(p for p in paths if p.suffix == ".png"))
+        # The images in the order the processor gave them (the overview first).
+        order = {Path(p).name: i for i, p in enumerate((facts or {}).get("image_paths", []))}
+        pngs = [p for p in paths if p.suffix == ".png"]
+        images = tuple(sorted(pngs, key=lambda p: (order.get(p.name, len(order)), p.name)))
         return Arrangement(day_dir("l2", day), (cdfs[0], *images))
 
     return arrange

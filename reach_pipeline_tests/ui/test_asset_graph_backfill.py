@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, DagsterRunSta
 
 from reach_pipeline_tests.support.dagster_servers import DagsterDev, dagster_dev
 from reach_pipeline_tests.support.graphql import BACKFILL_ENDED
-from reach_pipeline_tests.support.processes import wait_gone
+from reach_pipeline_tests.support.processes import tool, wait_gone
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "ui"
@@ -389,26 +390,15 @@ def test_asset_graph_and_two_day_backfill_in_the_browser(
 # -------------------------------------------------------------- what an owner sees
 
 
-def run_a_day_without_input(reach_dirs: dict[str, Path]) -> None:
-    """reach_cdf for a day with no file, on dagster dev's instance (a real run)."""
-    from dagster import materialize
-
-    from reach_pipeline.defs.registry import ASSETS
-    from reach_pipeline.defs.registry import resources as registered
-    from reach_pipeline.defs.resources import ReachSettings
-
-    settings = ReachSettings(
-        input_dir=str(reach_dirs["input"]), output_dir=str(reach_dirs["output"])
+def run_on_dev_instance(server: DagsterDev, day: str, selection: list[str]) -> None:
+    """A real run of ``selection`` for ``day`` on dagster dev's instance, as an operator
+    starts one from the shell (a process of its own: nothing of it stays under this one)."""
+    command = [tool("dagster"), "asset", "materialize", "-m", "reach_pipeline.definitions"]
+    command += ["--select", ",".join(selection), "--partition", day]
+    done = subprocess.run(
+        command, cwd=REPO, env=server.env, capture_output=True, text=True, timeout=300
     )
-    with DagsterInstance.from_config(str(reach_dirs["home"])) as instance:
-        result = materialize(
-            [*ASSETS],
-            selection=["reach_cdf"],
-            partition_key=NO_INPUT_DAY,
-            resources=registered(settings),
-            instance=instance,
-        )
-    assert result.success
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def check_no_input_day(page, expect, input_dir: Path, shots: Screenshots) -> None:
@@ -454,13 +444,30 @@ def check_kinds_and_owners(page, expect, shots: Screenshots) -> None:
         shots.take(page, f"3-{asset}-definition")
 
 
+def check_geomap_thumbnail(page, expect, shots: Screenshots) -> None:
+    """The day's reach_geomap shows its overview thumbnail, rendered from the metadata."""
+    page.goto(f"/assets/reach_geomap?view=partitions&partition={DAYS[1]}")
+    # The day's metadata table: the overview entry opens its markdown, the picture in it.
+    row = page.get_by_role("row").filter(has=page.get_by_text("overview", exact=True))
+    expect(row).to_be_visible(timeout=LOAD_MS)
+    row.get_by_text("[Show Markdown]").click()
+    thumbnail = page.get_by_role("dialog").locator('img[src^="data:image/png;base64,"]')
+    expect(thumbnail).to_be_visible(timeout=LOAD_MS)
+    thumbnail.scroll_into_view_if_needed()
+    size = thumbnail.evaluate("img => [img.complete, img.naturalWidth, img.naturalHeight]")
+    assert size[0] and size[1] > 100 and size[2] > 40, size  # decoded: a real picture
+    shots.take(page, "4-reach_geomap-thumbnail")
+
+
 def test_no_input_day_kinds_and_owners_in_the_browser(playwright_api, dev_server, reach_dirs, page):
     expect = playwright_api.expect
     shots = Screenshots("owner-view")
     try:
-        run_a_day_without_input(reach_dirs)
+        run_on_dev_instance(dev_server, NO_INPUT_DAY, ["reach_cdf"])
         check_no_input_day(page, expect, reach_dirs["input"], shots)
         check_kinds_and_owners(page, expect, shots)
+        run_on_dev_instance(dev_server, DAYS[1], ["reach_cdf", "reach_geomap"])
+        check_geomap_thumbnail(page, expect, shots)
     except BaseException:
         try:
             shots.take(page, "failed")
