@@ -18,9 +18,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-ASSET = "reach_cdf"
-POOL = "reach_cdf"  # the asset's pool
-TARGET_S_PER_DAY = 2.5
+ASSET = "reach_cdf"  # what the backfill selects
+STEP = "reach_day"  # the step that makes it (every day of a ranged run)
+POOL = "reach_cdf"  # the step's pool
+TARGET_S_PER_DAY = 0.3
 
 
 class BenchError(RuntimeError):

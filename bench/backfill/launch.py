@@ -95,7 +95,7 @@ def wait_for_backfill(servers: DagsterServers, backfill_id: str, days: int, time
             if backfill.status.value in BACKFILL_ENDED and finished == len(runs):
                 return backfill
             seen["state"] = (
-                f"{backfill.status.value}: {finished}/{days} days done, {len(runs)} runs created"
+                f"{backfill.status.value}: {finished}/{len(runs)} runs finished ({days} days)"
             )
             if time.time() - seen["printed"] >= PROGRESS_EVERY_S:
                 print(f"  {seen['state']}", flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from . import ASSET, BenchError
+from . import ASSET, STEP, BenchError
 
 
 @dataclass
@@ -18,7 +18,8 @@ class RunTiming:
     step_start: float | None = None
     step_end: float | None = None
     other_steps_s: float = 0.0
-    process_seconds: float | None = None
+    process_seconds: float | None = None  # the processor's time, summed over the run's days
+    days: int = 0  # the days this run materialized (up to ten in a ranged run)
 
     @property
     def start(self) -> float | None:
@@ -42,6 +43,11 @@ class RunTiming:
         return self.step_end - self.step_start
 
 
+def _range_of(tags) -> str:
+    ends = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+    return "..".join(tags.get(end, "?") for end in ends)
+
+
 def read_runs(instance, backfill_id: str) -> list[RunTiming]:
     from dagster import RunsFilter
 
@@ -51,7 +57,11 @@ def read_runs(instance, backfill_id: str) -> list[RunTiming]:
         run = record.dagster_run
         timing = RunTiming(
             run_id=run.run_id,
-            partition=run.tags.get("dagster/partition", "?"),
+            partition=run.tags.get("dagster/partition")
+            or "..".join(
+                run.tags.get(f"dagster/asset_partition_range_{end}", "?")
+                for end in ("start", "end")
+            ),
             status=run.status.value,
             created=record.create_timestamp.timestamp(),
         )
@@ -65,19 +75,21 @@ def read_runs(instance, backfill_id: str) -> list[RunTiming]:
             step = event.step_key
             if name == "STEP_START" and step:
                 open_steps[step] = entry.timestamp
-                if step == ASSET:
+                if step == STEP:
                     timing.step_start = entry.timestamp
             elif name in ("STEP_SUCCESS", "STEP_FAILURE") and step:
                 began = open_steps.pop(step, None)
-                if step == ASSET:
+                if step == STEP:
                     timing.step_end = entry.timestamp
                 elif began is not None:
                     timing.other_steps_s += entry.timestamp - began
-            elif name == "ASSET_MATERIALIZATION" and step == ASSET:
-                meta = event.event_specific_data.materialization.metadata
-                value = meta.get("process_seconds")
-                if value is not None:
-                    timing.process_seconds = float(getattr(value, "value", value))
+            elif name == "ASSET_MATERIALIZATION" and step == STEP:
+                materialization = event.event_specific_data.materialization
+                value = materialization.metadata.get("process_seconds")
+                if materialization.asset_key.to_user_string() == ASSET and value is not None:
+                    timing.days += 1
+                    seconds = float(getattr(value, "value", value))
+                    timing.process_seconds = (timing.process_seconds or 0.0) + seconds
         runs.append(timing)
     runs.sort(key=lambda r: (r.launched or r.created, r.created))
     return runs
@@ -101,15 +113,15 @@ def stats(values: list[float]) -> dict:
     }
 
 
-def timeline(runs: list[RunTiming], launch_t: float, backfill_end: float | None) -> dict:
+def timeline(runs: list[RunTiming], launch_t: float, backfill_end: float | None, days: int) -> dict:
     done = [r for r in runs if r.end is not None and r.start is not None]
     if not done:
         raise BenchError("no run of the backfill finished")
-    days = len(runs)
     last_end = max(r.end for r in done)
     first_created = min(r.created for r in runs)
     first_launched = min(r.launched for r in done)
     step_total = sum(r.step_s for r in done)
+    processor_total = sum(r.process_seconds or 0.0 for r in done)
     wall = last_end - launch_t
     wall_complete = (backfill_end - launch_t) if backfill_end else None
 
@@ -136,7 +148,8 @@ def timeline(runs: list[RunTiming], launch_t: float, backfill_end: float | None)
         ),
         default=0,
     )
-    steady = (ordered[-1].end - ordered[0].start) / (len(ordered) - 1) if len(ordered) > 1 else None
+    # per day, from the first run's start to the last run's end (no pick-up, no tail)
+    steady = (ordered[-1].end - ordered[0].start) / days
     return {
         "days": days,
         "runs_finished": len(done),
@@ -147,6 +160,9 @@ def timeline(runs: list[RunTiming], launch_t: float, backfill_end: float | None)
         "wall_to_backfill_complete_s": wall_complete,
         "step_total_s": step_total,
         "overhead_per_day_s": (wall - step_total) / days,
+        "processor_total_s": processor_total,
+        "beyond_processor_per_day_s": (wall - processor_total) / days,
+        "days_per_run": stats([r.days for r in done]),
         "overhead_per_day_to_complete_s": (
             (wall_complete - step_total) / days if wall_complete else None
         ),
@@ -154,7 +170,7 @@ def timeline(runs: list[RunTiming], launch_t: float, backfill_end: float | None)
         "pickup_to_first_launch_s": first_launched - launch_t,
         "tail_s": (backfill_end - last_end) if backfill_end else None,
         "steady_cycle_s": steady,
-        "steady_overhead_s": steady - step_total / len(done) if steady else None,
+        "steady_overhead_s": steady - step_total / days,
         "gap_end_to_next_start": stats(gaps),
         "queue_wait": stats(waits),
         "launch": stats(launches),

@@ -1,5 +1,6 @@
 """``reach-pipeline status`` and ``reach-pipeline import-telemetry``: what the telemetry and
-the disk say about each day, and the legacy tool's finished days into the instance."""
+the disk say about each day (its status, its L1C, its S3 object, its L2), and the legacy
+tool's finished days into the instance."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings, explicit: dict) -> 
     if settings.s3_bucket or uploaded_somewhere:
         client = resources(args, explicit)["reach_s3"].client()
     s3 = S3Column(client, settings.s3_bucket)
-    print(f"{'day':<12}{'status':<18}{'cdf':<6}{'s3':<6}")
+    print(f"{'day':<12}{'status':<18}{'cdf':<6}{'s3':<6}{'l2':<6}")
     for day in days:
         row = latest.get(day)
         cdf = locate_cdf(
@@ -35,10 +36,18 @@ def cmd_status(args: argparse.Namespace, settings: Settings, explicit: dict) -> 
         print(
             f"{day.isoformat():<12}{(row.status if row else '-'):<18}"
             f"{'yes' if cdf else 'no':<6}{s3.cell(day, row, cdf):<6}"
+            f"{'yes' if l2_on_disk(settings, day) else 'no':<6}"
         )
     if s3.error:
         print(f"reach-pipeline: s3 column '?': {s3.error}", file=sys.stderr)
     return 0
+
+
+def l2_on_disk(settings: Settings, day) -> bool:
+    """Whether the day's L2 geomap CDF is in the layout (the telemetry has no L2 columns)."""
+    from reach_pipeline.geomap.product import l2_file_name
+
+    return (settings.output_dir / day_dir("l2", day) / l2_file_name(day)).is_file()
 
 
 class S3Column:

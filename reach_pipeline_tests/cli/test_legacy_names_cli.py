@@ -37,7 +37,7 @@ def objects(s3_client, bucket: str) -> set[str]:
 
 def status_table(out: str) -> dict[str, list[str]]:
     lines = out.strip().splitlines()
-    assert lines[0].split() == ["day", "status", "cdf", "s3"]
+    assert lines[0].split() == ["day", "status", "cdf", "s3", "l2"]
     return {fields[0]: fields[1:] for fields in (line.split() for line in lines[1:])}
 
 
@@ -123,11 +123,11 @@ def test_status_of_legacy_named_days_from_another_folder(
     assert code == 0, err
     assert err == ""
     assert status_table(out) == {
-        D1: ["UPLOADED", "yes", "yes"],
-        "2025-09-02": ["-", "no", "-"],
-        D3: ["PROCESSED", "yes", "-"],
-        "2025-09-04": ["-", "no", "-"],
-        "2025-09-05": ["UPLOADED", "no", "no"],  # neither its CDF nor its object is left
+        D1: ["UPLOADED", "yes", "yes", "no"],
+        "2025-09-02": ["-", "no", "-", "no"],
+        D3: ["PROCESSED", "yes", "-", "no"],
+        "2025-09-04": ["-", "no", "-", "no"],
+        "2025-09-05": ["UPLOADED", "no", "no", "no"],  # neither its CDF nor its object is left
     }
 
 
@@ -240,7 +240,7 @@ def test_status_when_s3_cannot_say(workspace, run_cli, s3_env):
     )
 
     assert code == 0, err
-    assert status_table(out) == {D1: ["UPLOADED", "yes", "?"]}
+    assert status_table(out) == {D1: ["UPLOADED", "yes", "?", "no"]}
     [line] = err.strip().splitlines()
     assert line.startswith("reach-pipeline: s3 column '?': s3://dev-swxsoc-pipeline-incoming/")
     assert legacy_key(D1) in line and str(port) in line

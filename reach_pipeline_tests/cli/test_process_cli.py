@@ -499,16 +499,16 @@ def test_status(workspace, run_cli, s3_env, bucket, s3_client):
 
     assert code == 0, err
     lines = out.strip().splitlines()
-    assert lines[0].split() == ["day", "status", "cdf", "s3"]
+    assert lines[0].split() == ["day", "status", "cdf", "s3", "l2"]
     table = {fields[0]: fields[1:] for fields in (line.split() for line in lines[1:])}
     assert table == {
-        D1: ["UPLOADED", "yes", "yes"],
-        D2: ["FAILED", "no", "no"],
-        D3: ["FAILED", "yes", "no"],
-        D4: ["SKIPPED_NO_INPUT", "no", "no"],
-        "2025-09-05": ["UPLOADED", "no", "no"],
-        "2025-09-06": ["SKIPPED_NO_INPUT", "no", "no"],
-        "2025-09-07": ["-", "no", "no"],
+        D1: ["UPLOADED", "yes", "yes", "no"],
+        D2: ["FAILED", "no", "no", "no"],
+        D3: ["FAILED", "yes", "no", "no"],
+        D4: ["SKIPPED_NO_INPUT", "no", "no", "no"],
+        "2025-09-05": ["UPLOADED", "no", "no", "no"],
+        "2025-09-06": ["SKIPPED_NO_INPUT", "no", "no", "no"],
+        "2025-09-07": ["-", "no", "no", "no"],
     }
     assert workspace.telemetry_bytes() == before
 
@@ -553,3 +553,19 @@ def test_process_runs_recorded_in_dagster_home(workspace, run_cli, dagster_home)
         assert {r.tags.get("reach/invocation") for r in runs} == {summary["invocation"]}
         assert run_id in {r.run_id for r in runs}
         assert {r.tags.get("dagster/partition") for r in runs} == {D1}
+
+
+def test_the_l2_geomap_is_made_unless_asked_not_to(workspace, run_cli):
+    code, out, err = run_cli(*process_args(D2, D3, geomap=True))
+
+    assert code == 0, err
+    assert only_counts(parse_summary(out)) == counts(planned=2, processed=2)
+    for day in (D2, D3):
+        folder = workspace.root / "out" / "l2" / "prelim" / day.replace("-", "/")
+        names = sorted(p.name for p in folder.iterdir())
+        stem = f"reach_all_l2_prelim_{day.replace('-', '')}T000000_v1.0.0"
+        assert names[0] == f"{stem}.cdf" and f"{stem}_overview.png" in names, names
+        assert len(names) == 8  # the CDF, the overview, six median maps
+    code, out, err = run_cli("status", "--start-date", D1, "--end-date", D3, "--input-dir", "in")
+    rows = {line.split()[0]: line.split()[1:] for line in out.strip().splitlines()[1:]}
+    assert {day: rows[day][-1] for day in (D1, D2, D3)} == {D1: "no", D2: "yes", D3: "yes"}
