@@ -67,10 +67,13 @@ def init_pool() -> str:
     return f"limit {limit} set before the launch" + ("" if created else " (already there)")
 
 
-def launch(servers: DagsterServers, partitions: list[str]) -> tuple[str, float]:
-    """``launchPartitionBackfill`` as the UI sends it; (backfill id, launch time)."""
+def launch(
+    servers: DagsterServers, partitions: list[str], assets: list[str] | None = None
+) -> tuple[str, float]:
+    """``launchPartitionBackfill`` of ``assets`` (default: reach_cdf) as the UI sends it;
+    (backfill id, launch time)."""
     launch_t = time.time()
-    launched = launch_partition_backfill(servers.client, [ASSET], partitions)
+    launched = launch_partition_backfill(servers.client, assets or [ASSET], partitions)
     if launched["__typename"] != "LaunchBackfillSuccess":
         raise BenchError(f"launchPartitionBackfill: {launched}")
     backfill_id = launched["backfillId"]

@@ -1,0 +1,193 @@
+"""Estimate the whole-archive reprocessing time from full-size days through the real path.
+
+What it does:
+
+1. Makes ``--days`` (default 10) full-size synthetic UDL days (``make_synthetic_day.py``,
+   ~1.1 M records, ~530 MB each; cached in ``bench/data/archive/``).
+2. Starts the webserver and the daemon on a throw-away ``DAGSTER_HOME`` with the shipped
+   ``dagster.yaml`` (the test harness; sensors and schedule stopped first, the pool given
+   its limit), as ``bench_backfill.py`` does.
+3. Launches the backfill as the UI does (GraphQL ``launchPartitionBackfill``) of
+   ``reach_cdf`` and ``reach_geomap`` over those days: the L1C, the L2 geomap and its
+   default quicklooks, ten days per run (``BackfillPolicy.multi_run(10)``).
+4. Waits for every day, then reads back from the instance, per day: the L1C processor's
+   time (``process_seconds``), the L2 stage's (``seconds``), and prints the total wall
+   (launch to the last day done), the wall per day, what is not processing (orchestration
+   and our per-day work: validation, telemetry, events), and the projection to
+   ``--archive-days`` (2,500: every day since 2019) against the target (60 minutes).
+
+The backfill daemon's pick-up (its 30 s cycle) is a one-off per backfill and is reported
+apart; the projection counts it once. The exit status is 0 whatever the figures (a
+benchmark, not a test); 2 when it could not run.
+
+Usage::
+
+    python bench/bench_archive.py [--days 10] [--archive-days 2500] [--keep] [--quiet-wait S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from backfill import REPO_ROOT, BenchError
+from backfill.launch import HARNESS_ERRORS, launch, servers_for, wait_for_backfill
+from backfill.machine import machine_info, wait_for_quiet
+from backfill.workspace import Workspace, day_file_name, install_config, server_env
+
+DATA = REPO_ROOT / "bench" / "data" / "archive"
+FIRST_DAY = dt.date(2025, 9, 1)
+TARGET_MINUTES = 60.0
+ASSETS = ["reach_cdf", "reach_geomap"]
+
+
+def make_days(count: int) -> list[Path]:
+    """``count`` full-size days in ``DATA``, made once (seeded: the same files every time)."""
+    script = REPO_ROOT / "bench" / "make_synthetic_day.py"
+    spec = importlib.util.spec_from_file_location("synth", script)
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    DATA.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        day = FIRST_DAY + dt.timedelta(days=i)
+        path = DATA / day_file_name(day)
+        if not path.is_file():
+            print(f"making {path.name} ...", flush=True)
+            synth.make_day(path, day, seed=i)
+        paths.append(path)
+    return paths
+
+
+def build(root: Path, days: list[Path], args) -> Workspace:
+    home, logs, inp = root / "dagster_home", root / "logs", root / "input"
+    for folder in (home, inp, root / "output", logs):
+        folder.mkdir(parents=True)
+    for path in days:  # hard links (root is beside DATA): no copy of gigabytes, and no
+        os.link(path, inp / path.name)  # symlink, which the input rules refuse
+    label = install_config(home, False, None)
+    env = server_env(root, "2019-01-01", args.env)
+    keys = [(FIRST_DAY + dt.timedelta(days=i)).isoformat() for i in range(len(days))]
+    return Workspace(root, home, logs, env, label, keys)
+
+
+def per_day(instance, keys: list[str]) -> dict[str, dict[str, float]]:
+    """Each day's stage times, from its materializations' metadata."""
+    from dagster import AssetKey, AssetRecordsFilter
+
+    times: dict[str, dict[str, float]] = {k: {} for k in keys}
+    for asset, field in (("reach_cdf", "process_seconds"), ("reach_geomap", "seconds")):
+        for key in keys:
+            records = instance.fetch_materializations(
+                AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[key]), limit=1
+            ).records
+            if records:
+                meta = records[0].asset_materialization.metadata
+                times[key][asset] = float(meta[field].value)
+                times[key][f"{asset}_at"] = records[0].timestamp
+    return times
+
+
+def run(args, root: Path) -> dict:
+    days = make_days(args.days)
+    ws = build(root, days, args)
+    os.environ.update({k: v for k, v in ws.env.items() if k.startswith(("DAGSTER_", "REACH_"))})
+    notes: dict[str, str] = {}
+    servers = servers_for(ws, False, notes)
+    with servers:
+        time.sleep(args.settle)  # a chosen phase in the backfill daemon's 30 s cycle
+        backfill_id, launch_t = launch(servers, ws.partitions, ASSETS)
+        backfill = wait_for_backfill(servers, backfill_id, len(ws.partitions), 300 + 60 * args.days)
+        from dagster import DagsterInstance, RunsFilter
+
+        with DagsterInstance.get() as instance:
+            times = per_day(instance, ws.partitions)
+            runs = instance.get_run_records(RunsFilter(tags={"dagster/backfill": backfill_id}))
+            starts = [r.start_time for r in runs if r.start_time]
+    done = [t for t in times.values() if "reach_geomap_at" in t]
+    if len(done) != len(ws.partitions):
+        raise BenchError(f"only {len(done)} of {len(ws.partitions)} days got their geomap")
+    last = max(t["reach_geomap_at"] for t in done)
+    first_start = min(starts)
+    return {
+        "machine": machine_info(),
+        "backfill_status": backfill.status.value,
+        "runs": len(runs),
+        "days": len(done),
+        "pickup_s": first_start - launch_t,
+        "wall_s": last - launch_t,
+        "working_s": last - first_start,
+        "l1c": [t["reach_cdf"] for t in done],
+        "l2": [t["reach_geomap"] for t in done],
+    }
+
+
+def report(r: dict, archive_days: int) -> None:
+    n = r["days"]
+    l1c, l2 = statistics.fmean(r["l1c"]), statistics.fmean(r["l2"])
+    per_day = r["working_s"] / n
+    rest = per_day - l1c - l2
+    projected = (r["pickup_s"] + per_day * archive_days) / 60
+    m = r["machine"]
+    rows = [
+        ("machine", f"{m['cpu']}, {m['cpus']} CPUs, {m['ram_gb']} GB RAM"),
+        ("backfill", f"{n} full-size days in {r['runs']} run(s), status {r['backfill_status']}"),
+        ("pick-up (launch -> first run started)", f"{r['pickup_s']:.1f} s (once per backfill)"),
+        ("first run started -> last day done", f"{r['working_s']:.1f} s"),
+        ("per day", f"{per_day:.2f} s"),
+        ("  L1C processor (process_seconds)", f"{l1c:.2f} s (min {min(r['l1c']):.2f})"),
+        ("  L2 geomap + quicklooks (seconds)", f"{l2:.2f} s (min {min(r['l2']):.2f})"),
+        ("  the rest (orchestration, validation, telemetry)", f"{rest:.2f} s"),
+        (
+            f"projection, {archive_days} days",
+            f"{projected:.0f} min (target <= {TARGET_MINUTES:.0f} min) "
+            + ("PASS" if projected <= TARGET_MINUTES else "FAIL"),
+        ),
+    ]
+    width = max(len(k) for k, _ in rows) + 2
+    print("=" * 90)
+    print("bench_archive: whole-archive estimate (UI backfill of reach_cdf + reach_geomap)")
+    print("=" * 90)
+    for key, value in rows:
+        print(f"{key:<{width}}{value}")
+    print("=" * 90)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", type=int, default=10)
+    parser.add_argument("--archive-days", type=int, default=2500)
+    parser.add_argument("--settle", type=float, default=15.0)
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="S")
+    parser.add_argument("--quiet-load", type=float, default=1.0)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quiet_wait > 0:
+        wait_for_quiet(args.quiet_wait, args.quiet_load)
+    DATA.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="reach-bench-archive-", dir=DATA.parent))
+    try:
+        result = run(args, root)
+    except (BenchError, *HARNESS_ERRORS) as exc:
+        print(f"bench_archive: could not run: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if args.keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    report(result, args.archive_days)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
