@@ -1,14 +1,13 @@
 """File-system durability: the one place each rule lives.
 
 - ``write_all``: every byte of a buffer reaches the file descriptor (``os.write`` may write less).
-- ``fsync_dir``: a rename or a new file in a folder survives a crash only once the folder is
-  fsynced.
+- ``fsync_path``: a finished file's data reaches the disk before it is renamed anywhere, and a
+  rename or a new file in a folder survives a crash only once the folder is fsynced.
 - ``replace_durably``: move a finished file into place atomically, then fsync its folder.
 - ``write_atomically``: a file is written under a hidden temporary name beside its final
   one and renamed into place, so readers see the old file or the new one, never a part
   (``durable=True``: the temporary file is fsynced first, and the folder after).
 - ``atomic_write_bytes``: ``write_atomically`` of some bytes, durably.
-- ``fsync_file``: a finished file's data reaches the disk before it is renamed anywhere.
 """
 
 from __future__ import annotations
@@ -25,8 +24,9 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def fsync_dir(directory: str | os.PathLike[str]) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def fsync_path(path: str | os.PathLike[str]) -> None:
+    """fsync a file or a folder (a folder's fsync makes a rename in it durable)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -36,15 +36,7 @@ def fsync_dir(directory: str | os.PathLike[str]) -> None:
 def replace_durably(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
     """``os.replace(source, target)``, then fsync the target's folder."""
     os.replace(source, target)
-    fsync_dir(Path(target).parent)
-
-
-def fsync_file(path: str | os.PathLike[str]) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_path(Path(target).parent)
 
 
 def write_atomically(
@@ -62,7 +54,7 @@ def write_atomically(
     try:
         write(tmp)
         if durable:
-            fsync_file(tmp)
+            fsync_path(tmp)
             replace_durably(tmp, final)
         else:
             os.replace(tmp, final)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from reach_pipeline.runner.processor import DEFAULT_PROCESSOR
 
 QUICKLOOK_MODES = ("default", "all")
 
@@ -59,24 +58,30 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError("a number of seconds, e.g. 3600") from None
-    if not number > 0 or number == float("inf"):
-        raise ValueError("a positive number of seconds, e.g. 3600")
-    return number
+def _bounded(
+    accept: Callable[[float], bool], form: str, refused: str | None = None
+) -> Callable[[str], float]:
+    """A parser of a number: not a number is told ``form``; one ``accept`` refuses is told
+    ``refused`` (default: ``form``)."""
+
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(form) from None
+        if not accept(number):
+            raise ValueError(refused or form)
+        return number
+
+    return parse
 
 
-def _percent(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError("a percentage from 0 to 100, e.g. 90") from None
-    if not 0 <= number <= 100:
-        raise ValueError("a percentage from 0 to 100, e.g. 90")
-    return number
+_positive_float = _bounded(
+    lambda n: 0 < n < float("inf"),
+    "a number of seconds, e.g. 3600",
+    "a positive number of seconds, e.g. 3600",
+)
+_percent = _bounded(lambda n: 0 <= n <= 100, "a percentage from 0 to 100, e.g. 90")
 
 
 def _days(value: str) -> int:
@@ -141,123 +146,48 @@ def _utc_time(value: str) -> dt.time:
     return dt.time(int(match[1]), int(match[2]))
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("input_dir", "REACH_INPUT_DIR", "examples/udl", _path, "UDL day files", "--input-dir"),
-    Setting("output_dir", "REACH_OUTPUT_DIR", "out", _path, "products", "--output-dir"),
-    Setting(
-        "telemetry_path",
-        "REACH_TELEMETRY_PATH",
-        "",
-        _text,
-        "legacy telemetry CSV",
-        "--telemetry-file",
-    ),
-    Setting("sensor_id", "REACH_SENSOR_ID", "ALL", _sensor, "ALL or one sensor", "--sensor-id"),
-    Setting("descriptor", "REACH_DESCRIPTOR", "QUICKLOOK", _text, "UDL descriptor", "--descriptor"),
-    Setting(
-        "output_format",
-        "REACH_OUTPUT_FORMAT",
-        "csv",
-        _choice("csv", "json"),
-        "format of the day files",
-        "--output-format",
-    ),
-    Setting("processor", "REACH_PROCESSOR", DEFAULT_PROCESSOR, _processor, "L1C processor"),
-    Setting(
-        "process_timeout_s",
-        "REACH_PROCESS_TIMEOUT_S",
-        "3600",
-        _positive_float,
-        "kill a day's processor after this many seconds",
-    ),
-    Setting(
-        "availability_warn_pct",
-        "REACH_AVAILABILITY_WARN_PCT",
-        "90",
-        _percent,
-        "the availability check warns below this",
-    ),
-    Setting(
-        "schedule_lag_days",
-        "REACH_SCHEDULE_LAG_DAYS",
-        "2",
-        _days,
-        "the schedule processes the day this many days ago",
-    ),
-    Setting(
-        "quicklooks",
-        "REACH_QUICKLOOKS",
-        "default",
-        _choice(*QUICKLOOK_MODES),
-        "quicklook images: the overview and six median maps, or all (the legacy set too)",
-    ),
-    Setting(
-        "input_sensor_max_runs",
-        "REACH_INPUT_SENSOR_MAX_RUNS",
-        "5",
-        _count,
-        "the input sensor requests at most this many runs a tick, fewer while its earlier "
-        "runs still wait in the queue",
-    ),
-    Setting("s3_bucket", "REACH_S3_BUCKET", "", _text, "S3 bucket to upload to", "--s3-bucket"),
-    Setting(
-        "s3_endpoint_url",
-        "REACH_S3_ENDPOINT_URL",
-        "",
-        _url,
-        "endpoint of an S3-compatible store",
-    ),
-    Setting(
-        "alert_webhook_url",
-        "REACH_ALERT_WEBHOOK_URL",
-        "",
-        _webhook_url,
-        "incoming-webhook URL (Slack, Teams workflows, Mattermost) alerts are posted to",
-        scope=ALERTS,
-        secret=True,
-    ),
-    Setting(
-        "slack_token",
-        "REACH_SLACK_TOKEN",
-        "",
-        _text,
-        "Slack bot token: alerts go through dagster-slack to REACH_SLACK_CHANNEL",
-        scope=ALERTS,
-        secret=True,
-    ),
-    Setting(
-        "slack_channel",
-        "REACH_SLACK_CHANNEL",
-        "",
-        _slack_channel,
-        "the Slack channel alerts are posted to with REACH_SLACK_TOKEN",
-        scope=ALERTS,
-    ),
-    Setting(
-        "slack_api_url",
-        "REACH_SLACK_API_URL",
-        "https://slack.com/api/",
-        _url,
-        "the Slack Web API base URL (e.g. https://slack-gov.com/api/ for GovSlack)",
-        scope=ALERTS,
-    ),
-    Setting(
-        "ui_base_url",
-        "REACH_UI_BASE_URL",
-        "http://127.0.0.1:3000",
-        _base_url,
-        "the Dagster UI's address, for the links in alerts",
-        scope=ALERTS,
-    ),
-    Setting(
-        "freshness_deadline_utc",
-        "REACH_FRESHNESS_DEADLINE_UTC",
-        "08:00",
-        _utc_time,
-        "the day REACH_SCHEDULE_LAG_DAYS ago must have its L1C by this UTC time",
-        scope=ALERTS,
-    ),
-)
+PARSERS: dict[str, Callable[[str], object]] = {
+    "text": _text,
+    "path": _path,
+    "sensor": _sensor,
+    "output_format": _choice("csv", "json"),
+    "processor": _processor,
+    "positive_float": _positive_float,
+    "percent": _percent,
+    "days": _days,
+    "quicklooks": _choice(*QUICKLOOK_MODES),
+    "count": _count,
+    "url": _url,
+    "base_url": _base_url,
+    "webhook_url": _webhook_url,
+    "slack_channel": _slack_channel,
+    "utc_time": _utc_time,
+}
+
+
+TABLE = Path(__file__).with_name("settings.toml")
+
+
+def load_table(path: Path = TABLE) -> tuple[Setting, ...]:
+    """The settings table (``settings.toml``, in its order): a setting's field is its
+    variable's name without ``REACH_``, in lower case."""
+    table = tomllib.loads(path.read_text(encoding="utf-8"))
+    return tuple(
+        Setting(
+            env.removeprefix("REACH_").lower(),
+            env,
+            entry["default"],
+            PARSERS[entry["parse"]],
+            entry["help"],
+            entry.get("flag"),
+            entry.get("scope", RUN),
+            entry.get("secret", False),
+        )
+        for env, entry in table.items()
+    )
+
+
+SETTINGS: tuple[Setting, ...] = load_table()
 BY_FIELD: dict[str, Setting] = {s.field: s for s in SETTINGS}
 LOAD_TIME_VARS: tuple[str, ...] = (
     "REACH_PARTITIONS_START",

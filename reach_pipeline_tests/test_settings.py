@@ -123,3 +123,11 @@ def test_cli_and_dagster_read_the_same_variables(tmp_path):
         records = instance.fetch_materializations(AssetKey("reach_cdf"), limit=5).records
     inputs = {r.asset_materialization.metadata["input_path"].value for r in records}
     assert inputs == {str(inp / SENSOR_FILE)}
+
+
+def test_the_table_names_the_runner_s_default_processor():
+    """settings.toml holds the default processor as text; it is the runner's own default."""
+    from reach_pipeline.runner.processor import DEFAULT_PROCESSOR
+    from reach_pipeline.settings import BY_FIELD
+
+    assert BY_FIELD["processor"].default == DEFAULT_PROCESSOR

@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from reach_pipeline.durable import atomic_write_bytes, fsync_dir, write_all
+from reach_pipeline.durable import atomic_write_bytes, fsync_path, write_all
 
 logger = logging.getLogger(__name__)
 
@@ -399,7 +399,7 @@ class TelemetryLog:
             data = _HEADER_TEXT[len(head) :] + term + _csv_line(row.as_list(), term)
             self._write_at_end(fd, size, data.encode("utf-8"))
             if size == 0:
-                fsync_dir(self.path.parent)
+                fsync_path(self.path.parent)
             return True
         line = head if newline < 0 else head[: newline + 1]
         term = "\r\n" if line.endswith(b"\r\n") else "\n"

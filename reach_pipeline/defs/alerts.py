@@ -35,6 +35,7 @@ from reach_pipeline.alerts.facts import due_day, tally_backfill
 from reach_pipeline.alerts.redact import environment_secrets
 from reach_pipeline.contract.layout import find_input
 from reach_pipeline.contract.telemetry import TelemetryLog
+from reach_pipeline.defs.cadence import every_five_minutes
 from reach_pipeline.settings import AlertSettings, Settings, SettingsError, resolve_alert_settings
 
 from .partitions import daily_partitions
@@ -215,18 +216,16 @@ def has_l1c(instance, day: dt.date) -> bool:
     return bool(records)
 
 
-@sensor(
-    name="reach_missing_day_sensor",
-    minimum_interval_seconds=300,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Once a day after REACH_FRESHNESS_DEADLINE_UTC (default 08:00): if the day "
+@every_five_minutes(
+    "reach_missing_day_sensor",
+    "Once a day after REACH_FRESHNESS_DEADLINE_UTC (default 08:00): if the day "
     "REACH_SCHEDULE_LAG_DAYS ago has no reach_cdf materialization, posts one alert.",
 )
 def reach_missing_day_sensor(context: SensorEvaluationContext, reach: ReachSettings):
+    settings = reach.resolve()  # a malformed REACH_* variable shows here, destination or not
     alerts = resolve_alert_settings()
     if not alerts.destinations:
         return SkipReason(NO_DESTINATION)
-    settings = reach.resolve()
     deadline = alerts.freshness_deadline_utc
     day = due_day(dt.datetime.now(dt.UTC), settings.schedule_lag_days, deadline)
     if day is None:

@@ -52,12 +52,13 @@ def l1c_freshness() -> FreshnessPolicy:
     )
 
 
+# What every asset of the group shares.
+DAILY = {"group_name": GROUP, "partitions_def": daily_partitions, "owners": OWNERS}
+
 reach_csv = AssetSpec(
     "reach_csv",
-    group_name=GROUP,
-    partitions_def=daily_partitions,
     kinds={"csv"},
-    owners=OWNERS,
+    **DAILY,
     description="The day's UDL download in the input folder "
     "(`{prefix}_{YYYYMMDD}T000000_*.csv`), written by the download tool. Observed by "
     "reach_input_sensor with a data version, so a re-downloaded day shows reach_cdf stale. "
@@ -65,55 +66,54 @@ reach_csv = AssetSpec(
     "folder it looked in.",
 )
 
-SPECS = {
-    L1C: AssetSpec(
-        "reach_cdf",
-        deps=[reach_csv],
-        group_name=GROUP,
-        partitions_def=daily_partitions,
+
+def day_spec(name: str, upstream, kinds: set[str], description: str, **extra) -> AssetSpec:
+    """One of the daily assets ``reach_day`` makes, from ``upstream`` (skippable: a day's
+    later stages do not run when an earlier one fails or is not selected)."""
+    return AssetSpec(
+        name,
+        deps=[upstream],
         skippable=True,
-        kinds={"cdf"},
-        owners=OWNERS,
-        metadata=L1C_COLUMNS,
-        freshness_policy=l1c_freshness(),
-        description="The day's ISTP Level-1C CDF in output_dir/l1c/prelim/YYYY/MM/DD/, made by "
+        kinds=kinds,
+        description=description,
+        **DAILY,
+        **extra,
+    )
+
+
+SPECS = {
+    L1C: day_spec(
+        "reach_cdf",
+        reach_csv,
+        {"cdf"},
+        "The day's ISTP Level-1C CDF in output_dir/l1c/prelim/YYYY/MM/DD/, made by "
         "the processor in an isolated child process and validated before it is placed. No "
         "input file: nothing is materialized, the day is logged SKIPPED_NO_INPUT and "
         "recorded on reach_csv as an observation with present=false.",
-    ),
-    L1C_UPLOAD: AssetSpec(
-        "reach_cdf_s3",
-        deps=["reach_cdf"],
-        group_name=GROUP,
-        partitions_def=daily_partitions,
-        skippable=True,
-        kinds={"s3", "cdf"},
-        owners=OWNERS,
         metadata=L1C_COLUMNS,
-        description="The day's L1C CDF in s3://{REACH_S3_BUCKET}/l1c/prelim/YYYY/MM/DD/, "
+        freshness_policy=l1c_freshness(),
+    ),
+    L1C_UPLOAD: day_spec(
+        "reach_cdf_s3",
+        "reach_cdf",
+        {"s3", "cdf"},
+        "The day's L1C CDF in s3://{REACH_S3_BUCKET}/l1c/prelim/YYYY/MM/DD/, "
         "validated before it is sent and verified by size and MD5 after; an object already "
         "there with the same content is not sent again.",
+        metadata=L1C_COLUMNS,
     ),
-    L2: AssetSpec(
+    L2: day_spec(
         "reach_geomap",
-        deps=["reach_cdf"],
-        group_name=GROUP,
-        partitions_def=daily_partitions,
-        skippable=True,
-        kinds={"cdf", "png"},
-        owners=OWNERS,
-        description="The day's Level-2 geomap CDF (dose statistics on a 5 x 5 degree grid per "
+        "reach_cdf",
+        {"cdf", "png"},
+        "The day's Level-2 geomap CDF (dose statistics on a 5 x 5 degree grid per "
         "dosimeter flavor) and quicklook maps in output_dir/l2/prelim/YYYY/MM/DD/.",
     ),
-    L2_UPLOAD: AssetSpec(
+    L2_UPLOAD: day_spec(
         "reach_geomap_s3",
-        deps=["reach_geomap"],
-        group_name=GROUP,
-        partitions_def=daily_partitions,
-        skippable=True,
-        kinds={"s3", "cdf", "png"},
-        owners=OWNERS,
-        description="The day's L2 CDF and quicklooks in s3://{REACH_S3_BUCKET}/l2/prelim/"
+        "reach_geomap",
+        {"s3", "cdf", "png"},
+        "The day's L2 CDF and quicklooks in s3://{REACH_S3_BUCKET}/l2/prelim/"
         "YYYY/MM/DD/, validated, verified and idempotent like reach_cdf_s3.",
     ),
 }

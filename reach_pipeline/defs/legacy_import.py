@@ -4,15 +4,14 @@ from dagster import (
     AssetKey,
     AssetMaterialization,
     DagsterInstance,
-    DefaultSensorStatus,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
-    sensor,
 )
 
 from reach_pipeline.contract.state import finished_days
 from reach_pipeline.contract.telemetry import TelemetryLog
+from reach_pipeline.defs.cadence import every_five_minutes
 from reach_pipeline.settings import Settings
 
 from .input_sensor import file_version
@@ -56,11 +55,9 @@ def legacy_import_events(instance: DagsterInstance, settings: Settings) -> list:
     return events
 
 
-@sensor(
-    name="reach_legacy_import_sensor",
-    minimum_interval_seconds=300,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="Reports days the legacy tool finished (per the telemetry CSV, CDF on disk) "
+@every_five_minutes(
+    "reach_legacy_import_sensor",
+    "Reports days the legacy tool finished (per the telemetry CSV, CDF on disk) "
     "as materialized, so 'backfill missing' skips them.",
 )
 def reach_legacy_import_sensor(context: SensorEvaluationContext, reach: ReachSettings):

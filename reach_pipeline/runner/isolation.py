@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from reach_pipeline.durable import fsync_dir
+from reach_pipeline.durable import fsync_path
 
 from . import locks
 from .forkworker import ForkWorker, Request
@@ -126,7 +126,7 @@ def swap_in(new_dir: Path, final_dir: Path, staging: Path) -> None:
         if previous is not None:
             os.rename(previous, final_dir)
         raise
-    fsync_dir(final_dir.parent)
+    fsync_path(final_dir.parent)
 
 
 def day_lock_path(output_dir: Path, day: date) -> Path:

@@ -39,6 +39,12 @@ class ProcessingFailed(RuntimeError):
         super().__init__(message)
 
 
+def refuse_if(problems: list[str], error_type: str, what: str) -> None:
+    """``ProcessingFailed(error_type, "what: problem; problem")`` if there is any problem."""
+    if problems:
+        raise ProcessingFailed(error_type, f"{what}: " + "; ".join(problems))
+
+
 def load_processor(spec: str) -> Callable:
     """``"package.module:function"`` to the function; ``ValueError`` if it is not one."""
     module_name, sep, attr = spec.partition(":")

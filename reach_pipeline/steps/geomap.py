@@ -13,7 +13,7 @@ from reach_pipeline.contract.layout import day_dir
 from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.contract.telemetry import TelemetryLog
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
-from reach_pipeline.runner.processor import ProcessingFailed
+from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .outcome import MATERIALIZED, DayOutcome, failed
@@ -47,12 +47,11 @@ def l2_arrangement(day: date, l1c: Path):
                 "ProcessorOutputError",
                 f"geomap of {l1c} wrote {[p.name for p in cdfs]}; expected exactly {name}",
             )
-        problems = geomap_problems(cdfs[0], l1c)
-        if problems:
-            raise ProcessingFailed(
-                "GeomapCheckFailed",
-                f"the geomap of {l1c} is not sound, not placed: {'; '.join(problems)}",
-            )
+        refuse_if(
+            geomap_problems(cdfs[0], l1c),
+            "GeomapCheckFailed",
+            f"the geomap of {l1c} is not sound, not placed",
+        )
         # The images in the order the processor gave them (the overview first).
         order = {Path(p).name: i for i, p in enumerate((facts or {}).get("image_paths", []))}
         pngs = [p for p in paths if p.suffix == ".png"]

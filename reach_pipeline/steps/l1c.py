@@ -9,7 +9,7 @@ from reach_pipeline.contract.daylog import CdfColumns, DayLog
 from reach_pipeline.contract.layout import InputProblem, cdf_day, day_dir, find_input
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
-from reach_pipeline.runner.processor import ProcessingFailed
+from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
@@ -39,12 +39,11 @@ def l1c_arrangement(day: date, input_path: Path):
                 f"processor wrote {cdfs[0].name} from {input_path}: a CDF for another day "
                 f"than {day}; not placed in the layout",
             )
-        problems = cdf_problems(cdfs[0], day)
-        if problems:
-            raise ProcessingFailed(
-                "CdfCheckFailed",
-                f"{input_path}: the CDF it makes is not valid, not placed: {'; '.join(problems)}",
-            )
+        refuse_if(
+            cdf_problems(cdfs[0], day),
+            "CdfCheckFailed",
+            f"{input_path}: the CDF it makes is not valid, not placed",
+        )
         return Arrangement(day_dir("l1c", day), (cdfs[0],))
 
     return arrange

@@ -7,16 +7,11 @@ from datetime import date
 from reach_pipeline.contract.daylog import CdfColumns, DayLog, recorded_process_seconds
 from reach_pipeline.contract.layout import day_dir, s3_key
 from reach_pipeline.contract.state import locate_cdf, replaced_object
+from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
 from .outcome import MATERIALIZED, DayOutcome, failed
-
-
-class CdfUnusable(RuntimeError):
-    def __init__(self, error_type: str, message: str):
-        self.error_type = error_type
-        super().__init__(message)
 
 
 def run_upload(
@@ -54,16 +49,15 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader, remover=Non
     )
     try:
         if cdf is None:
-            raise CdfUnusable(
+            raise ProcessingFailed(
                 "CdfMissing", f"no CDF on disk for {day}: materialize reach_cdf first"
             )
-        problems = cdf_problems(cdf, day)
-        if problems:
-            raise CdfUnusable(
-                "CdfCheckFailed",
-                f"{cdf} is not a valid CDF for {day}, not sent: " + "; ".join(problems),
-            )
-    except CdfUnusable as exc:
+        refuse_if(
+            cdf_problems(cdf, day),
+            "CdfCheckFailed",
+            f"{cdf} is not a valid CDF for {day}, not sent",
+        )
+    except ProcessingFailed as exc:
         outcome = failed(day, exc)
         log.failed(day, outcome.error_type, outcome.message)
         return outcome
@@ -93,7 +87,7 @@ def remove_replaced(remover, result, old_key: str) -> None:
     try:
         remover(old_key)
     except Exception as exc:
-        raise CdfUnusable(
+        raise ProcessingFailed(
             "ReplacedObjectNotDeleted",
             f"s3://{result.bucket}/{result.key} is uploaded and verified, but the object "
             f"it replaces, s3://{result.bucket}/{old_key}, could not be deleted "
@@ -113,15 +107,12 @@ def run_l2_upload(settings: Settings, day: date, uploader) -> DayOutcome:
     l2 = folder / l2_file_name(day)
     try:
         if not l2.is_file():
-            raise CdfUnusable(
+            raise ProcessingFailed(
                 "CdfMissing", f"no L2 CDF on disk for {day}: materialize reach_geomap"
             )
         l1c = day_l1c(settings, day)
         problems = ["its L1C is gone"] if l1c is None else geomap_problems(l2, l1c)
-        if problems:
-            raise CdfUnusable(
-                "GeomapCheckFailed", f"{l2} is not a sound geomap, not sent: " + "; ".join(problems)
-            )
+        refuse_if(problems, "GeomapCheckFailed", f"{l2} is not a sound geomap, not sent")
         files = [l2, *sorted(folder.glob("*.png"))]
         results = [uploader(path, s3_key(day_dir("l2", day) / path.name)) for path in files]
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure

@@ -134,19 +134,21 @@ def test_missing_file(tmp_path: Path) -> None:
 
 # A day's older row, then its newer row, with the started_at_utc each writer put in it:
 # whatever the clocks say, the row written last is the day's state.
-CLOCKS = {
-    "in-order": ("2026-01-01T00:00:00+00:00", "2026-01-01T01:00:00+00:00"),
-    "same-instant": ("2026-01-01T00:00:00.000000+00:00", "2026-01-01T00:00:00.000000+00:00"),
-    "newer-clock-behind": ("2026-01-01T00:00:00+00:00", "2025-12-31T23:59:59+00:00"),
+CLOCKS = [
+    pytest.param("2026-01-01T00:00:00+00:00", "2026-01-01T01:00:00+00:00", id="in-order"),
+    pytest.param(
+        "2026-01-01T00:00:00.000000+00:00", "2026-01-01T00:00:00.000000+00:00", id="same-instant"
+    ),
+    pytest.param("2026-01-01T00:00:00+00:00", "2025-12-31T23:59:59+00:00", id="newer-clock-behind"),
     # The legacy tool at UTC+2 wrote a naive local time: two hours ahead of UTC.
-    "older-naive-local-time": ("2026-01-01T14:00:00", "2026-01-01T12:30:00+00:00"),
-    "older-blank": ("", "2026-01-01T00:00:00+00:00"),
-    "newer-blank": ("2026-01-01T00:00:00+00:00", ""),
-    "newer-garbage": ("2026-01-01T00:00:00+00:00", "yesterday"),
-}
+    pytest.param("2026-01-01T14:00:00", "2026-01-01T12:30:00+00:00", id="older-naive-local-time"),
+    pytest.param("", "2026-01-01T00:00:00+00:00", id="older-blank"),
+    pytest.param("2026-01-01T00:00:00+00:00", "", id="newer-blank"),
+    pytest.param("2026-01-01T00:00:00+00:00", "yesterday", id="newer-garbage"),
+]
 
 
-@pytest.mark.parametrize(("older", "newer"), CLOCKS.values(), ids=CLOCKS.keys())
+@pytest.mark.parametrize(("older", "newer"), CLOCKS)
 def test_the_last_row_of_a_day_is_its_state(tmp_path: Path, older: str, newer: str) -> None:
     log = TelemetryLog(tmp_path / "t.csv")
     log.append(_row(status=t.FAILED, started_at_utc=older))

@@ -24,8 +24,6 @@ from reach_pipeline.contract.telemetry import DOWNLOAD_SCHEMA
 
 pytestmark = pytest.mark.integration
 
-_CALL = re.compile(r"^\d+\s+(\w+)\((.*)\)\s+=\s+(-?\d+)")
-
 
 @dataclass(frozen=True)
 class Call:
@@ -51,6 +49,9 @@ def _strace() -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return found
+
+
+_CALL = re.compile(r"^\d+\s+(\w+)\((.*)\)\s+=\s+(-?\d+)")
 
 
 def traced_append(tmp_path: Path, telemetry: Path) -> tuple[list[Call], bytes]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from dagster import AssetCheckSeverity, AssetKey
 
 from reach_pipeline.contract.telemetry import (
+    CARRY_FORWARD_COLUMNS,
     DOWNLOAD_PENDING,
     DOWNLOADED,
     FAILED,
@@ -159,20 +160,9 @@ def test_download_columns_are_carried_forward(run_day, telemetry_path, input_dir
     rows = day_rows(telemetry_path, GOOD_DAY)
     assert [r.status for r in rows] == [DOWNLOAD_PENDING, DOWNLOADED, PROCESS_PENDING, PROCESSED]
     downloaded = rows[1]
-    carried = (
-        "records_downloaded",
-        "expected_records",
-        "availability_pct",
-        "download_seconds",
-        "csv_size_mb",
-        "csv_path",
-        "sensor_id",
-        "descriptor",
-        "output_format",
-    )
     for row in rows[2:]:
         assert row.run_id == result.run_id
-        for name in carried:
+        for name in CARRY_FORWARD_COLUMNS:
             assert getattr(row, name) == getattr(downloaded, name), name
         # The window columns are the download's own, not carried.
         assert row.window_start_utc == row.window_end_utc == ""

@@ -10,8 +10,6 @@ from pathlib import Path
 
 from .support import BAD
 
-_ROW = re.compile(r"\|\s*(\d{4}-\d{2}-\d{2})\s*\|\s*`([^`]+)`\s*\|[^|]*\|\s*`([^`]+)`\s*\|")
-
 
 @dataclass(frozen=True)
 class BadDay:
@@ -22,6 +20,9 @@ class BadDay:
     @property
     def output_format(self) -> str:
         return Path(self.file).suffix.lstrip(".")
+
+
+_ROW = re.compile(r"\|\s*(\d{4}-\d{2}-\d{2})\s*\|\s*`([^`]+)`\s*\|[^|]*\|\s*`([^`]+)`\s*\|")
 
 
 def bad_days() -> list[BadDay]:
