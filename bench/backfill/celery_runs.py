@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from reach_pipeline_tests.support.celery_workers import worker_of
 
 from . import ASSET
-from .timeline import RunTiming, stats
+from .timeline import RunTiming, stats, status_counts
 
 RANGE_START = "dagster/asset_partition_range_start"
 
@@ -91,7 +91,7 @@ def celery_figures(runs: list[CeleryRun], launch_t: float) -> dict:
     return {
         "days": days,
         "runs": len(runs),
-        "statuses": {s: sum(1 for r in runs if r.status == s) for s in {r.status for r in runs}},
+        "statuses": status_counts(runs),
         "first_created": first_created,
         "last_end": last_end,
         "wall_s": last_end - launch_t,
