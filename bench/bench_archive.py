@@ -31,16 +31,15 @@ import argparse
 import datetime as dt
 import importlib.util
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from backfill import REPO_ROOT, BenchError
 from backfill.launch import HARNESS_ERRORS, launch, servers_for, wait_for_backfill
 from backfill.machine import machine_info, wait_for_quiet
+from backfill.scratch import run_in_scratch
 from backfill.workspace import Workspace, day_file_name, install_config, server_env
 
 DATA = REPO_ROOT / "bench" / "data" / "archive"
@@ -174,17 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.quiet_wait > 0:
         wait_for_quiet(args.quiet_wait, args.quiet_load)
     DATA.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="reach-bench-archive-", dir=DATA.parent))
-    try:
-        result = run(args, root)
-    except (BenchError, *HARNESS_ERRORS) as exc:
-        print(f"bench_archive: could not run: {exc}", file=sys.stderr)
+    result = run_in_scratch(
+        "archive",
+        args.keep,
+        lambda root: run(args, root),
+        (BenchError, *HARNESS_ERRORS),
+        parent=DATA.parent,
+    )
+    if result is None:
         return 2
-    finally:
-        if args.keep:
-            print(f"kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
     report(result, args.archive_days)
     return 0
 

@@ -59,9 +59,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -76,6 +74,7 @@ from backfill.machine import (
 )
 from backfill.memory import MemorySampler, memory_report
 from backfill.report import print_report
+from backfill.scratch import run_in_scratch
 from backfill.startup import import_floor
 from backfill.timeline import read_runs, timeline
 from backfill.workspace import build
@@ -195,26 +194,28 @@ def run(args: argparse.Namespace, root: Path) -> dict:
     }
 
 
+def print_log_tails(root: Path) -> None:
+    """The servers' last log lines, to stderr (after a run that could not be made)."""
+    for name in ("webserver.log", "daemon.log"):
+        log = root / "logs" / name
+        if log.exists():
+            tail = log.read_text(errors="replace").splitlines()[-20:]
+            print(f"--- {name} (last lines)\n" + "\n".join(tail), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.quiet_wait > 0:
         wait_for_quiet(args.quiet_wait, args.quiet_load)
-    root = Path(tempfile.mkdtemp(prefix="reach-bench-backfill-"))
-    try:
-        result = run(args, root)
-    except (BenchError, *HARNESS_ERRORS) as exc:
-        print(f"bench_backfill: could not run: {exc}", file=sys.stderr)
-        for name in ("webserver.log", "daemon.log"):
-            log = root / "logs" / name
-            if log.exists():
-                tail = log.read_text(errors="replace").splitlines()[-20:]
-                print(f"--- {name} (last lines)\n" + "\n".join(tail), file=sys.stderr)
+    result = run_in_scratch(
+        "backfill",
+        args.keep,
+        lambda root: run(args, root),
+        (BenchError, *HARNESS_ERRORS),
+        on_error=print_log_tails,
+    )
+    if result is None:
         return 2
-    finally:
-        if args.keep:
-            print(f"kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, default=str))

@@ -38,9 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from backfill import BenchError
@@ -48,6 +46,7 @@ from backfill.celery import SERVICE_ERRORS, run_one
 from backfill.celery_report import print_report
 from backfill.launch import HARNESS_ERRORS
 from backfill.machine import code_revision, machine_info, wait_for_quiet
+from backfill.scratch import run_in_scratch
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -84,21 +83,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.quiet_wait > 0:
         wait_for_quiet(args.quiet_wait, args.quiet_load)
-    base = Path(tempfile.mkdtemp(prefix="reach-bench-celery-"))
     code = code_revision()
-    results = []
-    try:
-        for rep in range(1, args.repeat + 1):
-            for workers in args.workers:
-                results.append(run_one(workers, args, base / f"{rep}-workers-{workers}"))
-    except (BenchError, *SERVICE_ERRORS, *HARNESS_ERRORS) as exc:
-        print(f"bench_celery: could not run: {exc}", file=sys.stderr)
+
+    def run_all(base: Path) -> list[dict]:
+        return [
+            run_one(workers, args, base / f"{rep}-workers-{workers}")
+            for rep in range(1, args.repeat + 1)
+            for workers in args.workers
+        ]
+
+    errors = (BenchError, *SERVICE_ERRORS, *HARNESS_ERRORS)
+    results = run_in_scratch("celery", args.keep, run_all, errors)
+    if results is None:
         return 2
-    finally:
-        if args.keep:
-            print(f"kept {base}")
-        else:
-            shutil.rmtree(base, ignore_errors=True)
     machine = {**machine_info(), "code": code}
     print_report(machine, results)
     if args.json:

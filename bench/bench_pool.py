@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import psutil
+from backfill.cpu import tree_total
 
 ROOT = Path(__file__).resolve().parents[1]
 DAYS = (date(2024, 3, 1), date(2024, 3, 2))
@@ -53,18 +54,7 @@ class TreeSampler(threading.Thread):
 
     def run(self):
         while not self.stop.wait(0.2):
-            total = 0
-            for pid in list(self.roots):
-                try:
-                    proc = psutil.Process(pid)
-                    procs = [proc, *proc.children(recursive=True)]
-                except psutil.NoSuchProcess:
-                    continue
-                for p in procs:
-                    try:
-                        total += p.memory_info().rss
-                    except psutil.NoSuchProcess:
-                        pass
+            total = tree_total(self.roots, lambda proc: proc.memory_info().rss)
             self.peak = max(self.peak, total)
 
 

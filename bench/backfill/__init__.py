@@ -4,7 +4,8 @@
 through the test harness (``reach_pipeline_tests.support``) and launches the backfill as the
 UI does; ``memory`` samples the server trees; ``timeline`` reads every run's events back from
 the instance; ``startup`` replays a run worker's start-up; ``machine`` describes the machine,
-the code and the instance's settings; ``report`` prints the figures.
+the code and the instance's settings; ``report`` prints the figures; ``scratch`` runs a bench
+in its temporary folder.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from reach_pipeline_tests.support.celery_workers import (
     unique_queue,
     worker_names,
 )
-from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
+from reach_pipeline_tests.support.dagster_servers import DagsterServers
 from reach_pipeline_tests.support.services import (
     ServiceUnavailable,
     check_rabbitmq,
@@ -30,9 +30,9 @@ from reach_pipeline_tests.support.services import (
 
 from .celery_runs import celery_figures, read_celery_runs
 from .cpu import CpuSampler
-from .launch import launch, wait_for_backfill
+from .launch import launch, wait_for_backfill, workspace_servers
 from .machine import config_summary
-from .workspace import WORKSPACE, Workspace, build
+from .workspace import Workspace, build
 
 SERVICE_ERRORS = (ServiceUnavailable,)
 
@@ -42,21 +42,12 @@ def celery_servers(ws: Workspace, names: list[str], workers: dict) -> DagsterSer
     the workers started and answering; then the daemon. ``workers`` gets
     ``{name: ServerProcess}``."""
 
-    def before_daemon(servers: DagsterServers) -> None:
-        print(f"webserver up in {servers.ready_s['webserver']:.1f} s", flush=True)
+    def prepare(servers: DagsterServers) -> None:
         set_pool_limit(ws.env, len(names), cwd=ws.root)
         workers.update(start_workers(servers, names))
         print(f"pool reach_cdf limit {len(names)}; workers answering: {names}", flush=True)
 
-    return dagster_servers(
-        ws.home,
-        WORKSPACE,
-        ws.env,
-        cwd=ws.root,
-        log_dir=ws.logs,
-        stop_automation=True,
-        before_daemon=before_daemon,
-    )
+    return workspace_servers(ws, prepare)
 
 
 def workspace_args(args: argparse.Namespace, database: str, queue: str) -> argparse.Namespace:

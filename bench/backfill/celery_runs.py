@@ -3,13 +3,12 @@ it (the worker whose process tree held the run's RUN_START pid), and their figur
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 
 from reach_pipeline_tests.support.celery_workers import worker_of
 
 from . import ASSET
-from .timeline import RunTiming
+from .timeline import RunTiming, stats, status_counts
 
 RANGE_START = "dagster/asset_partition_range_start"
 
@@ -63,18 +62,6 @@ def read_celery_runs(instance, backfill_id: str, workers: dict) -> list[CeleryRu
     return sorted(runs, key=lambda r: r.start or r.created)
 
 
-def _stats(values: list[float]) -> dict:
-    if not values:
-        return {"n": 0}
-    return {
-        "n": len(values),
-        "mean": statistics.fmean(values),
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-    }
-
-
 def same_worker_gaps(runs: list[CeleryRun]) -> list[float]:
     """Per worker, the seconds from one run's end to the start of its next run there."""
     gaps = []
@@ -104,7 +91,7 @@ def celery_figures(runs: list[CeleryRun], launch_t: float) -> dict:
     return {
         "days": days,
         "runs": len(runs),
-        "statuses": {s: sum(1 for r in runs if r.status == s) for s in {r.status for r in runs}},
+        "statuses": status_counts(runs),
         "first_created": first_created,
         "last_end": last_end,
         "wall_s": last_end - launch_t,
@@ -120,10 +107,10 @@ def celery_figures(runs: list[CeleryRun], launch_t: float) -> dict:
             [(r.step_start, r.step_end) for r in done if r.step_s > 0]
         ),
         "per_worker": per_worker,
-        "same_worker_gap": _stats(same_worker_gaps(done)),
-        "starting_to_start": _stats(
+        "same_worker_gap": stats(same_worker_gaps(done)),
+        "starting_to_start": stats(
             [r.start - r.events["RUN_STARTING"] for r in done if "RUN_STARTING" in r.events]
         ),
-        "start_to_step": _stats([r.step_start - r.start for r in done if r.step_start]),
-        "step_per_run": _stats([r.step_s for r in done]),
+        "start_to_step": stats([r.step_start - r.start for r in done if r.step_start]),
+        "step_per_run": stats([r.step_s for r in done]),
     }

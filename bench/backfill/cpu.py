@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 
 import psutil
 
@@ -15,12 +16,11 @@ def machine_busy_seconds() -> float:
     return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
-def tree_cpu_seconds(roots: list[int]) -> float:
-    """CPU seconds of the processes in the trees of ``roots``, with what their reaped children
-    used (a process is either alive, counted itself, or reaped, counted in its parent: the
-    processor's children that live a fraction of a second are not missed)."""
-    total = 0.0
-    for pid in roots:
+def tree_total(roots: list[int], measure: Callable[[psutil.Process], float]) -> float:
+    """The sum of ``measure(process)`` over the processes in the trees of ``roots`` (a root
+    that has ended, or a process that ends or hides while measured, counts nothing)."""
+    total: float = 0
+    for pid in list(roots):  # the list may grow meanwhile (another thread's)
         try:
             root = psutil.Process(pid)
             procs = [root, *root.children(recursive=True)]
@@ -28,11 +28,22 @@ def tree_cpu_seconds(roots: list[int]) -> float:
             continue
         for proc in procs:
             try:
-                t = proc.cpu_times()
+                total += measure(proc)
             except psutil.Error:
                 continue
-            total += t.user + t.system + t.children_user + t.children_system
     return total
+
+
+def _cpu_seconds(proc: psutil.Process) -> float:
+    t = proc.cpu_times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """CPU seconds of the processes in the trees of ``roots``, with what their reaped children
+    used (a process is either alive, counted itself, or reaped, counted in its parent: the
+    processor's children that live a fraction of a second are not missed)."""
+    return tree_total(roots, _cpu_seconds)
 
 
 class CpuSampler(threading.Thread):

@@ -4,6 +4,7 @@ the backfill's end (read from the instance)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
 from reach_pipeline_tests.support.graphql import (
@@ -22,20 +23,15 @@ PROGRESS_EVERY_S = 15.0
 HARNESS_ERRORS = (ServerError, GraphQLError)
 
 
-def servers_for(workspace: Workspace, fresh_pools: bool, notes: dict) -> DagsterServers:
-    """Webserver, then (sensors and schedule stopped, the pool initialised) the daemon.
-
-    ``notes["pool"]`` says what was done to the pool.
-    """
+def workspace_servers(
+    workspace: Workspace, prepare: Callable[[DagsterServers], None]
+) -> DagsterServers:
+    """The workspace's webserver; once it is up (its sensors and schedule stopped),
+    ``prepare(servers)``; then the daemon."""
 
     def before_daemon(servers: DagsterServers) -> None:
         print(f"webserver up in {servers.ready_s['webserver']:.1f} s", flush=True)
-        stopped = ", ".join(servers.stopped_automation) or "nothing"
-        print(f"stopped before the daemon starts: {stopped}", flush=True)
-        notes["pool"] = "fresh instance: pool created on first sight"
-        if not fresh_pools:
-            notes["pool"] = init_pool()
-        print(f"pool {POOL}: {notes['pool']}", flush=True)
+        prepare(servers)
 
     return dagster_servers(
         workspace.home,
@@ -46,6 +42,23 @@ def servers_for(workspace: Workspace, fresh_pools: bool, notes: dict) -> Dagster
         stop_automation=True,
         before_daemon=before_daemon,
     )
+
+
+def servers_for(workspace: Workspace, fresh_pools: bool, notes: dict) -> DagsterServers:
+    """Webserver, then (sensors and schedule stopped, the pool initialised) the daemon.
+
+    ``notes["pool"]`` says what was done to the pool.
+    """
+
+    def prepare(servers: DagsterServers) -> None:
+        stopped = ", ".join(servers.stopped_automation) or "nothing"
+        print(f"stopped before the daemon starts: {stopped}", flush=True)
+        notes["pool"] = "fresh instance: pool created on first sight"
+        if not fresh_pools:
+            notes["pool"] = init_pool()
+        print(f"pool {POOL}: {notes['pool']}", flush=True)
+
+    return workspace_servers(workspace, prepare)
 
 
 def init_pool() -> str:

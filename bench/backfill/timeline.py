@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 
 from . import ASSET, STEP, BenchError
@@ -113,6 +114,11 @@ def stats(values: list[float]) -> dict:
     }
 
 
+def status_counts(runs: list[RunTiming]) -> dict[str, int]:
+    """How many runs ended (or stand) in each status."""
+    return dict(Counter(r.status for r in runs))
+
+
 def timeline(runs: list[RunTiming], launch_t: float, backfill_end: float | None, days: int) -> dict:
     done = [r for r in runs if r.end is not None and r.start is not None]
     if not done:
@@ -153,7 +159,7 @@ def timeline(runs: list[RunTiming], launch_t: float, backfill_end: float | None,
     return {
         "days": days,
         "runs_finished": len(done),
-        "statuses": {s: sum(1 for r in runs if r.status == s) for s in {r.status for r in runs}},
+        "statuses": status_counts(runs),
         "max_parallel_runs": max_parallel,
         "max_parallel_steps": max_parallel_steps,
         "wall_s": wall,
