@@ -11,16 +11,19 @@ from dagster import AssetKey, DagsterInstance
 
 from reach_pipeline.contract.telemetry import PROCESSED, TelemetryLog
 from reach_pipeline.settings import (
+    ALERTS,
     ENV_VARS,
     SETTINGS,
     SettingsError,
     partitions_start,
+    resolve_alert_settings,
     resolve_settings,
 )
 from reach_pipeline_tests.faults.support import EXAMPLES, clean_env, console_script, run_cli, tool
 
 SAMPLE = "REACH-ALL_20250902T000000_20250903T000000.csv"
 SENSOR_FILE = "REACH-101_20250902T000000_20250903T000000.csv"
+BY_ENV = {s.env: s for s in SETTINGS}
 
 
 def test_defaults_work_from_a_fresh_clone():
@@ -53,11 +56,23 @@ def test_explicit_value_beats_the_variable():
         ("REACH_SENSOR_ID", "REACH-*", "ALL or a sensor id"),
         ("REACH_PROCESSOR", "process_file", "'package.module:function'"),
         ("REACH_S3_ENDPOINT_URL", "127.0.0.1:8333", "a URL"),
+        ("REACH_UI_BASE_URL", "dagster.local:3000", "a URL"),
+        ("REACH_SLACK_CHANNEL", "#two words", "a Slack channel"),
+        ("REACH_FRESHNESS_DEADLINE_UTC", "8am", "HH:MM"),
+        ("REACH_FRESHNESS_DEADLINE_UTC", "24:00", "HH:MM"),
+        ("REACH_SLACK_API_URL", "slack.com/api", "a URL"),
     ],
 )
 def test_a_malformed_variable_names_itself_and_the_form(variable, value, expected):
+    """Each resolved where it is read: a run's settings, or the alert sensors' settings."""
+    environ = {variable: value}
+    resolve = resolve_settings
+    if BY_ENV[variable].scope == ALERTS:
+        resolve = resolve_alert_settings
+        if variable == "REACH_SLACK_CHANNEL":
+            environ["REACH_SLACK_TOKEN"] = "xoxb-1"  # a channel goes with a token
     with pytest.raises(SettingsError) as info:
-        resolve_settings(environ={variable: value})
+        resolve(environ=environ)
     message = str(info.value)
     assert message.startswith(f"{variable} must be")
     assert expected in message and repr(value) in message

@@ -1,13 +1,17 @@
 """Fixtures for the alert tests: recording servers on loopback, a closed port, a logger
-whose lines the test reads, and no alert settings leaking from the machine."""
+whose lines the test reads, an ephemeral instance with its settings, and no alert
+settings leaking from the machine."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from dagster import DagsterInstance
 
+from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline.settings import ENV_VARS
 from reach_pipeline_tests.support.ports import free_ports
 from reach_pipeline_tests.support.webhook_server import WebhookServer
@@ -21,29 +25,40 @@ def _clean_reach_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def _server(mode: str) -> Iterator[WebhookServer]:
-    with WebhookServer(mode) as server:
-        yield server
+def _server_fixture(name: str, mode: str):
+    """A fixture ``name``: a recording server on loopback answering as ``mode`` says."""
+
+    @pytest.fixture(name=name)
+    def server() -> Iterator[WebhookServer]:
+        with WebhookServer(mode) as started:
+            yield started
+
+    return server
+
+
+webhook = _server_fixture("webhook", "ok")
+failing_webhook = _server_fixture("failing_webhook", "error")
+hanging_webhook = _server_fixture("hanging_webhook", "hang")
+slack_api = _server_fixture("slack_api", "slack")
 
 
 @pytest.fixture
-def webhook() -> Iterator[WebhookServer]:
-    yield from _server("ok")
+def instance() -> Iterator[DagsterInstance]:
+    with DagsterInstance.ephemeral() as inst:
+        yield inst
 
 
 @pytest.fixture
-def failing_webhook() -> Iterator[WebhookServer]:
-    yield from _server("error")
+def input_dir(tmp_path: Path) -> Path:
+    """The day files' folder, empty (a module that wants days overrides this fixture)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    return folder
 
 
 @pytest.fixture
-def hanging_webhook() -> Iterator[WebhookServer]:
-    yield from _server("hang")
-
-
-@pytest.fixture
-def slack_api() -> Iterator[WebhookServer]:
-    yield from _server("slack")
+def settings(input_dir: Path, tmp_path: Path) -> ReachSettings:
+    return ReachSettings(input_dir=str(input_dir), output_dir=str(tmp_path / "out"))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from dagster import DagsterInstance, build_sensor_context
+from dagster import build_sensor_context
 
 from reach_pipeline.alerts.compose import backfill_summary_alert
 from reach_pipeline.defs.alerts import (
@@ -20,7 +20,6 @@ from reach_pipeline.defs.alerts import (
     next_backfill_cursor,
     reach_backfill_alert_sensor,
 )
-from reach_pipeline.defs.resources import ReachSettings
 
 from .sensors import BAD_1, BAD_2, GOOD, fill_input, run
 
@@ -29,15 +28,9 @@ DAYS = sorted([BAD_1, BAD_2, *GOOD, NO_INPUT])  # 2026-01-01 .. 2026-01-06
 
 
 @pytest.fixture
-def instance():
-    with DagsterInstance.ephemeral() as inst:
-        yield inst
-
-
-@pytest.fixture
-def settings(tmp_path):
-    fill_input(tmp_path / "in")
-    return ReachSettings(input_dir=str(tmp_path / "in"), output_dir=str(tmp_path / "out"))
+def input_dir(input_dir):
+    fill_input(input_dir)
+    return input_dir
 
 
 def check_summary(tally):

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from dagster import DagsterEventType, DagsterInstance, SkipReason
+from dagster import DagsterEventType, SkipReason
 
 from reach_pipeline.defs.alerts import NO_DESTINATION
 from reach_pipeline.defs.resources import ReachSettings
@@ -21,21 +21,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def instance():
-    with DagsterInstance.ephemeral() as inst:
-        yield inst
-
-
-@pytest.fixture
-def input_dir(tmp_path):
-    folder = tmp_path / "in"
-    fill_input(folder)
-    return folder
-
-
-@pytest.fixture
-def settings(input_dir, tmp_path):
-    return ReachSettings(input_dir=str(input_dir), output_dir=str(tmp_path / "out"))
+def input_dir(input_dir):
+    fill_input(input_dir)
+    return input_dir
 
 
 @pytest.fixture

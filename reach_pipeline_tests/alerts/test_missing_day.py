@@ -7,27 +7,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from dagster import AssetMaterialization, DagsterInstance, SkipReason, build_sensor_context
+from dagster import AssetMaterialization, SkipReason, build_sensor_context
 
 from reach_pipeline.defs.alerts import NO_DESTINATION, reach_missing_day_sensor
-from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline_tests.faults.support import write_sample_day
 
 from .conftest import SENTINEL
 
 LAG = 3
-
-
-@pytest.fixture
-def instance():
-    with DagsterInstance.ephemeral() as inst:
-        yield inst
-
-
-@pytest.fixture
-def settings(tmp_path):
-    (tmp_path / "in").mkdir()
-    return ReachSettings(input_dir=str(tmp_path / "in"), output_dir=str(tmp_path / "out"))
 
 
 @pytest.fixture

@@ -243,6 +243,15 @@ def assert_operator_mistake(workspace, code, out, err, *needles, telemetry=None)
     assert not workspace.out.exists() or workspace.files_under(workspace.out) == set()
 
 
+def assert_telemetry_mistake(workspace, result, *needles, telemetry) -> None:
+    """``run_cli``'s ``result`` is an operator mistake naming REACH_TELEMETRY_PATH and
+    ``needles``; the telemetry file still holds ``telemetry``."""
+    code, out, err = result
+    assert_operator_mistake(
+        workspace, code, out, err, "REACH_TELEMETRY_PATH", *needles, telemetry=telemetry
+    )
+
+
 def test_a_missing_input_folder_is_an_operator_mistake(workspace, run_cli):
     """It used to be created, with a telemetry file, and every day SKIPPED_NO_INPUT."""
     code, out, err = run_cli(*process_args(D1, D1, "--input-dir", "mnt/reach"))
@@ -323,33 +332,19 @@ def test_a_telemetry_path_that_is_a_folder(workspace, run_cli):
 def test_a_telemetry_file_that_is_not_a_telemetry_csv(workspace, run_cli, content, needle):
     workspace.telemetry.write_bytes(content)
 
+    named = str(workspace.telemetry.relative_to(workspace.root))
     for args in (process_args(D1), ["status", "--start-date", D1, "--end-date", D1]):
-        code, out, err = run_cli(*args, "--input-dir", "in")
-        assert_operator_mistake(
-            workspace,
-            code,
-            out,
-            err,
-            "REACH_TELEMETRY_PATH",
-            str(workspace.telemetry.relative_to(workspace.root)),
-            needle,
-            telemetry=content,
-        )
+        result = run_cli(*args, "--input-dir", "in")
+        assert_telemetry_mistake(workspace, result, named, needle, telemetry=content)
 
 
 def test_a_telemetry_file_that_cannot_be_appended_to(workspace, run_cli):
     workspace.write_legacy(D1, through="DOWNLOADED")
     before = workspace.telemetry_bytes()
     with unwritable(workspace.telemetry):
-        code, out, err = run_cli(*process_args(D1))
-        assert_operator_mistake(
-            workspace,
-            code,
-            out,
-            err,
-            "REACH_TELEMETRY_PATH",
-            "cannot be read and appended to",
-            telemetry=before,
+        result = run_cli(*process_args(D1))
+        assert_telemetry_mistake(
+            workspace, result, "cannot be read and appended to", telemetry=before
         )
         # Reading it is enough for status.
         code, out, err = run_cli(

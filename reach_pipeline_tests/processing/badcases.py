@@ -63,6 +63,14 @@ def _set(row: int, **cells: str) -> Callable[[list[str], list[Row]], None]:
     return edit
 
 
+def _in_row(kind: str, row: int, what: str, phrase: str, **cells: str) -> BadCase:
+    """A case that changes ``cells`` of data row ``row``: ``what`` and ``phrase`` are said
+    of that row ("row N's …", "row N: …")."""
+    return BadCase(
+        kind, f"row {row}'s {what}", f"row {row}: {phrase}", lambda: _text(_set(row, **cells))
+    )
+
+
 def _drop_columns(*names: str) -> Callable[[list[str], list[Row]], None]:
     def edit(header: list[str], rows: list[Row]) -> None:
         for name in names:
@@ -272,17 +280,19 @@ CASES: list[BadCase] = [
         "missing required column(s): obTime, seoList",
         lambda: _text(_drop_columns("obTime", "seoList")),
     ),
-    BadCase(
+    _in_row(
         "bad-seolist",
-        "row 3's seoList cell is cut off inside the object",
-        "row 3: cannot parse seoList cell",
-        lambda: _text(_set(3, seoList="[{'obType': 'Energetic Charged Particle', 'obValue': 0.0")),
+        3,
+        "seoList cell is cut off inside the object",
+        "cannot parse seoList cell",
+        seoList="[{'obType': 'Energetic Charged Particle', 'obValue': 0.0",
     ),
-    BadCase(
+    _in_row(
         "bad-senpos",
-        "row 4's senPos cell holds a word instead of a number",
-        "row 4: cannot parse senPos cell",
-        lambda: _text(_set(4, senPos="[-4905.911584990927, unknown, -3665.5861297423785]")),
+        4,
+        "senPos cell holds a word instead of a number",
+        "cannot parse senPos cell",
+        senPos="[-4905.911584990927, unknown, -3665.5861297423785]",
     ),
     BadCase(
         "two-descriptors",
@@ -327,36 +337,35 @@ CASES: list[BadCase] = [
         "wrong delimiter",
         _semicolons,
     ),
-    BadCase(
+    _in_row(
         "blank-obtime",
-        "row 5's obTime is blank",
-        "row 5: obTime is blank or NaN",
-        lambda: _text(_set(5, obTime="")),
+        5,
+        "obTime is blank",
+        "obTime is blank or NaN",
+        obTime="",
     ),
-    BadCase(
+    _in_row(
         "nan-obtime",
-        "row 2's obTime is NaN",
-        "row 2: obTime is blank or NaN",
-        lambda: _text(_set(2, obTime="NaN")),
+        2,
+        "obTime is NaN",
+        "obTime is blank or NaN",
+        obTime="NaN",
     ),
-    BadCase(
+    _in_row(
         "lat-9999",
-        "row 6's lat is 9999",
-        "row 6: lat 9999.0 is outside the possible range",
-        lambda: _text(_set(6, lat="9999")),
+        6,
+        "lat is 9999",
+        "lat 9999.0 is outside the possible range",
+        lat="9999",
     ),
-    BadCase(
+    _in_row(
         "obvalue-inf",
-        "row 7's obValue is inf",
-        "row 7: obValue inf is outside the possible range",
-        lambda: _text(
-            _set(
-                7,
-                seoList="[{'obType': 'Energetic Charged Particle', 'obUoM': 'rad/second', "
-                "'obValue': inf, 'obQuality': '0', "
-                "'obDescription': 'DOSE1 (Flavor X) in rad/second'}]",
-            )
-        ),
+        7,
+        "obValue is inf",
+        "obValue inf is outside the possible range",
+        seoList="[{'obType': 'Energetic Charged Particle', 'obUoM': 'rad/second', "
+        "'obValue': inf, 'obQuality': '0', "
+        "'obDescription': 'DOSE1 (Flavor X) in rad/second'}]",
     ),
     BadCase(
         "repeated-header",
@@ -422,65 +431,75 @@ CASES += [
             "row 5: malformed CSV: 1 fields where the header has 10",
             lambda: _insert_line(_text(), 6, b"   "),
         ),
-        BadCase(
+        _in_row(
             "deep-seolist",
-            "row 3's seoList is a list nested 5,000 deep",
-            "row 3: seoList cell is nested too deeply",
-            lambda: _text(_set(3, seoList=_nested(5_000))),
+            3,
+            "seoList is a list nested 5,000 deep",
+            "seoList cell is nested too deeply",
+            seoList=_nested(5_000),
         ),
-        BadCase(
+        _in_row(
             "nested-seolist",
-            "row 5's obValue is a list nested 12 deep (not a number)",
-            "row 5: obValue <a list of 1 items> is not a number",
-            lambda: _text(_set(5, seoList=_seo(value=_nested(12).replace("][", "0.0")))),
+            5,
+            "obValue is a list nested 12 deep (not a number)",
+            "obValue <a list of 1 items> is not a number",
+            seoList=_seo(value=_nested(12).replace("][", "0.0")),
         ),
-        BadCase(
+        _in_row(
             "seolist-too-long",
-            "row 2's seoList cell is 1 MB (its obType a million characters)",
-            "row 2: seoList cell too long",
-            lambda: _text(_set(2, seoList=_seo().replace("Energetic", "E" * 1_000_000))),
+            2,
+            "seoList cell is 1 MB (its obType a million characters)",
+            "seoList cell too long",
+            seoList=_seo().replace("Energetic", "E" * 1_000_000),
         ),
-        BadCase(
+        _in_row(
             "seolist-duplicate-key",
-            "row 4's seoList object names obValue twice (1.0, then 0.0)",
-            "row 4: seoList key 'obValue' appears twice in one object",
-            lambda: _text(_set(4, seoList=_seo(value="1.0, 'obValue': 0.0"))),
+            4,
+            "seoList object names obValue twice (1.0, then 0.0)",
+            "seoList key 'obValue' appears twice in one object",
+            seoList=_seo(value="1.0, 'obValue': 0.0"),
         ),
-        BadCase(
+        _in_row(
             "obvalue-400-digits",
-            "row 7's obValue is an integer of 400 digits (too large for a float)",
-            "row 7: obValue 1234567890123456789012345678901234567890",
-            lambda: _text(_set(7, seoList=_seo(value="1234567890" * 40))),
+            7,
+            "obValue is an integer of 400 digits (too large for a float)",
+            "obValue 1234567890123456789012345678901234567890",
+            seoList=_seo(value="1234567890" * 40),
         ),
-        BadCase(
+        _in_row(
             "obvalue-5000-digits",
-            "row 2's obValue is an integer of 5,000 digits (beyond Python's integer digit limit)",
-            "row 2: seoList holds a number with too many digits",
-            lambda: _text(_set(2, seoList=_seo(value="7" * 5_000))),
+            2,
+            "obValue is an integer of 5,000 digits (beyond Python's integer digit limit)",
+            "seoList holds a number with too many digits",
+            seoList=_seo(value="7" * 5_000),
         ),
-        BadCase(
+        _in_row(
             "lat-400-digits",
-            "row 6's lat is a number of 400 digits",
-            "row 6: lat inf is outside the possible range",
-            lambda: _text(_set(6, lat="9" * 400)),
+            6,
+            "lat is a number of 400 digits",
+            "lat inf is outside the possible range",
+            lat="9" * 400,
         ),
-        BadCase(
+        _in_row(
             "idsensor-out-of-range",
-            "row 4's idSensor is REACH-99999999999 (no 32-bit sensor id)",
-            "row 4: idSensor 'REACH-99999999999' is not of the form REACH-<number>",
-            lambda: _text(_set(4, idSensor="REACH-99999999999")),
+            4,
+            "idSensor is REACH-99999999999 (no 32-bit sensor id)",
+            "idSensor 'REACH-99999999999' is not of the form REACH-<number>",
+            idSensor="REACH-99999999999",
         ),
-        BadCase(
+        _in_row(
             "idsensor-million-digits",
-            "row 1's idSensor is REACH- and a million digits",
-            "row 1: idSensor too long",
-            lambda: _text(_set(1, idSensor="REACH-" + "1" * 1_000_000)),
+            1,
+            "idSensor is REACH- and a million digits",
+            "idSensor too long",
+            idSensor="REACH-" + "1" * 1_000_000,
         ),
-        BadCase(
+        _in_row(
             "description-too-long",
-            "row 2's obDescription is 1,006 characters long",
-            "row 2: obDescription too long",
-            lambda: _text(_set(2, seoList=_seo(desc="'DOSE1 " + "X" * 1_000 + "'"))),
+            2,
+            "obDescription is 1,006 characters long",
+            "obDescription too long",
+            seoList=_seo(desc="'DOSE1 " + "X" * 1_000 + "'"),
         ),
         BadCase(
             "nul-in-idsensor",
@@ -500,11 +519,12 @@ CASES += [
             "row 5: malformed CSV: 12 fields where the header has 11",
             _long_cell_then_bad_row,
         ),
-        BadCase(
+        _in_row(
             "obtime-year-9999",
-            "row 4's obTime is in the year 9999",
-            "row 4: obTime '9999-12-31T00:00:00.000Z' is not an ISO 8601 UTC time",
-            lambda: _text(_set(4, obTime="9999-12-31T00:00:00.000Z")),
+            4,
+            "obTime is in the year 9999",
+            "obTime '9999-12-31T00:00:00.000Z' is not an ISO 8601 UTC time",
+            obTime="9999-12-31T00:00:00.000Z",
         ),
         BadCase(
             "json-truncated-in-string",

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -188,6 +189,18 @@ class Screenshots:
         page.screenshot(path=str(path), full_page=True)
         print(f"screenshot: {path}")
         return path
+
+    @contextmanager
+    def on_failure(self, page) -> Iterator[None]:
+        """A "failed" screenshot if the body raises; the body's error is the one raised."""
+        try:
+            yield
+        except BaseException:
+            try:
+                self.take(page, "failed")
+            except Exception as exc:  # noqa: BLE001 - any screenshot failure: keep the original one
+                print(f"no failure screenshot: {exc}")
+            raise
 
 
 # ------------------------------------------------------------------------ the asset graph
@@ -360,7 +373,7 @@ def test_asset_graph_and_two_day_backfill_in_the_browser(
 ):
     expect = playwright_api.expect
     shots = Screenshots("asset-graph-backfill")
-    try:
+    with shots.on_failure(page):
         location = dev_server.location_name()
 
         check_asset_graph(page, expect, location)
@@ -379,12 +392,6 @@ def test_asset_graph_and_two_day_backfill_in_the_browser(
         check_partitions_page(page, expect)
         final = shots.take(page, "4-partitions-materialized")
         record_property("screenshot", str(final))
-    except BaseException:
-        try:
-            shots.take(page, "failed")
-        except Exception as exc:  # noqa: BLE001 - any screenshot failure: keep the original one
-            print(f"no failure screenshot: {exc}")
-        raise
 
 
 # -------------------------------------------------------------- what an owner sees
@@ -462,15 +469,9 @@ def check_geomap_thumbnail(page, expect, shots: Screenshots) -> None:
 def test_no_input_day_kinds_and_owners_in_the_browser(playwright_api, dev_server, reach_dirs, page):
     expect = playwright_api.expect
     shots = Screenshots("owner-view")
-    try:
+    with shots.on_failure(page):
         run_on_dev_instance(dev_server, NO_INPUT_DAY, ["reach_cdf"])
         check_no_input_day(page, expect, reach_dirs["input"], shots)
         check_kinds_and_owners(page, expect, shots)
         run_on_dev_instance(dev_server, DAYS[1], ["reach_cdf", "reach_geomap"])
         check_geomap_thumbnail(page, expect, shots)
-    except BaseException:
-        try:
-            shots.take(page, "failed")
-        except Exception as exc:  # noqa: BLE001 - any screenshot failure: keep the original one
-            print(f"no failure screenshot: {exc}")
-        raise
