@@ -9,11 +9,9 @@ layout), and runs ``reach-pipeline`` in a subprocess whose cwd is the workspace,
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ import pytest
 from reach_pipeline.contract.telemetry import TelemetryLog, TelemetryRow
 from reach_pipeline.processing import process_day
 from reach_pipeline_tests.conftest import CDF_0901, LEGACY_TELEMETRY
+from reach_pipeline_tests.faults import support as faults_support
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "udl"
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
@@ -206,27 +205,10 @@ def workspace(tmp_path) -> Workspace:
     return ws
 
 
-def _console_script() -> list[str]:
-    script = Path(sys.executable).with_name("reach-pipeline")
-    if script.is_file() and os.access(script, os.X_OK):
-        return [str(script)]
-    return [sys.executable, "-m", "reach_pipeline"]
-
-
 @pytest.fixture
 def clean_env(tmp_path) -> dict[str, str]:
     """A minimal environment: no DAGSTER_HOME, no REACH_* or AWS_* settings, no AWS files."""
-    home = tmp_path / "home"
-    home.mkdir()
-    return {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "PYTHONUNBUFFERED": "1",
-        "AWS_CONFIG_FILE": str(home / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    return faults_support.clean_env(tmp_path / "home")
 
 
 CliRunner = Callable[..., tuple[int, str, str]]
@@ -244,7 +226,7 @@ def run_cli(workspace, clean_env) -> CliRunner:
         *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
     ) -> tuple[int, str, str]:
         proc = subprocess.run(
-            [*_console_script(), *args],
+            [*faults_support.console_script(), *args],
             cwd=cwd or workspace.root,
             env={**clean_env, **(env or {})},
             stdin=subprocess.DEVNULL,
@@ -280,12 +262,7 @@ def process_args(
 @pytest.fixture
 def s3_env(s3_server) -> dict[str, str]:
     """What an operator sets to upload to the test server (no bucket)."""
-    return {
-        "REACH_S3_ENDPOINT_URL": s3_server.endpoint_url,
-        "AWS_ACCESS_KEY_ID": s3_server.access_key,
-        "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
-        "AWS_REGION": "us-east-1",
-    }
+    return s3_server.client_env()
 
 
 @pytest.fixture

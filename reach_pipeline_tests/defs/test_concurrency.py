@@ -26,6 +26,7 @@ from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
 from reach_pipeline_tests.support import processors
 from reach_pipeline_tests.support.overlap import MEET, expect
 from reach_pipeline_tests.support.postgres import fresh_database, postgres_env, production_home
+from reach_pipeline_tests.support.processes import kill_if_running
 
 from .conftest import REPO, cdfs_in, day_rows, layout_path, staging_leftovers
 
@@ -94,9 +95,7 @@ def materialize_side_by_side(tmp_path, home, input_dir, output_dir) -> None:
             assert code == 0, f"{day} exited {code}:\n{output[-4000:]}"
     finally:
         for _, proc, log in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            kill_if_running(proc)
             log.close()
 
 

@@ -9,12 +9,12 @@ from datetime import date
 import cdflib
 import numpy as np
 import pytest
-from dagster import AssetKey, materialize
+from dagster import AssetKey
 
-from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.resources import ReachS3, ReachSettings
 from reach_pipeline.geomap.api import make_geomap
 from reach_pipeline.geomap.product import STATISTICS, l2_file_name, quicklook_names
+from reach_pipeline_tests.support.materialize import materialization, materialize
 
 from .conftest import day_rows, layout_path, resources_for
 
@@ -29,23 +29,7 @@ def run(settings, instance, *keys: str, s3: ReachS3 | None = None, day: str = DA
     resources = resources_for(settings)
     if s3 is not None:
         resources["reach_s3"] = s3
-    return materialize(
-        [*ASSETS],
-        selection=[AssetKey(k) for k in keys],
-        partition_key=day,
-        resources=resources,
-        instance=instance,
-        raise_on_error=False,
-    )
-
-
-def materialization(result, key: AssetKey):
-    [found] = [
-        e.materialization
-        for e in result.get_asset_materialization_events()
-        if e.materialization.asset_key == key
-    ]
-    return found
+    return materialize(list(keys), day, resources, instance)
 
 
 def test_the_day_gets_its_l2_and_quicklooks(settings, output_dir, instance, tmp_path):

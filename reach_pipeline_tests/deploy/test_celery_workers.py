@@ -13,6 +13,8 @@ import os
 import shutil
 import signal
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,29 +32,18 @@ from reach_pipeline_tests.faults.support import (
 )
 from reach_pipeline_tests.support.celery_workers import (
     INSTANCE_YAML,
-    celery_env,
-    delete_queue,
     node_name,
     path_with_venv,
     set_pool_limit,
     start_workers,
     task_outcome,
     tasks_received,
-    unique_queue,
     worker_names,
     worker_of,
 )
 from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
 from reach_pipeline_tests.support.graphql import launch_partition_backfill
 from reach_pipeline_tests.support.processes import poll
-from reach_pipeline_tests.support.services import (
-    check_rabbitmq,
-    check_redis,
-    create_database,
-    drop_database,
-    postgres_env,
-    services_required,
-)
 
 from .gate import GATED, open_gate
 
@@ -62,26 +53,6 @@ FIRST = date(2025, 9, 1)
 REACH_CDF = AssetKey("reach_cdf")
 TASK_ID_TAG = "dagster-celery/task_id"
 RUN_S = 300.0  # deadline for what the runs do
-
-
-@pytest.fixture
-def postgres_db():
-    """A fresh database for the instance, dropped afterwards."""
-    with services_required():
-        name = create_database()
-    yield name
-    drop_database(name)
-
-
-@pytest.fixture
-def celery_queue():
-    """A queue of our own on the shared broker, removed afterwards."""
-    with services_required():
-        check_rabbitmq()
-        check_redis()
-    queue = unique_queue()
-    yield queue
-    delete_queue(queue)
 
 
 @dataclass
@@ -97,6 +68,16 @@ class Site:
     def __post_init__(self):
         self.home, self.input_dir = self.root / "dagster_home", self.root / "in"
         self.out, self.telemetry = self.root / "out", self.root / "download_telemetry.csv"
+
+    @contextmanager
+    def running(self) -> Iterator[tuple[DagsterServers, DagsterInstance]]:
+        """The servers and workers up, and the instance open. After a clean exit: SIGTERM to
+        each process group ended every process seen in the webserver, daemon and worker
+        trees (run workers, fork workers, processors); none needed SIGKILL."""
+        servers = self.servers()
+        with servers, DagsterInstance.from_config(str(self.home)) as instance:
+            yield servers, instance
+        assert not servers.forced, f"still running after SIGTERM (killed): {servers.forced}"
 
     def servers(self) -> DagsterServers:
         """Webserver; the pool's limit = the workers' slots (as README "Running on several
@@ -117,8 +98,13 @@ class Site:
         )
 
 
-def make_site(root: Path, database: str, queue: str, days: list[date], monkeypatch) -> Site:
-    services = {**postgres_env(database), **celery_env(queue)}
+@pytest.fixture
+def make_site(tmp_path, monkeypatch, services):
+    """``make_site(days)``: a deployment in ``tmp_path`` with the sample day on ``days``."""
+    return lambda days: _make_site(tmp_path, services, days, monkeypatch)
+
+
+def _make_site(root: Path, services: dict[str, str], days: list[date], monkeypatch) -> Site:
     env = clean_env(
         root / "home",
         DAGSTER_HOME=str(root / "dagster_home"),
@@ -133,7 +119,7 @@ def make_site(root: Path, database: str, queue: str, days: list[date], monkeypat
     env["PATH"] = path_with_venv(env["PATH"])
     for key, value in services.items():  # this process opens the same instance
         monkeypatch.setenv(key, value)
-    site = Site(root, env, worker_names(queue, 2))
+    site = Site(root, env, worker_names(services["REACH_CELERY_QUEUE"], 2))
     site.home.mkdir()
     shutil.copyfile(INSTANCE_YAML, site.home / "dagster.yaml")
     for day in days:
@@ -183,18 +169,15 @@ def assert_each_day_processed_once(site: Site, days: list[date]) -> None:
     assert files_under(site.out / "l1c") == sorted(site.out / cdf_rel(day) for day in days)
 
 
-def test_backfill_runs_spread_over_two_celery_workers(
-    tmp_path, monkeypatch, postgres_db, celery_queue
-):
+def test_backfill_runs_spread_over_two_celery_workers(make_site):
     """Twenty days, not ten: a backfill runs up to ten days per run
     (BackfillPolicy.multi_run(10)), so ten days would be one run, which one worker executes;
     twenty are two runs. Both runs wait at the gate until they are executing at once: each
     worker has one slot and holds no second task while busy (late acknowledgement, prefetch
     one), so two runs in flight together are on two workers."""
     days = days_from(FIRST, 20)
-    site = make_site(tmp_path, postgres_db, celery_queue, days, monkeypatch)
-    servers = site.servers()
-    with servers, DagsterInstance.from_config(str(site.home)) as instance:
+    site = make_site(days)
+    with site.running() as (servers, instance):
         backfill_id = launch(servers, days)
 
         def both_executing():
@@ -228,22 +211,16 @@ def test_backfill_runs_spread_over_two_celery_workers(
         servers.check_alive()
 
     assert_each_day_processed_once(site, days)
-    # SIGTERM to each process group ended every process seen in the webserver, daemon and
-    # worker trees (run workers, fork workers, processors); none needed SIGKILL.
-    assert not servers.forced, f"still running after SIGTERM (killed): {servers.forced}"
 
 
-def test_a_worker_that_dies_mid_run_fails_its_run_and_the_days_resume(
-    tmp_path, monkeypatch, postgres_db, celery_queue
-):
+def test_a_worker_that_dies_mid_run_fails_its_run_and_the_days_resume(make_site):
     """A machine lost mid-run, for real: every process of the worker executing the run gets
     SIGKILL, so its connection to RabbitMQ drops with the run's task unacknowledged. The
     broker hands the task to the other worker, which finds the run already started and marks
     it failed; the day in flight stays PROCESS_PENDING; a new backfill completes the days."""
     days = days_from(FIRST, 10)  # one run
-    site = make_site(tmp_path, postgres_db, celery_queue, days, monkeypatch)
-    servers = site.servers()
-    with servers, DagsterInstance.from_config(str(site.home)) as instance:
+    site = make_site(days)
+    with site.running() as (servers, instance):
         backfill_id = launch(servers, days)
 
         def day_in_flight():
@@ -291,8 +268,4 @@ def test_a_worker_that_dies_mid_run_fails_its_run_and_the_days_resume(
         PROCESS_PENDING,
         PROCESSED,
     ]
-    assert Counter(r.chunk_date_utc for r in rows if r.status == PROCESSED) == Counter(
-        d.isoformat() for d in days
-    )
-    assert files_under(site.out / "l1c") == sorted(site.out / cdf_rel(day) for day in days)
-    assert not servers.forced, f"still running after SIGTERM (killed): {servers.forced}"
+    assert_each_day_processed_once(site, days)

@@ -16,35 +16,12 @@ from reach_pipeline_tests.support.celery_workers import (
     INSTANCE_YAML,
     WORKERS_SH,
     answering,
-    celery_env,
-    delete_queue,
     node_name,
     path_with_venv,
-    unique_queue,
 )
 from reach_pipeline_tests.support.processes import poll, wait_gone
-from reach_pipeline_tests.support.services import (
-    check_rabbitmq,
-    check_redis,
-    create_database,
-    drop_database,
-    postgres_env,
-    services_required,
-)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture
-def services():
-    with services_required():
-        check_rabbitmq()
-        check_redis()
-        database = create_database()
-    queue = unique_queue()
-    yield {**postgres_env(database), **celery_env(queue)}
-    drop_database(database)
-    delete_queue(queue)
 
 
 def workers_sh(*args: str, env: dict, cwd: Path, timeout_s: float = 300):

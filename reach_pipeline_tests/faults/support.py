@@ -6,11 +6,10 @@ import csv
 import importlib.util
 import io
 import os
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -20,12 +19,17 @@ import numpy as np
 import psutil
 
 from reach_pipeline.contract.telemetry import SCHEMA, STATUSES, TelemetryLog, TelemetryRow
+from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.processes import kill_if_running as kill_if_running
+from reach_pipeline_tests.support.processes import running as running
+from reach_pipeline_tests.support.processes import tool as tool
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "udl"
 BAD = REPO / "reach_pipeline_tests" / "data" / "bad"
 TEMPLATE = EXAMPLES / "REACH-ALL_20250901T000000_20250902T000000.csv"
 TEMPLATE_DAY = date(2025, 9, 1)
+FORKWORKER = "reach_pipeline.runner.forkworker"
 
 T = TypeVar("T")
 
@@ -57,13 +61,32 @@ def wait_for(
         time.sleep(every_s)  # polling interval, not synchronization
 
 
-def running(proc: psutil.Process | int) -> bool:
-    """Alive and not a zombie (an exited process its parent has not reaped yet)."""
+def fork_worker(cli: psutil.Process | int) -> psutil.Process | None:
+    """The fork worker among the command's children (it forks the processors), or None."""
     try:
-        proc = psutil.Process(proc) if isinstance(proc, int) else proc
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+        children = (psutil.Process(cli) if isinstance(cli, int) else cli).children()
     except psutil.NoSuchProcess:
-        return False
+        return None
+    for child in children:
+        try:
+            if FORKWORKER in " ".join(child.cmdline()):
+                return child
+        except psutil.NoSuchProcess:
+            continue
+    return None
+
+
+def started_processor(
+    input_dir: Path, day: date, timeout_s: float, alive: subprocess.Popen | None = None
+) -> psutil.Process:
+    """The gated processor of ``day`` once it has started (it waits to be released)."""
+    pid = wait_for(
+        f"the processor of {day} to start",
+        lambda: processors.started_processors(input_dir).get(day_file_name(day)),
+        timeout_s=timeout_s,
+        alive=alive,
+    )
+    return psutil.Process(pid)
 
 
 def console_script() -> list[str]:
@@ -71,15 +94,6 @@ def console_script() -> list[str]:
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
     return [sys.executable, "-m", "reach_pipeline"]
-
-
-def tool(name: str) -> str:
-    here = Path(sys.executable).with_name(name)
-    if here.exists():
-        return str(here)
-    found = shutil.which(name)
-    assert found, f"{name} not found"
-    return found
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
@@ -98,6 +112,11 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def gated_env(home: Path, **extra: str) -> dict[str, str]:
+    """``clean_env`` with the gated processor: each day waits until the test releases it."""
+    return clean_env(home, REACH_PROCESSOR=processors.GATED, PYTHONPATH=str(REPO), **extra)
+
+
 def process_argv(start: str, end: str, input_dir: Path, output_dir: Path, *extra: str) -> list[str]:
     return [
         *console_script(),
@@ -114,15 +133,22 @@ def process_argv(start: str, end: str, input_dir: Path, output_dir: Path, *extra
     ]
 
 
-def start_cli(argv: list[str], cwd: Path, env: dict[str, str], stderr_path: Path):
-    """Start the console script in its own session, stderr to a file; returns the Popen."""
-    with open(stderr_path, "wb") as stderr:
+def start_cli(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    stderr_path: Path,
+    stdout_path: Path | None = None,
+):
+    """Start the console script in its own session, stderr (and stdout, given a path) to a
+    file; returns the Popen."""
+    with open(stderr_path, "wb") as stderr, open(stdout_path or os.devnull, "wb") as stdout:
         return subprocess.Popen(
             argv,
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
+            stdout=stdout,
             stderr=stderr,
             start_new_session=True,
         )
@@ -143,6 +169,15 @@ def run_cli(argv: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 
 
 def day_file_name(day: date, suffix: str = "csv") -> str:
     return f"REACH-ALL_{day:%Y%m%d}T000000_{day + timedelta(days=1):%Y%m%d}T000000.{suffix}"
+
+
+def sample_workspace(tmp_path: Path, days: Iterable[date] = ()) -> tuple[Path, Path, Path]:
+    """``(ws, ws/in, ws/out)`` under ``tmp_path``, the sample day written for each of ``days``."""
+    ws = tmp_path / "ws"
+    input_dir, out = ws / "in", ws / "out"
+    for day in days:
+        write_sample_day(input_dir, day)
+    return ws, input_dir, out
 
 
 def write_sample_day(input_dir: Path, day: date) -> Path:
@@ -184,6 +219,12 @@ def only_products(out: Path) -> bool:
         p.relative_to(out).parts[0] in ("l1c", "l2") and p.suffix in (".cdf", ".png")
         for p in files_under(out)
     )
+
+
+def assert_products(out: Path, days: Iterable[date]) -> None:
+    """The L1C layout holds the CDFs of ``days`` and nothing else; only products in ``out``."""
+    assert files_under(out / "l1c") == [out / cdf_rel(d) for d in days]
+    assert only_products(out)
 
 
 def files_under(directory: Path) -> list[Path]:

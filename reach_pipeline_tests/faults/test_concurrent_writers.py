@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from datetime import date
 
@@ -17,12 +16,14 @@ from reach_pipeline.contract.telemetry import (
     PROCESSED,
     TelemetryLog,
 )
+from reach_pipeline_tests.support.processes import python_module
 
 from .support import (
     EXAMPLES,
     REPO,
     cdf_rel,
     clean_env,
+    kill_if_running,
     process_argv,
     run_cli,
     strict_records,
@@ -46,15 +47,9 @@ def test_pipeline_and_download_tool_append_concurrently(tmp_path):
 
     with open(ids_path, "wb") as ids_out:
         downloader = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reach_pipeline_tests.faults.writer",
-                "download",
-                str(telemetry),
-                "dl",
-                str(stop),
-            ],
+            python_module(
+                "reach_pipeline_tests.faults.writer", "download", str(telemetry), "dl", str(stop)
+            ),
             cwd=REPO,
             stdin=subprocess.DEVNULL,
             stdout=ids_out,
@@ -75,9 +70,7 @@ def test_pipeline_and_download_tool_append_concurrently(tmp_path):
         try:
             downloader.wait(timeout=60)
         finally:
-            if downloader.poll() is None:
-                downloader.kill()
-                downloader.wait()
+            kill_if_running(downloader)
     assert downloader.returncode == 0, downloader.stderr.read()
     downloader.stderr.close()
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -22,34 +22,27 @@ from .support import (
     clean_env,
     day_file_name,
     files_under,
+    fork_worker,
+    kill_if_running,
     latest,
     make_synthetic_day,
     process_argv,
     rows_of,
     run_cli,
+    running,
+    sample_workspace,
     start_cli,
     strict_records,
     wait_for,
 )
 
 DAY = date(2026, 2, 10)
-FORKWORKER = "reach_pipeline.runner.forkworker"
-
-
-def _fork_worker(cli: psutil.Process) -> psutil.Process | None:
-    for child in cli.children():
-        try:
-            if FORKWORKER in " ".join(child.cmdline()):
-                return child
-        except psutil.NoSuchProcess:
-            continue
-    return None
 
 
 def _processor_mid_way(cli: psutil.Process, staging_root: Path):
     """(fork worker, processor child) once the child has done some work in its staging."""
     try:
-        worker = _fork_worker(cli)
+        worker = fork_worker(cli)
         children = worker.children() if worker else []
         if len(children) != 1 or not any(staging_root.glob(f"{DAY:%Y%m%d}-*")):
             return None
@@ -61,14 +54,6 @@ def _processor_mid_way(cli: psutil.Process, staging_root: Path):
         return None
 
 
-def _running(proc: psutil.Process) -> bool:
-    """Alive and not a zombie (an exited orphan waiting for init to reap it)."""
-    try:
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def _sigkill(proc: psutil.Process) -> None:
     try:
         proc.send_signal(signal.SIGKILL)
@@ -78,8 +63,7 @@ def _sigkill(proc: psutil.Process) -> None:
 
 @pytest.mark.integration
 def test_run_killed_mid_processing_leaves_nothing_and_reruns_clean(tmp_path):
-    ws = tmp_path / "ws"
-    input_dir, out = ws / "in", ws / "out"
+    ws, input_dir, out = sample_workspace(tmp_path)
     day_file = input_dir / day_file_name(DAY)
     # Half a full day: a few seconds of processing, long enough to be killed mid-way.
     make_synthetic_day(day_file, DAY, seed=7, rows_fraction=0.5)
@@ -116,16 +100,14 @@ def test_run_killed_mid_processing_leaves_nothing_and_reruns_clean(tmp_path):
         # only write end), kills its child if it still runs, and exits alone.
         wait_for(
             "the fork worker and the processor to exit",
-            lambda: not any(_running(p) for p in (worker, child)),
+            lambda: not any(running(p) for p in (worker, child)),
             timeout_s=30,
         )
     finally:
         for proc in (child, worker):
             if proc is not None:
                 _sigkill(proc)
-        if cli_proc.poll() is None:
-            os.killpg(cli_proc.pid, signal.SIGKILL)
-            cli_proc.wait()
+        kill_if_running(cli_proc, group=True)
 
     # Nothing partial in the layout; the dead run's staging folder is still there, and
     # its (free) lock file of the day.

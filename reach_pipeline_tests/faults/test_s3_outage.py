@@ -15,12 +15,14 @@ from .support import (
     cdf_rel,
     clean_env,
     day_file_name,
+    kill_if_running,
     latest,
     make_synthetic_day,
     process_argv,
     rows_of,
     run_cli,
     s3_key,
+    sample_workspace,
     start_cli,
     strict_records,
     wait_for,
@@ -41,22 +43,14 @@ def _server_running(server) -> bool:
 
 @pytest.mark.integration
 def test_upload_run_survives_s3_outage(tmp_path, s3_server, s3_client):
-    ws = tmp_path / "ws"
-    input_dir, out = ws / "in", ws / "out"
-    write_sample_day(input_dir, DAYS[0])
+    ws, input_dir, out = sample_workspace(tmp_path, DAYS[:1])
     # A bigger second day: a few more moments between the first day's upload and its own.
     make_synthetic_day(input_dir / day_file_name(DAYS[1]), DAYS[1], seed=3, rows_fraction=0.05)
     write_sample_day(input_dir, DAYS[2])
     for day in DAYS:  # keys of this test alone on the shared server
         s3_client.delete_object(Bucket=S3_BUCKET, Key=s3_key(day))
     telemetry = input_dir / "download_telemetry.csv"
-    env = clean_env(
-        tmp_path / "home",
-        REACH_S3_ENDPOINT_URL=s3_server.endpoint_url,
-        AWS_ACCESS_KEY_ID=s3_server.access_key,
-        AWS_SECRET_ACCESS_KEY=s3_server.secret_key,
-        AWS_REGION="us-east-1",
-    )
+    env = clean_env(tmp_path / "home", **s3_server.client_env())
     # The L1C's upload is what this test is about (the L2's would meet the outage first).
     upload = ("--no-geomap", "--upload-to-s3", "--s3-bucket", S3_BUCKET)
     argv = process_argv(DAYS[0].isoformat(), DAYS[-1].isoformat(), input_dir, out, *upload)
@@ -89,9 +83,7 @@ def test_upload_run_survives_s3_outage(tmp_path, s3_server, s3_client):
         s3_server.start()
         cli.wait(timeout=240)
     finally:
-        if cli.poll() is None:
-            os.killpg(cli.pid, signal.SIGKILL)
-            cli.wait()
+        kill_if_running(cli, group=True)
         if not _server_running(s3_server):  # other tests share the server
             s3_server.start()
 

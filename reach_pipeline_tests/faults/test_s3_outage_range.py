@@ -14,7 +14,6 @@ import re
 import time
 from datetime import date, timedelta
 
-import boto3
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
@@ -131,13 +130,7 @@ def test_an_outage_costs_one_days_retries_and_leaves_the_rest_pending(tmp_path, 
     for day in DAYS:
         write_sample_day(input_dir, day)
     telemetry = input_dir / "download_telemetry.csv"
-    env = clean_env(
-        tmp_path / "home",
-        REACH_S3_ENDPOINT_URL=s3.endpoint_url,
-        AWS_ACCESS_KEY_ID=s3.access_key,
-        AWS_SECRET_ACCESS_KEY=s3.secret_key,
-        AWS_REGION="us-east-1",
-    )
+    env = clean_env(tmp_path / "home", **s3.client_env())
     argv = process_argv(DAYS[0].isoformat(), DAYS[-1].isoformat(), input_dir, out)
     upload = [*argv, "--upload-to-s3", "--s3-bucket", BUCKET]
     processed = run_cli(argv, ws, env, timeout_s=600)
@@ -178,13 +171,7 @@ def test_an_outage_costs_one_days_retries_and_leaves_the_rest_pending(tmp_path, 
     assert retry.returncode == 0, retry.stderr[-3000:]
     assert _summary(retry.stdout)["uploaded"] == 1
 
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3.endpoint_url,
-        aws_access_key_id=s3.access_key,
-        aws_secret_access_key=s3.secret_key,
-        region_name="us-east-1",
-    )
+    client = s3.client()
     state = latest(telemetry)
     for day in DAYS:
         assert state[day].status == UPLOADED, day

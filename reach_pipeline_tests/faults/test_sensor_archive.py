@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,10 +25,10 @@ from reach_pipeline.contract.telemetry import (
     TelemetryLog,
     TelemetryRow,
 )
+from reach_pipeline_tests.support.dagster_servers import ServerGroup
 from reach_pipeline_tests.support.instance_reads import all_runs, create_storage, ticks_after
-from reach_pipeline_tests.support.process_tree import ProcessTree
 
-from .support import REPO, clean_env, rows_of, tool, wait_for, write_sample_day
+from .support import REPO, clean_env, rows_of, tool, write_sample_day
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -84,26 +85,18 @@ def test_daemon_next_to_an_archive_runs_only_new_and_changed_days(tmp_path):
         REACH_PARTITIONS_START=FIRST.isoformat(),
         REACH_INPUT_SENSOR_INTERVAL_S="2",
     )
-    daemon = ProcessTree(
-        [tool("dagster-daemon"), "run", "-m", "reach_pipeline.definitions"],
-        cwd=tmp_path,
-        env=env,
-        log_path=tmp_path / "daemon.log",
-    )
+    # the daemon alone, stopped as an operator would (SIGTERM, then SIGINT, to it alone):
+    # SIGKILL for anything left means it did not stop its own runs
+    group = ServerGroup(home, REPO / "workspace.yaml", env, cwd=tmp_path, log_dir=tmp_path)
     t0 = time.monotonic()
-    daemon.start()
-    try:
-
-        def alive_and(check):
-            def guarded():
-                daemon.check_alive()
-                return check()
-
-            return guarded
-
-        ticks = wait_for(
-            "three ticks of the input sensor", alive_and(ticks_after(home, SENSOR, 3)), 240, 0.5
+    with group:
+        daemon = group.start(
+            "daemon",
+            [tool("dagster-daemon"), "run", "-m", "reach_pipeline.definitions"],
+            signal_group=False,
+            stop_signals=(signal.SIGTERM, signal.SIGINT),
         )
+        ticks = group.wait("three ticks of the input sensor", ticks_after(home, SENSOR, 3), 240)
         print(f"three sensor ticks {time.monotonic() - t0:.1f} s after the daemon started")
         baseline = ticks[0]
         assert baseline.status.value == "SKIPPED", baseline
@@ -123,19 +116,17 @@ def test_daemon_next_to_an_archive_runs_only_new_and_changed_days(tmp_path):
             runs = all_runs(home)
             return runs if len(runs) >= 2 and {r.status for r in runs} <= FINISHED else None
 
-        runs = wait_for("the two runs to finish", alive_and(two_runs_finished), 300, 0.5)
+        runs = group.wait("the two runs to finish", two_runs_finished, 300)
         # two more ticks after the runs ended: still exactly the two runs
-        wait_for("two more ticks", alive_and(ticks_after(home, SENSOR, 2, seen + 1)), 120, 0.5)
+        group.wait("two more ticks", ticks_after(home, SENSOR, 2, seen + 1), 120)
         runs = all_runs(home)
-    finally:
-        forced = daemon.stop()
-    print(f"daemon stopped; none of its {len(daemon.seen)} processes seen is left")
-    assert not forced, f"still running after the daemon shut down (killed): {forced}"
+    print(f"daemon stopped; none of its {group.processes_seen()} processes seen is left")
+    assert not group.forced, f"still running after the daemon shut down (killed): {group.forced}"
 
     assert sorted(r.tags["dagster/partition"] for r in runs) == sorted(
         [NEW_DAY.isoformat(), REDOWNLOADED.isoformat()]
     )
-    assert all(r.status == DagsterRunStatus.SUCCESS for r in runs), daemon.log_path
+    assert all(r.status == DagsterRunStatus.SUCCESS for r in runs), daemon.log
     telemetry = input_dir / "download_telemetry.csv"
     for day in (NEW_DAY, REDOWNLOADED):
         statuses = [r.status for r in rows_of(telemetry, day)]

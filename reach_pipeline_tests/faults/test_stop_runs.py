@@ -5,7 +5,6 @@ no partial product; the next plain run sweeps what is left and completes the day
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -22,24 +21,25 @@ from reach_pipeline_tests.support import processors
 from reach_pipeline_tests.support.dagster_servers import dagster_servers
 
 from .support import (
+    FORKWORKER,
     REPO,
-    cdf_rel,
+    assert_products,
     clean_env,
-    day_file_name,
     files_under,
-    only_products,
+    gated_env,
+    kill_if_running,
     process_argv,
     rows_of,
     run_cli,
     running,
+    sample_workspace,
+    started_processor,
     strict_records,
     tool,
     wait_for,
-    write_sample_day,
 )
 
 DAY = date(2026, 5, 4)
-FORKWORKER = "reach_pipeline.runner.forkworker"
 STOP_BOUND_S = 60  # generous; the figures are printed
 
 LAUNCH = """
@@ -68,13 +68,6 @@ query StopRunsStatus($runId: ID!) {
 """
 
 
-def workspace(tmp_path: Path) -> tuple[Path, Path, Path]:
-    ws = tmp_path / "ws"
-    input_dir, out = ws / "in", ws / "out"
-    write_sample_day(input_dir, DAY)
-    return ws, input_dir, out
-
-
 def dagster_home(tmp_path: Path) -> Path:
     """A persistent instance that launches runs at once (no queue, no daemon needed)."""
     home = tmp_path / "dagster_home"
@@ -88,24 +81,12 @@ def dagster_home(tmp_path: Path) -> Path:
 
 
 def run_env(tmp_path: Path, home: Path, input_dir: Path, out: Path) -> dict[str, str]:
-    return clean_env(
+    return gated_env(
         tmp_path / "home",
         DAGSTER_HOME=str(home),
         REACH_INPUT_DIR=str(input_dir),
         REACH_OUTPUT_DIR=str(out),
-        REACH_PROCESSOR=processors.GATED,
-        PYTHONPATH=str(REPO),
     )
-
-
-def started_child(input_dir: Path, timeout_s: float, alive=None) -> psutil.Process:
-    pid = wait_for(
-        "the processor to start",
-        lambda: processors.started_processors(input_dir).get(day_file_name(DAY)),
-        timeout_s=timeout_s,
-        alive=alive,
-    )
-    return psutil.Process(pid)
 
 
 def assert_day_left_pending(input_dir: Path, out: Path, pending_rows: int) -> None:
@@ -121,14 +102,13 @@ def assert_next_run_completes(tmp_path: Path, ws: Path, input_dir: Path, out: Pa
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert rows_of(input_dir / "download_telemetry.csv", DAY)[-1].status == PROCESSED
     # Only the product: the dead run's staging folder and lock file were swept or taken.
-    assert files_under(out / "l1c") == [out / cdf_rel(DAY)]
-    assert only_products(out)
+    assert_products(out, [DAY])
     assert list((out / ".staging").iterdir()) == []
 
 
 @pytest.mark.integration
 def test_dagster_asset_materialize_stopped_with_sigterm(tmp_path):
-    ws, input_dir, out = workspace(tmp_path)
+    ws, input_dir, out = sample_workspace(tmp_path, [DAY])
     home = dagster_home(tmp_path)
     argv = [tool("dagster"), "asset", "materialize", "-m", "reach_pipeline.definitions"]
     argv += ["--select", "reach_cdf", "--partition", DAY.isoformat()]
@@ -144,15 +124,13 @@ def test_dagster_asset_materialize_stopped_with_sigterm(tmp_path):
             start_new_session=True,
         )
     try:
-        child = started_child(input_dir, 240, alive=proc)
+        child = started_processor(input_dir, DAY, 240, alive=proc)
         sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=120)
         seconds = time.monotonic() - sent
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        kill_if_running(proc, group=True)
     print(f"\ndagster asset materialize: {seconds:.2f} s from SIGTERM to exit (code {code})")
     assert seconds < STOP_BOUND_S
     assert code != 0
@@ -193,7 +171,7 @@ def fork_worker_of(child: psutil.Process) -> psutil.Process:
 
 @pytest.mark.integration
 def test_runs_terminated_from_the_ui_or_killed_leave_the_day_resumable(tmp_path):
-    ws, input_dir, out = workspace(tmp_path)
+    ws, input_dir, out = sample_workspace(tmp_path, [DAY])
     home = dagster_home(tmp_path)
     servers = dagster_servers(
         home,
@@ -209,7 +187,7 @@ def test_runs_terminated_from_the_ui_or_killed_leave_the_day_resumable(tmp_path)
 
         # 1. Terminated from the UI: Dagster interrupts the step inside the run worker.
         run_id = launch(web, location)
-        child = started_child(input_dir, 240)
+        child = started_processor(input_dir, DAY, 240)
         sent = time.monotonic()
         result = web(TERMINATE, {"runId": run_id})["terminateRun"]
         assert result["__typename"] == "TerminateRunSuccess", result
@@ -224,7 +202,7 @@ def test_runs_terminated_from_the_ui_or_killed_leave_the_day_resumable(tmp_path)
         # 2. The run worker killed with SIGKILL: its fork worker kills the child and exits.
         shutil.rmtree(input_dir / processors.STARTED_DIR)
         launch(web, location)
-        child = started_child(input_dir, 240)
+        child = started_processor(input_dir, DAY, 240)
         worker = fork_worker_of(child)
         run_worker = worker.parent()
         run_worker.send_signal(signal.SIGKILL)

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from datetime import date, timedelta
 
-import psutil
 import pytest
 
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
@@ -18,74 +16,42 @@ from reach_pipeline_tests.cli.conftest import parse_summary
 from reach_pipeline_tests.support import processors
 
 from .support import (
-    REPO,
-    cdf_rel,
+    assert_products,
     clean_env,
     day_file_name,
-    files_under,
-    only_products,
+    fork_worker,
+    gated_env,
+    kill_if_running,
     process_argv,
     rows_of,
     run_cli,
     running,
+    sample_workspace,
+    start_cli,
+    started_processor,
     strict_records,
     wait_for,
-    write_sample_day,
 )
 
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
-FORKWORKER = "reach_pipeline.runner.forkworker"
 STOP_BOUND_S = 30  # generous: the figure itself is printed, never asserted tightly
-
-
-def fork_worker(cli_pid: int) -> psutil.Process | None:
-    try:
-        children = psutil.Process(cli_pid).children()
-    except psutil.NoSuchProcess:
-        return None
-    for child in children:
-        try:
-            if FORKWORKER in " ".join(child.cmdline()):
-                return child
-        except psutil.NoSuchProcess:
-            continue
-    return None
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_the_command_line_mid_day(tmp_path, signum):
-    ws = tmp_path / "ws"
-    input_dir, out = ws / "in", ws / "out"
-    for day in DAYS:
-        write_sample_day(input_dir, day)
+    ws, input_dir, out = sample_workspace(tmp_path, DAYS)
     for day in DAYS[:2]:  # the first two days go through; the third waits to be stopped
         processors.release_processors(input_dir, day_file_name(day))
     telemetry = input_dir / "download_telemetry.csv"
     home = tmp_path / "home"
-    env = clean_env(home, REACH_PROCESSOR=processors.GATED, PYTHONPATH=str(REPO))
+    env = gated_env(home)
     argv = process_argv(DAYS[0].isoformat(), DAYS[-1].isoformat(), input_dir, out)
 
     stdout_path, stderr_path = tmp_path / "stdout", tmp_path / "stderr"
-    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
-        cli = subprocess.Popen(
-            argv,
-            cwd=ws,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-            start_new_session=True,
-        )
+    cli = start_cli(argv, ws, env, stderr_path, stdout_path)
     try:
-        third = day_file_name(DAYS[2])
-        started = wait_for(
-            "the third day's processor to start",
-            lambda: processors.started_processors(input_dir).get(third),
-            timeout_s=240,
-            alive=cli,
-        )
-        child = psutil.Process(started)
+        child = started_processor(input_dir, DAYS[2], 240, alive=cli)
         worker = fork_worker(cli.pid)
         assert worker is not None and running(child)
 
@@ -94,9 +60,7 @@ def test_a_signal_stops_the_command_line_mid_day(tmp_path, signum):
         code = cli.wait(timeout=120)
         seconds = time.monotonic() - sent
     finally:
-        if cli.poll() is None:
-            os.killpg(cli.pid, signal.SIGKILL)
-            cli.wait()
+        kill_if_running(cli, group=True)
     name = signal.Signals(signum).name
     print(f"\n{name}: {seconds:.2f} s from the signal to the exit of reach-pipeline")
     assert seconds < STOP_BOUND_S
@@ -121,8 +85,7 @@ def test_a_signal_stops_the_command_line_mid_day(tmp_path, signum):
     assert not running(child)
     wait_for("the fork worker to exit", lambda: not running(worker), timeout_s=30)
     # Only products: two CDFs; no staging folder, no lock file (the .staging folder stays).
-    assert files_under(out / "l1c") == [out / cdf_rel(d) for d in DAYS[:2]]
-    assert only_products(out)
+    assert_products(out, DAYS[:2])
     assert list((out / ".staging").iterdir()) == []
     strict_records(telemetry)
     assert [[r.status for r in rows_of(telemetry, d)] for d in DAYS] == [
@@ -143,5 +106,4 @@ def test_a_signal_stops_the_command_line_mid_day(tmp_path, signum):
         PROCESS_PENDING,
         PROCESSED,
     ]
-    assert files_under(out / "l1c") == [out / cdf_rel(d) for d in DAYS]
-    assert only_products(out)
+    assert_products(out, DAYS)

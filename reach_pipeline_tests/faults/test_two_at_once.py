@@ -28,17 +28,15 @@ from reach_pipeline_tests.support import processors
 
 from .support import (
     EXAMPLES,
-    REPO,
-    cdf_rel,
-    clean_env,
+    assert_products,
     day_file_name,
-    files_under,
-    only_products,
+    gated_env,
+    kill_if_running,
     process_argv,
     rows_of,
+    sample_workspace,
     strict_records,
     wait_for,
-    write_sample_day,
 )
 
 DAYS = [date(2026, 4, 1) + timedelta(days=i) for i in range(5)]
@@ -167,12 +165,9 @@ def skipped_locked(stdout: str) -> list[date]:
 
 @pytest.mark.integration
 def test_two_command_lines_on_the_same_days_process_each_day_once(tmp_path):
-    ws = tmp_path / "ws"
-    input_dir, out = ws / "in", ws / "out"
-    for day in DAYS:
-        write_sample_day(input_dir, day)
+    ws, input_dir, out = sample_workspace(tmp_path, DAYS)
     telemetry = input_dir / "download_telemetry.csv"
-    env = clean_env(tmp_path / "home", REACH_PROCESSOR=processors.GATED, PYTHONPATH=str(REPO))
+    env = gated_env(tmp_path / "home")
     argv = process_argv(DAYS[0].isoformat(), DAYS[-1].isoformat(), input_dir, out)
 
     clis = []
@@ -203,9 +198,7 @@ def test_two_command_lines_on_the_same_days_process_each_day_once(tmp_path):
         codes = [proc.wait(timeout=300) for proc, _, _ in clis]
     finally:
         for proc, stdout, stderr in clis:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            kill_if_running(proc)
             stdout.close()
             stderr.close()
 
@@ -234,5 +227,4 @@ def test_two_command_lines_on_the_same_days_process_each_day_once(tmp_path):
     strict_records(telemetry)
     for day in DAYS:
         assert [r.status for r in rows_of(telemetry, day)] == [PROCESS_PENDING, PROCESSED]
-    assert files_under(out / "l1c") == [out / cdf_rel(d) for d in DAYS]
-    assert only_products(out)
+    assert_products(out, DAYS)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from reach_pipeline.runner import locks
 from reach_pipeline.runner.isolation import STAGING_DIR, day_lock_path, sweep_staging
 from reach_pipeline_tests.runner.lock_holder import REPO, Holder
+from reach_pipeline_tests.support.processes import python_module
 
 DAY = date(2025, 9, 2)
 
@@ -77,15 +77,9 @@ def test_contending_processes_never_hold_it_together(tmp_path):
     inside = tmp_path / "inside"
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reach_pipeline_tests.runner.lock_holder",
-                "contend",
-                str(path),
-                "3000",
-                str(inside),
-            ],
+            python_module(
+                "reach_pipeline_tests.runner.lock_holder", "contend", str(path), "3000", str(inside)
+            ),
             cwd=REPO,
             stdout=subprocess.PIPE,
             text=True,

@@ -4,37 +4,21 @@ import threading
 import time
 
 import pytest
-from dagster import AssetKey, DagsterEventType, DagsterInstance, materialize
+from dagster import DagsterEventType, DagsterInstance
 
 from reach_pipeline.contract.telemetry import TelemetryLog
-from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.resources import ReachS3
 from reach_pipeline_tests.s3.conftest import BUCKET, resources_for
+from reach_pipeline_tests.support.materialize import materialization, materialize
 
 pytestmark = pytest.mark.integration
 
-L1C_AND_UPLOAD = [AssetKey("reach_cdf"), AssetKey("reach_cdf_s3")]
+L1C_AND_UPLOAD = ["reach_cdf", "reach_cdf_s3"]
 KEY_0902 = "l1c/prelim/2025/09/02/reach_all_l1c_prelim_20250902T000000_v1.0.0.cdf"
 
 
 def _run(workdir, s3, day, instance, selection=L1C_AND_UPLOAD):
-    return materialize(
-        [*ASSETS],
-        partition_key=day,
-        resources=resources_for(workdir, s3),
-        instance=instance,
-        selection=selection,
-        raise_on_error=False,
-    )
-
-
-def _materialization(result, asset: str):
-    [found] = [
-        e.materialization
-        for e in result.get_asset_materialization_events()
-        if e.materialization.asset_key == AssetKey(asset)
-    ]
-    return found
+    return materialize(selection, day, resources_for(workdir, s3), instance)
 
 
 def _rows(workdir, day):
@@ -57,7 +41,7 @@ def test_upload_then_idempotent(workdir, s3_client, aws_env):
         local = workdir / "out" / KEY_0902
         body = s3_client.get_object(Bucket=BUCKET, Key=KEY_0902)["Body"].read()
         assert body == local.read_bytes()
-        meta = _materialization(first, "reach_cdf_s3").metadata
+        meta = materialization(first, "reach_cdf_s3").metadata
         assert meta["skipped_existing"].value is False
         assert meta["uri"].value == f"s3://{BUCKET}/{KEY_0902}"
         assert meta["size_bytes"].value == local.stat().st_size
@@ -72,9 +56,9 @@ def test_upload_then_idempotent(workdir, s3_client, aws_env):
 
         # Again: the object is there with the same bytes, so it is not sent again.
         etag = s3_client.head_object(Bucket=BUCKET, Key=KEY_0902)["ETag"]
-        second = _run(workdir, s3, "2025-09-02", instance, selection=[AssetKey("reach_cdf_s3")])
+        second = _run(workdir, s3, "2025-09-02", instance, selection=["reach_cdf_s3"])
         assert second.success
-        meta = _materialization(second, "reach_cdf_s3").metadata
+        meta = materialization(second, "reach_cdf_s3").metadata
         assert meta["skipped_existing"].value is True
         assert s3_client.head_object(Bucket=BUCKET, Key=KEY_0902)["ETag"] == etag
         assert _rows(workdir, "2025-09-02")[-1].status == "UPLOADED"

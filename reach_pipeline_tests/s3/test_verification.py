@@ -10,19 +10,28 @@ import uuid
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterInstance, materialize
+from dagster import DagsterInstance
 
 from reach_pipeline.contract.telemetry import TelemetryLog
-from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.registry import resources as registered
 from reach_pipeline.defs.resources import ReachS3, ReachSettings
 from reach_pipeline.s3upload import UploadError, file_md5, upload_file
 from reach_pipeline_tests.conftest import CDF_0904
+from reach_pipeline_tests.s3.conftest import EXAMPLES
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.materialize import materialize
 
 pytestmark = pytest.mark.integration
 
 MARK = {"placed-by": "the-test"}
+
+
+def _one_day(tmp_path: Path, example: str, day_file: str, **options) -> ReachSettings:
+    """``in/`` holding the example file ``example`` named ``day_file``; output to ``out/``."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / day_file).write_bytes((EXAMPLES / example).read_bytes())
+    return ReachSettings(input_dir=str(inp), output_dir=str(tmp_path / "out"), **options)
 
 
 @pytest.fixture
@@ -86,16 +95,8 @@ def test_an_object_changed_under_the_upload_fails_verification(s3_client, aws_en
     """A second writer replaces the object right after our PUT (a real race, made certain by
     running the other writer from the PUT's completion hook): the check after the upload
     must see it."""
-    import boto3
-
     key = f"l1c/prelim/2025/09/04/{CDF_0904.name}"
-    other = boto3.client(
-        "s3",
-        endpoint_url=aws_env.endpoint_url,
-        aws_access_key_id=aws_env.access_key,
-        aws_secret_access_key=aws_env.secret_key,
-        region_name="us-east-1",
-    )
+    other = aws_env.client()  # the top conftest's aws_env is the session's S3Server
 
     def other_writer(**_):
         other.put_object(Bucket=bucket, Key=key, Body=b"someone else's bytes")
@@ -119,65 +120,40 @@ def _objects(s3_client, bucket: str) -> list[str]:
 def test_an_invalid_cdf_never_reaches_the_bucket(s3_client, aws_env, bucket, tmp_path: Path):
     """A processor that names its CDF for the day but fills it with another day's records,
     with the upload selected: the day fails, nothing is placed, nothing is sent."""
-    examples = Path(__file__).resolve().parents[2] / "examples" / "udl"
-    inp = tmp_path / "in"
-    inp.mkdir()
-    sample = (examples / "REACH-ALL_20250903T000000_20250904T000000.csv").read_bytes()
-    (inp / "REACH-ALL_20250904T000000_20250905T000000.csv").write_bytes(sample)
-    settings = ReachSettings(
-        input_dir=str(inp), output_dir=str(tmp_path / "out"), processor=processors.MISLABELLED
+    settings = _one_day(
+        tmp_path,
+        "REACH-ALL_20250903T000000_20250904T000000.csv",
+        "REACH-ALL_20250904T000000_20250905T000000.csv",
+        processor=processors.MISLABELLED,
     )
     s3 = ReachS3(bucket=bucket, endpoint_url=aws_env.endpoint_url)
 
     with DagsterInstance.ephemeral() as instance:
-        result = materialize(
-            [*ASSETS],
-            selection=[AssetKey("reach_cdf"), AssetKey("reach_cdf_s3")],
-            partition_key="2025-09-04",
-            resources=registered(settings, s3),
-            instance=instance,
-            raise_on_error=False,
-        )
+        keys = ["reach_cdf", "reach_cdf_s3"]
+        result = materialize(keys, "2025-09-04", registered(settings, s3), instance)
 
     assert not result.success
     assert _objects(s3_client, bucket) == []
-    rows = TelemetryLog(inp / "download_telemetry.csv").rows()
+    rows = TelemetryLog(tmp_path / "in" / "download_telemetry.csv").rows()
     assert [(r.status, r.error_type) for r in rows][-1] == ("FAILED", "CdfCheckFailed")
     assert not list((tmp_path / "out").rglob("*.cdf"))
 
 
 def test_a_damaged_cdf_is_not_sent_on_an_upload_only_run(s3_client, aws_env, bucket, tmp_path):
     """The day is PROCESSED, but its CDF was cut in half on disk since: not sent, FAILED."""
-    examples = Path(__file__).resolve().parents[2] / "examples" / "udl"
-    inp = tmp_path / "in"
-    inp.mkdir()
     name = "REACH-ALL_20250902T000000_20250903T000000.csv"
-    (inp / name).write_bytes((examples / name).read_bytes())
-    settings = ReachSettings(input_dir=str(inp), output_dir=str(tmp_path / "out"))
-    s3 = ReachS3(bucket=bucket, endpoint_url=aws_env.endpoint_url)
+    settings = _one_day(tmp_path, name, name)
+    resources = registered(settings, ReachS3(bucket=bucket, endpoint_url=aws_env.endpoint_url))
     with DagsterInstance.ephemeral() as instance:
-        made = materialize(
-            [*ASSETS],
-            selection=[AssetKey("reach_cdf")],
-            partition_key="2025-09-02",
-            resources=registered(settings, s3),
-            instance=instance,
-        )
+        made = materialize(["reach_cdf"], "2025-09-02", resources, instance, raise_on_error=True)
         assert made.success
         [cdf] = (tmp_path / "out").rglob("*.cdf")
         cdf.write_bytes(cdf.read_bytes()[: cdf.stat().st_size // 2])
 
-        result = materialize(
-            [*ASSETS],
-            selection=[AssetKey("reach_cdf_s3")],
-            partition_key="2025-09-02",
-            resources=registered(settings, s3),
-            instance=instance,
-            raise_on_error=False,
-        )
+        result = materialize(["reach_cdf_s3"], "2025-09-02", resources, instance)
 
     assert not result.success
     assert _objects(s3_client, bucket) == []
-    last = TelemetryLog(inp / "download_telemetry.csv").rows()[-1]
+    last = TelemetryLog(tmp_path / "in" / "download_telemetry.csv").rows()[-1]
     assert (last.status, last.error_type) == ("FAILED", "CdfCheckFailed")
     assert str(cdf) in last.error_message and last.cdf_path == ""

@@ -44,6 +44,11 @@ def tool(name: str) -> str:
     return found
 
 
+def python_module(module: str, *args: str) -> list[str]:
+    """The argv of ``python -m module args`` with this interpreter."""
+    return [sys.executable, "-m", module, *args]
+
+
 def log_tail(path: Path, lines: int = 40) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -51,12 +56,24 @@ def log_tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-def running(proc: psutil.Process) -> bool:
+def running(proc: psutil.Process | int) -> bool:
     """Still running: a zombie (exited, not yet reaped by its parent) does not count."""
     try:
+        proc = psutil.Process(proc) if isinstance(proc, int) else proc
         return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def kill_if_running(proc: subprocess.Popen, *, group: bool = False) -> None:
+    """Cleanup after a failure: SIGKILL to a command still running (to its whole process
+    group with ``group``, for one started in its own session), then reap it."""
+    if proc.poll() is None:
+        if group:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+        proc.wait()
 
 
 def wait_gone(procs: Sequence[psutil.Process], timeout_s: float) -> list[psutil.Process]:

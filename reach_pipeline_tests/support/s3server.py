@@ -96,19 +96,34 @@ class S3Server:
         self.stop()
         raise RuntimeError(f"S3 server not ready in {timeout_s} s; see {self.data_dir}/weed.log")
 
-    def _bucket_ready(self) -> bool:
+    def client(self, **options):
+        """A boto3 S3 client of this server's (``options``: more ``boto3.client`` arguments)."""
         import boto3
-        from botocore.config import Config
-        from botocore.exceptions import BotoCoreError, ClientError
 
-        client = boto3.client(
+        return boto3.client(
             "s3",
             endpoint_url=self.endpoint_url,
             aws_access_key_id=self.access_key,
             aws_secret_access_key=self.secret_key,
             region_name="us-east-1",
-            config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=2),
+            **options,
         )
+
+    def client_env(self) -> dict[str, str]:
+        """The variables that point the console script's uploads at this server."""
+        return {
+            "REACH_S3_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_REGION": "us-east-1",
+        }
+
+    def _bucket_ready(self) -> bool:
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        quick = Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=2)
+        client = self.client(config=quick)
         try:
             client.head_bucket(Bucket=self.bucket)
             return True

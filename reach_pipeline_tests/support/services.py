@@ -4,8 +4,8 @@ The checks raise :class:`ServiceUnavailable` (the benchmarks report it); in a te
 ``services_required()`` turns it into a skip with the reason, or into a failure under
 ``REACH_REQUIRE_SERVICES=1`` (CI).
 
-(``create_database``/``drop_database`` repeat the few lines of ``test_production_instance``'s
-fixture that another change moves into ``support/``; one of the two can go once both are in.)
+``postgres.fresh_database()`` is the per-test database built on ``create_database`` and
+``drop_database``.
 """
 
 from __future__ import annotations
