@@ -112,23 +112,15 @@ KNOWN_SATNO = {
     "REACH-181": (43569, 0),
 }
 
-PARTICLE_TYPE = {
-    "U": "PROTONS+ELECTRONS",
-    "V": "ELECTRONS",
-    "W": "PROTONS",
-    "X": "PROTONS",
-    "Y": "ELECTRONS",
-    "Z": "ELECTRONS",
-}
-
-# Relative response of each flavor to the outer electron belt and to the South Atlantic Anomaly.
-FLAVOR_RESPONSE = {
-    "U": (300.0, 600.0),
-    "V": (1500.0, 80.0),
-    "W": (200.0, 900.0),
-    "X": (60.0, 1500.0),
-    "Y": (2500.0, 40.0),
-    "Z": (1200.0, 150.0),
+# Each flavor: the particle type the UDL names, and its relative response to the outer
+# electron belt and to the South Atlantic Anomaly.
+FLAVORS = {
+    "U": ("PROTONS+ELECTRONS", 300.0, 600.0),
+    "V": ("ELECTRONS", 1500.0, 80.0),
+    "W": ("PROTONS", 200.0, 900.0),
+    "X": ("PROTONS", 60.0, 1500.0),
+    "Y": ("ELECTRONS", 2500.0, 40.0),
+    "Z": ("ELECTRONS", 1200.0, 150.0),
 }
 
 SEO_HEAD = ",\"[{'obType': 'Energetic Charged Particle', 'obUoM': 'rad/second', 'obValue': "
@@ -287,7 +279,7 @@ def _dose_model(
     at |lat| ~ 55-72 deg, the South Atlantic Anomaly, lognormal noise."""
     npods = len(PODS)
     base = 10.0 ** rng.uniform(-7.7, -6.9, size=(npods, 2))
-    resp = np.array([[FLAVOR_RESPONSE[p[2]], FLAVOR_RESPONSE[p[3]]] for p in PODS])
+    resp = np.array([[FLAVORS[p[2]][1:], FLAVORS[p[3]][1:]] for p in PODS])
     resp = resp * rng.uniform(0.15, 0.5, size=resp.shape)
     horn_centre = 64.0 + 4.0 * np.sin(2 * np.pi * (t - t[0]) / 86400.0)[None, :]
     horns = np.exp(-(((np.abs(lat) - horn_centre) / 4.5) ** 2))
@@ -377,7 +369,7 @@ def make_day(
     seo_tail = []  # index (quality * npods + pod) * 2 + dosimeter
     for _, _, f1, f2 in PODS:
         for f in (f1, f2):
-            pd_txt.append(f']",REACH_{f},{PARTICLE_TYPE[f]},')
+            pd_txt.append(f']",REACH_{f},{FLAVORS[f][0]},')
     for q in ("0", "16"):
         for _, _, f1, f2 in PODS:
             for k, f in ((1, f1), (2, f2)):

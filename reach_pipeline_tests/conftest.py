@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import boto3
 import pytest
 
 from reach_pipeline_tests.support.s3server import S3Server
@@ -47,10 +46,4 @@ def aws_env(monkeypatch, s3_server):
 
 @pytest.fixture
 def s3_client(aws_env):
-    return boto3.client(
-        "s3",
-        endpoint_url=aws_env.endpoint_url,
-        aws_access_key_id=aws_env.access_key,
-        aws_secret_access_key=aws_env.secret_key,
-        region_name="us-east-1",
-    )
+    return aws_env.client()

@@ -19,7 +19,13 @@ from reach_pipeline.settings import (
     resolve_alert_settings,
     resolve_settings,
 )
-from reach_pipeline_tests.faults.support import EXAMPLES, clean_env, console_script, run_cli, tool
+from reach_pipeline_tests.faults.support import (
+    EXAMPLES,
+    clean_env,
+    console_script,
+    run_cli,
+)
+from reach_pipeline_tests.support.processes import tool
 
 SAMPLE = "REACH-ALL_20250902T000000_20250903T000000.csv"
 SENSOR_FILE = "REACH-101_20250902T000000_20250903T000000.csv"

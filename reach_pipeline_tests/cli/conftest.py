@@ -279,3 +279,44 @@ def dagster_home(tmp_path) -> Path:
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     return home
+
+
+def new_rows(workspace, before: int, day: str | None = None):
+    """Rows appended after the first ``before`` rows of the file (optionally one day's)."""
+    rows = workspace.rows()[before:]
+    return rows if day is None else [r for r in rows if r.chunk_date_utc == day]
+
+
+def one_run(rows) -> str:
+    """The rows' common run id (asserted non-empty and shared)."""
+    run_ids = {r.run_id for r in rows}
+    assert len(run_ids) == 1, run_ids
+    (run_id,) = run_ids
+    assert run_id
+    return run_id
+
+
+# A day's progress line; a failed day's says what went wrong after the parenthesis.
+PROGRESS = re.compile(r"(\d{4}-\d{2}-\d{2}) ([A-Z_]+) \((\d+)/(\d+), [^)]*\)(?:: (.+))?")
+
+
+def assert_one_line_error(code: int, out: str, err: str, *needles: str) -> None:
+    assert code == 2, (code, out, err)
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("reach-pipeline: error: ")
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def progress_lines(err: str) -> list[tuple[str, str]]:
+    return [(m[1], m[2]) for line in err.splitlines() if (m := PROGRESS.fullmatch(line))]
+
+
+def failure_details(err: str) -> dict[str, str]:
+    """What the progress lines of failed days say went wrong, by day."""
+    return {m[1]: m[5] for line in err.splitlines() if (m := PROGRESS.fullmatch(line)) and m[5]}
+
+
+# ------------------------------------------------------------------------------ local

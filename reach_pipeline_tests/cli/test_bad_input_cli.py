@@ -19,20 +19,18 @@ import pytest
 from reach_pipeline.processing import process_day
 from reach_pipeline_tests.cli.conftest import (
     EXAMPLES,
+    PROGRESS,
+    assert_one_line_error,
     cdf_rel,
     counts,
+    failure_details,
     only_counts,
     parse_summary,
     process_args,
+    progress_lines,
     statuses,
 )
 from reach_pipeline_tests.cli.support import unwritable
-from reach_pipeline_tests.cli.test_process_cli import (
-    PROGRESS,
-    assert_one_line_error,
-    failure_details,
-    progress_lines,
-)
 
 pytestmark = pytest.mark.integration
 

@@ -12,13 +12,14 @@ from reach_pipeline_tests.cli.conftest import (
     cdf_rel,
     counts,
     legacy_cdf_rel,
+    new_rows,
+    one_run,
     only_counts,
     parse_summary,
     process_args,
     s3_key,
     statuses,
 )
-from reach_pipeline_tests.cli.test_process_cli import new_rows, one_run
 from reach_pipeline_tests.support.ports import free_ports
 
 pytestmark = pytest.mark.integration

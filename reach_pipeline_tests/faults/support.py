@@ -20,9 +20,6 @@ import psutil
 
 from reach_pipeline.contract.telemetry import SCHEMA, STATUSES, TelemetryLog, TelemetryRow
 from reach_pipeline_tests.support import processors
-from reach_pipeline_tests.support.processes import kill_if_running as kill_if_running
-from reach_pipeline_tests.support.processes import running as running
-from reach_pipeline_tests.support.processes import tool as tool
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "udl"
@@ -144,27 +141,19 @@ def start_cli(
     file; returns the Popen."""
     with open(stderr_path, "wb") as stderr, open(stdout_path or os.devnull, "wb") as stdout:
         return subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-            start_new_session=True,
+            **_console(argv, cwd, env), stdout=stdout, stderr=stderr, start_new_session=True
         )
 
 
 def run_cli(argv: list[str], cwd: Path, env: dict[str, str], timeout_s: float = 300):
-    proc = subprocess.run(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
+    return subprocess.run(
+        **_console(argv, cwd, env), capture_output=True, text=True, timeout=timeout_s
     )
-    return proc
+
+
+def _console(argv: list[str], cwd: Path, env: dict[str, str]) -> dict:
+    """How the tests start the console script: in ``cwd``, with exactly ``env``, no stdin."""
+    return {"args": argv, "cwd": cwd, "env": env, "stdin": subprocess.DEVNULL}
 
 
 def day_file_name(day: date, suffix: str = "csv") -> str:

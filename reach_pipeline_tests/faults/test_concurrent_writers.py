@@ -16,14 +16,13 @@ from reach_pipeline.contract.telemetry import (
     PROCESSED,
     TelemetryLog,
 )
-from reach_pipeline_tests.support.processes import python_module
+from reach_pipeline_tests.support.processes import kill_if_running, python_module
 
 from .support import (
     EXAMPLES,
     REPO,
     cdf_rel,
     clean_env,
-    kill_if_running,
     process_argv,
     run_cli,
     strict_records,

@@ -15,6 +15,7 @@ import pytest
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
 from reach_pipeline.processing import process_day
 from reach_pipeline.runner import isolation
+from reach_pipeline_tests.support.processes import kill_if_running, running
 
 from .support import (
     assert_same_cdf,
@@ -23,13 +24,11 @@ from .support import (
     day_file_name,
     files_under,
     fork_worker,
-    kill_if_running,
     latest,
     make_synthetic_day,
     process_argv,
     rows_of,
     run_cli,
-    running,
     sample_workspace,
     start_cli,
     strict_records,

@@ -10,12 +10,12 @@ import pytest
 
 from reach_pipeline.contract.telemetry import FAILED, UPLOAD_PENDING, UPLOADED
 from reach_pipeline_tests.conftest import S3_BUCKET
+from reach_pipeline_tests.support.processes import kill_if_running
 
 from .support import (
     cdf_rel,
     clean_env,
     day_file_name,
-    kill_if_running,
     latest,
     make_synthetic_day,
     process_argv,

@@ -27,8 +27,14 @@ from reach_pipeline.contract.telemetry import (
 )
 from reach_pipeline_tests.support.dagster_servers import ServerGroup
 from reach_pipeline_tests.support.instance_reads import all_runs, create_storage, ticks_after
+from reach_pipeline_tests.support.processes import tool
 
-from .support import REPO, clean_env, rows_of, tool, write_sample_day
+from .support import (
+    REPO,
+    clean_env,
+    rows_of,
+    write_sample_day,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

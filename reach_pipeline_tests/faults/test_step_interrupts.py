@@ -28,8 +28,13 @@ from reach_pipeline.steps.l1c import run_l1c
 from reach_pipeline.steps.outcome import FAILED as FAILED_OUTCOME
 from reach_pipeline.steps.upload import run_upload
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.processes import running
 
-from .support import EXAMPLES, files_under, running, wait_for
+from .support import (
+    EXAMPLES,
+    files_under,
+    wait_for,
+)
 
 DAY = date(2025, 9, 2)
 SAMPLE = "REACH-ALL_20250902T000000_20250903T000000.csv"

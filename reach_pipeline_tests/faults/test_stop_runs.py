@@ -19,6 +19,7 @@ from dagster import DagsterInstance, DagsterRunStatus
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
 from reach_pipeline_tests.support import processors
 from reach_pipeline_tests.support.dagster_servers import dagster_servers
+from reach_pipeline_tests.support.processes import kill_if_running, running, tool
 
 from .support import (
     FORKWORKER,
@@ -27,15 +28,12 @@ from .support import (
     clean_env,
     files_under,
     gated_env,
-    kill_if_running,
     process_argv,
     rows_of,
     run_cli,
-    running,
     sample_workspace,
     started_processor,
     strict_records,
-    tool,
     wait_for,
 )
 

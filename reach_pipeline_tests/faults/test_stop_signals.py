@@ -14,6 +14,7 @@ import pytest
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
 from reach_pipeline_tests.cli.conftest import parse_summary
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.processes import kill_if_running, running
 
 from .support import (
     assert_products,
@@ -21,11 +22,9 @@ from .support import (
     day_file_name,
     fork_worker,
     gated_env,
-    kill_if_running,
     process_argv,
     rows_of,
     run_cli,
-    running,
     sample_workspace,
     start_cli,
     started_processor,

@@ -25,13 +25,13 @@ from reach_pipeline.steps.outcome import LOCKED, MATERIALIZED
 from reach_pipeline_tests.cli.conftest import parse_summary
 from reach_pipeline_tests.runner.lock_holder import Holder
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.processes import kill_if_running
 
 from .support import (
     EXAMPLES,
     assert_products,
     day_file_name,
     gated_env,
-    kill_if_running,
     process_argv,
     rows_of,
     sample_workspace,

@@ -18,8 +18,11 @@ import pytest
 
 from reach_pipeline.runner.isolation import STAGING_DIR, run_isolated
 from reach_pipeline.steps.l1c import l1c_arrangement
-from reach_pipeline_tests.faults.support import running, wait_for
+from reach_pipeline_tests.faults.support import (
+    wait_for,
+)
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.processes import running
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "udl"
 FIRST = ("REACH-ALL_20250902T000000_20250903T000000.csv", date(2025, 9, 2))
