@@ -1,4 +1,5 @@
-"""Settings: one table, one resolution, for the command line and the Dagster layer alike.
+"""Settings: one table (``settings.toml``), one resolution, for the command line and the
+Dagster layer alike.
 
 Each setting is taken from an explicit value (a CLI flag, Dagster run config), else its
 ``REACH_*`` environment variable (read when a run or a sensor tick starts, never when the
