@@ -115,15 +115,17 @@ def ensure_l1c() -> Path:
     sys.path.insert(0, str(BENCH_DIR))
     from make_synthetic_day import default_path, make_day
 
-    from reach_pipeline.processing import process_day
-
     csv = default_path(DAY)
     if not csv.exists():
         print(f"generating {csv} ...", flush=True)
         make_day(csv, DAY)
     print(f"processing {csv.name} into {L1C.name} ...", flush=True)
-    made = Path(process_day(csv, DATA_DIR).cdf_path)
-    assert made == L1C, made
+    # In a process of its own: a child started later would otherwise report this
+    # process's peak RSS (ru_maxrss survives fork and exec) as its own.
+    subprocess.run(
+        [sys.executable, "-m", "reach_pipeline.processing", str(csv)], cwd=DATA_DIR, check=True
+    )
+    assert L1C.exists(), L1C
     return L1C
 
 
