@@ -1,12 +1,14 @@
 """Per-day orchestration overhead of ``reach-pipeline process`` (the command line).
 
-    python bench/bench_cli.py [--days 30]
+    python bench/bench_cli.py [--days 30] [--geomap]
 
 Makes N small days (the bundled 2025-09-02 sample moved to consecutive dates), runs the
 real console script over them in a fresh process, and splits the wall time into
 interpreter start-up (the same command over a range with nothing to do), the processor's
 own time (``process_seconds`` of each PROCESSED row) and the rest: orchestration.
-Target (design): <= 0.5 s per day beyond the processor's own time.
+Target: <= 0.5 s per day beyond the processor's own time (the design asks <= 0.2 s). The
+L1C only, as the legacy command did (``--no-geomap``); with ``--geomap`` the L2 and its
+quicklooks are made too, and their time counts in the rest.
 """
 
 import argparse
@@ -48,6 +50,7 @@ def run(cli: str, args: list[str], cwd: Path, env: dict) -> tuple[float, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--geomap", action="store_true", help="make the L2 too")
     args = parser.parse_args()
     cli = shutil.which("reach-pipeline") or str(Path(sys.executable).with_name("reach-pipeline"))
     first = date(2024, 1, 1)
@@ -67,6 +70,7 @@ def main() -> int:
             "in",
             "--output-dir",
             "out",
+            *([] if args.geomap else ["--no-geomap"]),
         ]
         wall, summary = run(cli, ["process", *common], cwd, env)
         rows = [
@@ -81,6 +85,7 @@ def main() -> int:
     print(f"machine            {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"days               {args.days} small days ({SAMPLE.name} moved), {len(rows)} PROCESSED")
     print(f"summary            {summary}")
+    print(f"levels             L1C{' and L2 (its time in the overhead)' if args.geomap else ''}")
     print(f"total wall         {wall:.2f} s")
     print(f"start-up (no work) {idle:.2f} s")
     print(f"processor, summed  {processor:.2f} s  (process_seconds of the PROCESSED rows)")
