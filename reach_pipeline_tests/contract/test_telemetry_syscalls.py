@@ -147,3 +147,17 @@ def test_a_migration_fsyncs_the_new_file_then_renames_then_fsyncs_the_folder(tmp
     assert any(c.name == "fsync" and c.fd() in temp_fds for c in calls[:rename_at])
     folder_fds = opened(calls[rename_at:], tmp_path)
     assert any(c.name == "fsync" and c.fd() in folder_fds for c in calls[rename_at:]), calls
+
+
+def test_a_new_file_is_fsynced_then_its_folder(tmp_path):
+    """The first append creates the file: its row is fsynced, then the folder, so the new
+    directory entry survives a crash too."""
+    telemetry = tmp_path / "download_telemetry.csv"
+
+    calls, data = traced_append(tmp_path, telemetry)
+
+    assert data.count(b"\r\n") == 2  # header and row
+    file_fds = opened(calls, telemetry)
+    file_fsync = next(i for i, c in enumerate(calls) if c.name == "fsync" and c.fd() in file_fds)
+    folder_fds = opened(calls, tmp_path)
+    assert any(c.name == "fsync" and c.fd() in folder_fds for c in calls[file_fsync + 1 :]), calls
