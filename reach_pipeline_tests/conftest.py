@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,13 @@ def aws_env(monkeypatch, s3_server):
 @pytest.fixture
 def s3_client(aws_env):
     return aws_env.client()
+
+
+@pytest.fixture
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt in the test process, as at a terminal, even when the
+    test run inherited SIGINT ignored (a job started in the background by a non-interactive
+    shell: Python then keeps SIG_IGN and never installs its handler)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
