@@ -32,11 +32,11 @@ from reach_pipeline_tests.faults.support import (
 )
 from reach_pipeline_tests.support.celery_workers import (
     INSTANCE_YAML,
+    finished_task,
     node_name,
     path_with_venv,
     set_pool_limit,
     start_workers,
-    task_outcome,
     tasks_received,
     worker_names,
     worker_of,
@@ -207,7 +207,7 @@ def test_backfill_runs_spread_over_two_celery_workers(make_site):
         for run in runs:
             name, task_id = executed_by[run.run_id], run.tags[TASK_ID_TAG]
             assert task_id in tasks_received(site.workers[name].log), (run.run_id, name)
-            assert task_outcome(task_id) == ("SUCCESS", node_name(name))
+            assert finished_task(task_id) == ("SUCCESS", node_name(name))
         servers.check_alive()
 
     assert_each_day_processed_once(site, days)
@@ -248,7 +248,7 @@ def test_a_worker_that_dies_mid_run_fails_its_run_and_the_days_resume(make_site)
         )
         task_id = run.tags[TASK_ID_TAG]
         assert task_id in tasks_received(site.workers[survivor].log)
-        assert task_outcome(task_id) == ("SUCCESS", node_name(survivor))
+        assert finished_task(task_id) == ("SUCCESS", node_name(survivor))
         assert not materialized_days(instance)
         state = TelemetryLog(site.telemetry).latest_by_day()
         assert {day: row.status for day, row in state.items()} == {FIRST: PROCESS_PENDING}

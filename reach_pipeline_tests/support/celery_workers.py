@@ -22,6 +22,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -130,6 +131,21 @@ def task_outcome(task_id: str, backend: str = REDIS_URL) -> tuple[str, str | Non
         return result.state, result.worker
     finally:
         app.close()
+
+
+def finished_task(task_id: str, timeout_s: float = 60.0) -> tuple[str, str | None]:
+    """``task_outcome`` once the task is over. Dagster records the run's end before the
+    worker stores the task's result, so right after the run ends the backend may still say
+    STARTED. At the deadline, the outcome as it stands (PENDING for good: the results went
+    to another backend)."""
+    from celery import states
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        outcome = task_outcome(task_id)
+        if outcome[0] in states.READY_STATES or time.monotonic() > deadline:
+            return outcome
+        time.sleep(0.2)  # polling the result backend, bounded by the deadline
 
 
 def delete_queue(queue: str, broker: str = RABBITMQ_URL) -> None:
