@@ -13,6 +13,7 @@ from reach_pipeline.contract.layout import day_dir
 from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.contract.telemetry import TelemetryLog
 from reach_pipeline.settings import Settings
+from reach_pipeline.steps.geomap import day_l2
 
 from .args import UsageError
 from .process import instance, resources
@@ -36,18 +37,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings, explicit: dict) -> 
         print(
             f"{day.isoformat():<12}{(row.status if row else '-'):<18}"
             f"{'yes' if cdf else 'no':<6}{s3.cell(day, row, cdf):<6}"
-            f"{'yes' if l2_on_disk(settings, day) else 'no':<6}"
+            f"{'yes' if day_l2(settings, day).is_file() else 'no':<6}"
         )
     if s3.error:
         print(f"reach-pipeline: s3 column '?': {s3.error}", file=sys.stderr)
     return 0
-
-
-def l2_on_disk(settings: Settings, day) -> bool:
-    """Whether the day's L2 geomap CDF is in the layout (the telemetry has no L2 columns)."""
-    from reach_pipeline.geomap.product import l2_file_name
-
-    return (settings.output_dir / day_dir("l2", day) / l2_file_name(day)).is_file()
 
 
 class S3Column:

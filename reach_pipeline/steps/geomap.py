@@ -33,6 +33,13 @@ def day_l1c(settings: Settings, day: date) -> Path | None:
     )
 
 
+def day_l2(settings: Settings, day: date) -> Path:
+    """Where the day's L2 geomap CDF is placed (its quicklooks beside it)."""
+    from reach_pipeline.geomap.product import l2_file_name
+
+    return settings.output_dir / day_dir("l2", day) / l2_file_name(day)
+
+
 def l2_arrangement(day: date, l1c: Path):
     """Accept the day's L2 CDF (sound, and counting every point of its L1C) and its PNGs."""
 

@@ -98,13 +98,11 @@ def remove_replaced(remover, result, old_key: str) -> None:
 def run_l2_upload(settings: Settings, day: date, uploader) -> DayOutcome:
     """Upload ``day``'s L2 CDF (validated against its L1C first) and its PNGs under the
     same relative keys. No telemetry row: the legacy schema has no L2 columns."""
-    from reach_pipeline.geomap.product import l2_file_name
     from reach_pipeline.geomap.verify import geomap_problems
 
-    from .geomap import day_l1c
+    from .geomap import day_l1c, day_l2
 
-    folder = settings.output_dir / day_dir("l2", day)
-    l2 = folder / l2_file_name(day)
+    l2 = day_l2(settings, day)
     try:
         if not l2.is_file():
             raise ProcessingFailed(
@@ -113,7 +111,7 @@ def run_l2_upload(settings: Settings, day: date, uploader) -> DayOutcome:
         l1c = day_l1c(settings, day)
         problems = ["its L1C is gone"] if l1c is None else geomap_problems(l2, l1c)
         refuse_if(problems, "GeomapCheckFailed", f"{l2} is not a sound geomap, not sent")
-        files = [l2, *sorted(folder.glob("*.png"))]
+        files = [l2, *sorted(l2.parent.glob("*.png"))]
         results = [uploader(path, s3_key(day_dir("l2", day) / path.name)) for path in files]
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure
         return failed(day, exc)
