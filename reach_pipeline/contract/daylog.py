@@ -6,6 +6,9 @@ SKIPPED_NO_INPUT row. Each row carries the day's download columns forward from t
 latest earlier row (the legacy tool's ``_carry_forward``), fills sensor_id / descriptor /
 output_format from the run's settings where the download tool left none, and, at the
 upload stage, repeats the CDF's columns so a retry can upload only.
+
+What it knows of the file comes from the process's ``TelemetryView``: the run's first
+read, then only the rows appended since.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from .telemetry import (
     carry_forward,
     utc_now_iso,
 )
+from .telemetry_view import TelemetryView
 
 _MAX_MESSAGE = 500
 
@@ -80,6 +84,7 @@ class DayLog:
         output_format: str,
     ) -> None:
         self.log = log
+        self.view = TelemetryView.of(log)
         self.run_id = run_id
         self._defaults = {
             "sensor_id": sensor_id,
@@ -89,7 +94,7 @@ class DayLog:
         self._started: dict[date, str] = {}
 
     def latest(self, day: date) -> TelemetryRow | None:
-        return self.log.latest_by_day().get(day)
+        return self.view.latest(day)
 
     # ------------------------------------------------------------- the rows
 

@@ -10,12 +10,13 @@ told once, where it happened.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from reach_pipeline.contract.daylog import DayLog
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
-from .geomap import run_geomap
+from .geomap import day_l1c, run_geomap
 from .l1c import process_l1c
 from .outcome import SKIPPED, DayOutcome
 from .upload import run_l2_upload, upload_l1c
@@ -47,13 +48,21 @@ def run_day(
 
 def _stages(settings, day, log, stages, uploader) -> dict[str, DayOutcome]:
     remover = getattr(uploader, "remove", None)
+    outcomes: dict[str, DayOutcome] = {}
+
+    def l1c() -> Path | None:
+        """The L1C this run just placed, else the one the day's telemetry row names."""
+        made = outcomes.get(L1C)
+        if made is not None and made.ok:
+            return Path(made.facts["cdf_path"])
+        return day_l1c(settings, day, log)
+
     run = {
         L1C: lambda: process_l1c(settings, day, log),
-        L1C_UPLOAD: lambda: upload_l1c(settings, day, log, uploader, remover),
-        L2: lambda: run_geomap(settings, day),
-        L2_UPLOAD: lambda: run_l2_upload(settings, day, uploader),
+        L1C_UPLOAD: lambda: upload_l1c(settings, day, log, uploader, remover, l1c()),
+        L2: lambda: run_geomap(settings, day, l1c()),
+        L2_UPLOAD: lambda: run_l2_upload(settings, day, uploader, l1c()),
     }
-    outcomes: dict[str, DayOutcome] = {}
     for stage in STAGES:
         if stage not in stages:
             continue
