@@ -26,6 +26,7 @@ from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD, run_day
 
 from .checks import CHECK_SPECS
 from .events import day_events, failure_text
+from .io_manager import FIND, IO_MANAGER_KEY
 from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
@@ -116,6 +117,11 @@ SPECS = {
         "The day's L2 CDF and quicklooks in s3://{REACH_S3_BUCKET}/l2/prelim/"
         "YYYY/MM/DD/, validated, verified and idempotent like reach_cdf_s3.",
     ),
+}
+# Other assets load reach_cdf and reach_geomap as the day's file (defs.io_manager).
+SPECS = {
+    stage: spec.with_io_manager_key(IO_MANAGER_KEY) if spec.key.to_user_string() in FIND else spec
+    for stage, spec in SPECS.items()
 }
 STAGE_OF: dict[AssetKey, str] = {spec.key: stage for stage, spec in SPECS.items()}
 

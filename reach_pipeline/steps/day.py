@@ -55,7 +55,7 @@ def _stages(settings, day, log, stages, uploader) -> dict[str, DayOutcome]:
         made = outcomes.get(L1C)
         if made is not None and made.ok:
             return Path(made.facts["cdf_path"])
-        return day_l1c(settings, day, log)
+        return day_l1c(settings, day, log.view)
 
     run = {
         L1C: lambda: process_l1c(settings, day, log),

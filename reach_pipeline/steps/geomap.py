@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from reach_pipeline.contract.daylog import DayLog
 from reach_pipeline.contract.layout import day_dir
 from reach_pipeline.contract.state import locate_cdf
+from reach_pipeline.contract.telemetry_view import TelemetryView
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
@@ -25,10 +25,13 @@ class NoL1c(RuntimeError):
     error_type = "NoL1cProduct"
 
 
-def day_l1c(settings: Settings, day: date, log: DayLog) -> Path | None:
+def day_l1c(settings: Settings, day: date, telemetry: TelemetryView) -> Path | None:
     """The day's L1C CDF, found through its telemetry row (or the layout)."""
     return locate_cdf(
-        day, log.latest(day), output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+        day,
+        telemetry.latest(day),
+        output_dir=settings.output_dir,
+        telemetry_path=settings.telemetry_path,
     )
 
 
