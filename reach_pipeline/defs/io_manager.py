@@ -27,6 +27,7 @@ from dagster import ConfigurableIOManager, InputContext, OutputContext
 
 from reach_pipeline.contract.telemetry_view import TelemetryView
 from reach_pipeline.settings import Settings
+from reach_pipeline.stages import REACH_CDF, REACH_GEOMAP
 from reach_pipeline.steps.geomap import day_l1c, day_l2
 
 from .partitions import partition_day
@@ -42,8 +43,8 @@ def _l2(settings: Settings, day: dt.date, telemetry: TelemetryView) -> Path | No
 
 # The products other assets can load, by asset key: how to find the day's file.
 FIND: dict[str, Callable[[Settings, dt.date, TelemetryView], Path | None]] = {
-    "reach_cdf": day_l1c,
-    "reach_geomap": _l2,
+    REACH_CDF: day_l1c,
+    REACH_GEOMAP: _l2,
 }
 
 

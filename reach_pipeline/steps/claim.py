@@ -27,7 +27,7 @@ from reach_pipeline.contract.telemetry_view import TelemetryView
 from reach_pipeline.runner import locks
 from reach_pipeline.runner.isolation import day_lock_path
 
-from .outcome import LOCKED, DayOutcome
+from .outcome import DayOutcome, Status, skipped
 
 BASELINE_TAG = "reach/telemetry_rows"
 
@@ -79,4 +79,4 @@ def worked_since(log: DayLog, day: date, baseline: int | None) -> TelemetryRow |
 
 
 def locked(day: date, why: str) -> DayOutcome:
-    return DayOutcome(day, LOCKED, message=f"{day} not run here: {why}")
+    return skipped(day, f"{day} not run here: {why}", Status.LOCKED)
