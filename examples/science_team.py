@@ -15,7 +15,7 @@ from pathlib import Path
 import cdflib
 from dagster import Definitions, MaterializeResult, MetadataValue, asset
 
-from reach_pipeline.definitions import defs as reach_defs
+import reach_pipeline.definitions as reach  # the module: one Definitions at module scope
 from reach_pipeline.defs.partitions import daily_partitions
 
 
@@ -28,4 +28,4 @@ def l1c_record_count(reach_cdf: Path) -> MaterializeResult:
     )
 
 
-defs = Definitions.merge(reach_defs, Definitions(assets=[l1c_record_count]))
+defs = Definitions.merge(reach.defs, Definitions(assets=[l1c_record_count]))

@@ -44,6 +44,15 @@ Readers
     (remnants of torn writes, skipped), unknown extra columns (ignored), missing columns
     (blank) and unparseable dates (a row whose ``chunk_date_utc`` does not parse is
     skipped by ``latest_by_day``).
+
+    Every read goes through ``scan`` (one place opens the file to read it: ``_read_file``).
+    A ``Scan`` ends at a ``Mark``: the byte offset after its last whole record (a torn
+    last line, or a record whose quoted field is still open, is left for a later read),
+    the rows before it, and the file's identity. A later scan from that mark reads only
+    what was appended since, if the file is still the same one (same device and inode: a
+    migration replaces it), no shorter, and the byte before the mark ends a line; else it
+    reads the whole file. ``telemetry_view.TelemetryView`` keeps a process's knowledge of
+    the file up to date that way, so a run reads the file once.
 """
 
 from __future__ import annotations
