@@ -18,7 +18,10 @@ from dagster import (
     AssetIn,
     AssetKey,
     Definitions,
+    Failure,
+    IOManager,
     MaterializeResult,
+    Output,
     TimeWindowPartitionMapping,
     asset,
     materialize,
@@ -199,3 +202,59 @@ def test_a_missing_day_fails_unless_missing_days_are_allowed(downstream, output_
     assert metadata(result, "two_days_or_fewer") == {
         "l1c": {OURS: str(layout_path(output_dir, OURS))}
     }
+
+
+# ------------------------------------------ why the IO manager does not append the rows
+
+RANGE = ["2025-09-01", "2025-09-02", "2025-09-03"]
+
+
+class Recorder(IOManager):
+    """An IO manager that records what Dagster hands it."""
+
+    def __init__(self) -> None:
+        self.outputs: list[tuple[str, ...]] = []
+
+    def handle_output(self, context, obj) -> None:
+        self.outputs.append(tuple(context.asset_partition_keys))
+
+    def load_input(self, context) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("order", "stored", "materialized"),
+    [
+        (["output"], [tuple(RANGE)], RANGE),  # once, after every day, for the whole range
+        (["output", "fail"], [tuple(RANGE)], RANGE),  # the bad day shows materialized too
+        (["fail", "output"], [], []),  # a failure (or a crash) first: nothing stored
+    ],
+)
+def test_an_output_in_a_ranged_run_is_one_value_for_the_whole_range(
+    order, stored, materialized, instance
+):
+    """What Dagster 1.13 does with an ``Output`` in a ranged run (README, "Building on
+    the products"): a telemetry row per day cannot come from ``handle_output``."""
+    recorder = Recorder()
+
+    @asset(partitions_def=daily_partitions, io_manager_key="recorder")
+    def ranged(context):
+        for step in order:
+            if step == "fail":
+                raise Failure("2025-09-02 is bad")
+            yield Output({key: "product" for key in context.partition_keys})
+
+    result = materialize(
+        [ranged],
+        resources={"recorder": recorder},
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": RANGE[0],
+            "dagster/asset_partition_range_end": RANGE[-1],
+        },
+        raise_on_error=False,
+    )
+
+    assert result.success == (order == ["output"])
+    assert recorder.outputs == stored
+    assert sorted(instance.get_materialized_partitions(AssetKey("ranged"))) == materialized
