@@ -25,14 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from reach_pipeline_tests.faults.support import (  # noqa: E402
-    clean_env,
-    process_argv,
-    write_sample_day,
-)
 from reach_pipeline_tests.support.telemetry_reads import (  # noqa: E402
     bytes_read,
-    ranged_run_argv,
+    workspace,
     write_history,
 )
 
@@ -41,28 +36,13 @@ TARGET = 2.0
 
 
 def measure(root: Path, code: Path, rows: int, days: list[date], what: str) -> None:
-    input_dir, out, home = root / "in", root / "out", root / "dagster_home"
-    for day in days:
-        write_sample_day(input_dir, day)
-    telemetry = input_dir / "download_telemetry.csv"
-    write_history(telemetry, rows, before=days[0])
-    home.mkdir()
-    env = clean_env(
-        root / "home",
-        PYTHONPATH=str(code),
-        DAGSTER_HOME=str(home),
-        REACH_INPUT_DIR=str(input_dir),
-        REACH_OUTPUT_DIR=str(out),
-        REACH_TELEMETRY_PATH=str(telemetry),
-    )
+    ws = workspace(root, days, rows, code)
     if what == "cli":
-        argv = process_argv(str(days[0]), str(days[-1]), input_dir, out)
-        label = f"reach-pipeline process, {len(days)} days, L1C + L2"
+        argv, label = ws.cli_argv(days), f"reach-pipeline process, {len(days)} days, L1C + L2"
     else:
-        argv = ranged_run_argv(days[0], days[-1], ["reach_cdf", "reach_geomap"])
-        label = f"Dagster ranged run, {len(days)} days, L1C + L2"
-    size = telemetry.stat().st_size
-    reads = bytes_read(argv, telemetry, cwd=root, env=env)
+        argv, label = ws.ranged_run_argv(days), f"Dagster ranged run, {len(days)} days, L1C + L2"
+    size = ws.telemetry.stat().st_size
+    reads = bytes_read(argv, ws.telemetry, cwd=root, env=ws.env)
     if reads.returncode != 0:
         raise SystemExit(f"{label} failed (exit {reads.returncode}):\n{reads.stderr[-3000:]}")
     ratio = reads.bytes / size
@@ -70,8 +50,7 @@ def measure(root: Path, code: Path, rows: int, days: list[date], what: str) -> N
     print(
         f"{label:<44} {reads.bytes:>12,} bytes in {reads.calls:>4} reads = {ratio:6.2f} x "
         f"the file; beyond one whole read {(reads.bytes - size) / len(days):>12,.0f} "
-        f"bytes/day   target <= {TARGET:g} x  "
-        f"{verdict}"
+        f"bytes/day   target <= {TARGET:g} x  {verdict}"
     )
 
 

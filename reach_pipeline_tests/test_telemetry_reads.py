@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from reach_pipeline.contract.telemetry import PROCESSED, TelemetryLog
-from reach_pipeline_tests.faults.support import REPO, clean_env, process_argv, write_sample_day
+from reach_pipeline_tests.faults.support import REPO
 from reach_pipeline_tests.support.telemetry_reads import (
     StraceMissing,
+    Workspace,
     bytes_read,
-    ranged_run_argv,
-    write_history,
+    workspace,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -31,39 +31,21 @@ LIMIT = 2.0  # times the file's size
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> dict:
+def ws(tmp_path: Path) -> Workspace:
     """Five sample days, years of history in the telemetry file, a real instance."""
-    input_dir, out, home = tmp_path / "in", tmp_path / "out", tmp_path / "dagster_home"
-    for day in DAYS:
-        write_sample_day(input_dir, day)
-    telemetry = input_dir / "download_telemetry.csv"
-    write_history(telemetry, HISTORY_ROWS, before=FIRST)
-    home.mkdir()
-    env = clean_env(
-        tmp_path / "home",
-        PYTHONPATH=str(REPO),
-        DAGSTER_HOME=str(home),
-        REACH_INPUT_DIR=str(input_dir),
-        REACH_OUTPUT_DIR=str(out),
-        REACH_TELEMETRY_PATH=str(telemetry),
-    )
-    return {"root": tmp_path, "in": input_dir, "out": out, "telemetry": telemetry, "env": env}
+    return workspace(tmp_path, DAYS, HISTORY_ROWS, REPO)
 
 
-def _traced(argv: list[str], ws: dict):
+def _assert_read_once(ws: Workspace, argv: list[str], what: str) -> None:
+    size = ws.telemetry.stat().st_size
     try:
-        return bytes_read(argv, ws["telemetry"], cwd=ws["root"], env=ws["env"])
+        reads = bytes_read(argv, ws.telemetry, cwd=ws.root, env=ws.env)
     except StraceMissing as exc:
         if os.environ.get("REACH_REQUIRE_SERVICES") == "1":
             pytest.fail(str(exc))
         pytest.skip(str(exc))
-
-
-def _assert_read_once(ws: dict, argv: list[str], what: str) -> None:
-    size = ws["telemetry"].stat().st_size
-    reads = _traced(argv, ws)
     assert reads.returncode == 0, reads.stderr[-3000:]
-    rows = TelemetryLog(ws["telemetry"]).rows()[HISTORY_ROWS:]
+    rows = TelemetryLog(ws.telemetry).rows()[HISTORY_ROWS:]
     assert {(r.chunk_date_utc, r.status) for r in rows} >= {(str(d), PROCESSED) for d in DAYS}
     ratio = reads.bytes / size
     print(
@@ -74,11 +56,9 @@ def _assert_read_once(ws: dict, argv: list[str], what: str) -> None:
     assert reads.bytes <= LIMIT * size
 
 
-def test_a_five_day_command_line_run_reads_the_telemetry_once(workspace):
-    argv = process_argv(str(DAYS[0]), str(DAYS[-1]), workspace["in"], workspace["out"])
-    _assert_read_once(workspace, argv, "reach-pipeline process, 5 days, L1C + L2")
+def test_a_five_day_command_line_run_reads_the_telemetry_once(ws):
+    _assert_read_once(ws, ws.cli_argv(DAYS), "reach-pipeline process, 5 days, L1C + L2")
 
 
-def test_a_five_day_ranged_run_reads_the_telemetry_once(workspace):
-    argv = ranged_run_argv(DAYS[0], DAYS[-1], ["reach_cdf", "reach_geomap"])
-    _assert_read_once(workspace, argv, "a Dagster ranged run, 5 days, L1C + L2")
+def test_a_five_day_ranged_run_reads_the_telemetry_once(ws):
+    _assert_read_once(ws, ws.ranged_run_argv(DAYS), "a Dagster ranged run, 5 days, L1C + L2")

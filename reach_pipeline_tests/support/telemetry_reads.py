@@ -28,6 +28,8 @@ from reach_pipeline.contract.telemetry import (
     UPLOAD_PENDING,
     UPLOADED,
 )
+from reach_pipeline.stages import REACH_CDF, REACH_GEOMAP
+from reach_pipeline_tests.faults.support import clean_env, process_argv, write_sample_day
 
 LIFE = (DOWNLOAD_PENDING, DOWNLOADED, PROCESS_PENDING, PROCESSED, UPLOAD_PENDING, UPLOADED)
 READ_CALLS = "read,pread64,readv,preadv,preadv2"
@@ -122,8 +124,43 @@ def bytes_read(
     return Reads(sum(counts), len(counts), done.returncode, done.stdout, done.stderr)
 
 
-def ranged_run_argv(first: date, last: date, keys: list[str]) -> list[str]:
-    return [sys.executable, "-c", RANGED_RUN, first.isoformat(), last.isoformat(), *keys]
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    input_dir: Path
+    out: Path
+    telemetry: Path
+    env: dict[str, str]
+
+    def cli_argv(self, days: list[date]) -> list[str]:
+        """``reach-pipeline process`` over ``days`` (L1C + L2)."""
+        return process_argv(str(days[0]), str(days[-1]), self.input_dir, self.out)
+
+    def ranged_run_argv(self, days: list[date]) -> list[str]:
+        """A Dagster ranged run of ``reach_cdf`` + ``reach_geomap`` over ``days``."""
+        first, last = days[0].isoformat(), days[-1].isoformat()
+        return [sys.executable, "-c", RANGED_RUN, first, last, REACH_CDF, REACH_GEOMAP]
+
+
+def workspace(root: Path, days: list[date], history_rows: int, code: Path) -> Workspace:
+    """``days`` sample days, a telemetry file of ``history_rows`` rows of history before
+    them, a real instance (``DAGSTER_HOME``), and an environment with nothing of the
+    caller's but PATH, whose ``reach_pipeline`` is ``code``'s."""
+    input_dir, out, home = root / "in", root / "out", root / "dagster_home"
+    for day in days:
+        write_sample_day(input_dir, day)
+    telemetry = input_dir / "download_telemetry.csv"
+    write_history(telemetry, history_rows, before=days[0])
+    home.mkdir()
+    env = clean_env(
+        root / "home",
+        PYTHONPATH=str(code),
+        DAGSTER_HOME=str(home),
+        REACH_INPUT_DIR=str(input_dir),
+        REACH_OUTPUT_DIR=str(out),
+        REACH_TELEMETRY_PATH=str(telemetry),
+    )
+    return Workspace(root, input_dir, out, telemetry, env)
 
 
 def write_history(path: Path, rows: int, before: date) -> None:
