@@ -122,9 +122,9 @@ def telemetry_header_problem(path: Path) -> str | None:
         head = handle.read(_HEADER_PROBE_BYTES)
     if not head:
         return None
-    if b"\x00" in head:
-        return "it holds NUL bytes: binary data"
     line, newline, _ = head.partition(b"\n")
+    if b"\x00" in line:  # after the header, a NUL-filled tail is a torn append (telemetry)
+        return "it holds NUL bytes: binary data"
     try:
         text = line.decode("utf-8").lstrip("\ufeff").rstrip("\r")
     except UnicodeDecodeError:

@@ -227,3 +227,37 @@ def test_real_writers_killed_in_a_loop(tmp_path):
     assert raw_records - len(rows) == len(skipped)
     header = path.read_bytes().split(b"\r\n", 1)[0].decode()
     assert tuple(header.split(",")) == SCHEMA
+
+
+def test_nul_filled_tail_is_cut_and_the_rows_kept_byte_for_byte(tmp_path, caplog):
+    """A power loss during an append can leave the file's size grown and the new bytes
+    zero: a block of NUL bytes after the last complete row. Readers skip it, saying so
+    (the file and the bytes); the preflight takes the file as telemetry; the next append
+    cuts the NULs off and writes its row where they began."""
+    from reach_pipeline.preflight import telemetry_header_problem
+
+    path = tmp_path / "download_telemetry.csv"
+    log = TelemetryLog(path)
+    earlier = _rows(3)
+    for row in earlier:
+        log.append(row)
+    intact = path.read_bytes()
+    with open(path, "ab") as fh:
+        fh.write(b"\x00" * 4096)
+    end = len(intact) + 4096 - 1
+
+    with caplog.at_level("WARNING", logger="reach_pipeline.contract.telemetry"):
+        assert log.rows() == earlier
+    said = (
+        f"{path}: skipping 4096 NUL bytes at bytes {len(intact)}-{end} after the last complete row"
+    )
+    assert said in caplog.text
+    assert telemetry_header_problem(path) is None
+
+    caplog.clear()
+    new = row_for("next-1").replace(status=DOWNLOADED)
+    with caplog.at_level("WARNING", logger="reach_pipeline.contract.telemetry"):
+        log.append(new)
+    assert f"{path}: removed 4096 NUL bytes at bytes {len(intact)}-{end}" in caplog.text
+    assert path.read_bytes() == intact + csv_line(new)
+    assert log.rows() == [*earlier, new]
