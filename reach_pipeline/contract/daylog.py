@@ -5,13 +5,16 @@ closing row (PROCESSED, UPLOADED or FAILED) with the same ``started_at_utc``, or
 SKIPPED_NO_INPUT row. Each row carries the day's download columns forward from the day's
 latest earlier row (the legacy tool's ``_carry_forward``), fills sensor_id / descriptor /
 output_format from the run's settings where the download tool left none, and, at the
-upload stage, repeats the CDF's columns so a retry can upload only.
+upload stage, repeats the CDF's columns so a retry can upload only. A row that cannot be
+written for a fault of the machine (a full disk) raises ``machine.MachineFault``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
+from reach_pipeline.machine import fault_at
 
 from .telemetry import (
     FAILED,
@@ -159,5 +162,11 @@ class DayLog:
         values.update(run_id=self.run_id, chunk_date_utc=day.isoformat(), status=status)
         values.update(fields)
         row = TelemetryRow.from_mapping(values)
-        self.log.append(row)
+        try:
+            self.log.append(row)
+        except OSError as exc:  # a full or read-only telemetry disk: the machine's fault
+            fault = fault_at(exc, self.log.path, "telemetry_path")
+            if fault is None:
+                raise
+            raise fault from exc
         return row

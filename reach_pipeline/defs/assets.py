@@ -25,7 +25,7 @@ from reach_pipeline.steps.claim import run_baseline
 from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD, run_day
 
 from .checks import CHECK_SPECS
-from .events import day_events, failure_text
+from .events import day_events, failure_text, stop_metadata
 from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
@@ -136,15 +136,20 @@ def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: Re
     log = day_log(settings, context.run_id)
     baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)
-    failed = []
-    for day in days:
+    failed, metadata = [], {}
+    for index, day in enumerate(days):
         outcomes = run_day(settings, day, log, stages, uploader, baseline)
         failed += [(SPECS[stage].key, o) for stage, o in outcomes.items() if o.status == "failed"]
         yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
+        fault = next((o.fault for o in outcomes.values() if o.fault is not None), None)
+        if fault is not None:  # the machine's: the run stops at the first day it hits
+            metadata = stop_metadata(fault, days[index + 1 :])
+            break
     if failed:
+        failed_days = ", ".join(sorted({o.day.isoformat() for _, o in failed}))
         raise Failure(
             description=failure_text(failed),
-            metadata={"failed_days": ", ".join(sorted({o.day.isoformat() for _, o in failed}))},
+            metadata={"failed_days": failed_days, **metadata},
             allow_retries=False,
         )
 

@@ -29,6 +29,7 @@ from dagster import (
 )
 
 from reach_pipeline.alerts.redact import environment_secrets, redact
+from reach_pipeline.machine import MachineFault
 from reach_pipeline.settings import Settings
 from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
 from reach_pipeline.steps.outcome import LOCKED, SKIPPED, DayOutcome
@@ -37,6 +38,10 @@ from .checks import day_checks
 from .metadata import geomap_metadata, geomap_upload_metadata, l1c_metadata, upload_metadata
 
 NOT_RUN_HERE = "not_run_here"  # observation metadata: why another process had the day
+# The step Failure's metadata when a fault of the machine stopped the run (the command line
+# reads them): what happened and where, and what the operator does.
+MACHINE_FAULT = "machine_fault"
+MACHINE_FAULT_FIX = "machine_fault_fix"
 ASSET_OF = {
     L1C: AssetKey("reach_cdf"),
     L1C_UPLOAD: AssetKey("reach_cdf_s3"),
@@ -110,6 +115,15 @@ def failure_text(failed: list[tuple[AssetKey, DayOutcome]]) -> str:
         for key, o in failed
     )
     return redact("\n".join(lines), environment_secrets(os.environ))
+
+
+def stop_metadata(fault: MachineFault, not_started: list) -> dict:
+    """The Failure's metadata when a fault of the machine stopped the run."""
+    return {
+        MACHINE_FAULT: fault.cause(),
+        MACHINE_FAULT_FIX: fault.fix(),
+        "not_started": ", ".join(day.isoformat() for day in not_started) or "-",
+    }
 
 
 def no_input_observation(outcome: DayOutcome) -> AssetObservation:

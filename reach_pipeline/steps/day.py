@@ -4,7 +4,8 @@ The day is claimed once for all its stages (``claim.claim_day``): while another 
 holds it, or has worked on it since this run planned it, every selected stage is LOCKED.
 A stage that needs an earlier stage's product is not run when that stage did not
 materialize this day: it is reported SKIPPED with the reason, so the day's failure is
-told once, where it happened.
+told once, where it happened. A fault of the machine (a full disk, ``machine``) ends the
+day where it hits: that stage FAILED with the fault, no later stage run.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 from datetime import date
 
 from reach_pipeline.contract.daylog import DayLog
+from reach_pipeline.machine import MachineFault, fault_in, places
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
 from .geomap import run_geomap
 from .l1c import process_l1c
-from .outcome import SKIPPED, DayOutcome
+from .outcome import SKIPPED, DayOutcome, failed
 from .upload import run_l2_upload, upload_l1c
 
 L1C, L1C_UPLOAD, L2, L2_UPLOAD = "l1c", "l1c_upload", "l2", "l2_upload"
@@ -39,10 +41,29 @@ def run_day(
     unknown = stages - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s): {sorted(unknown)}")
-    with claim_day(settings.output_dir, day, log, baseline) as elsewhere:
-        if elsewhere is not None:
-            return {stage: elsewhere for stage in STAGES if stage in stages}
-        return _stages(settings, day, log, stages, uploader)
+    try:
+        with claim_day(settings.output_dir, day, log, baseline) as elsewhere:
+            if elsewhere is not None:
+                return {stage: elsewhere for stage in STAGES if stage in stages}
+            return _stages(settings, day, log, stages, uploader)
+    except OSError as exc:  # the day's lock in output_dir/.staging, the telemetry's rows
+        fault = fault_in(exc, places(settings), "output_dir")
+        if fault is None:
+            raise
+        return _not_claimed(day, log, stages, fault)
+
+
+def _not_claimed(day: date, log: DayLog, stages: set[str], fault) -> dict[str, DayOutcome]:
+    """The day could not be claimed for a fault of the machine (its lock cannot be
+    written): its first stage FAILED with it, recorded in the telemetry when that stage
+    writes rows from scratch (the L1C; an upload-only day keeps its state)."""
+    first = next(stage for stage in STAGES if stage in stages)
+    if first == L1C:
+        try:
+            log.failed(day, fault.error_type, str(fault))
+        except MachineFault as telemetry_fault:
+            fault = telemetry_fault
+    return {first: failed(day, fault)}
 
 
 def _stages(settings, day, log, stages, uploader) -> dict[str, DayOutcome]:
@@ -63,5 +84,10 @@ def _stages(settings, day, log, stages, uploader) -> dict[str, DayOutcome]:
                 day, SKIPPED, facts={"reason": f"{NEEDS[stage]} {needed.status}"}
             )
             continue
-        outcomes[stage] = run[stage]()
+        try:
+            outcomes[stage] = run[stage]()
+        except MachineFault as fault:  # its telemetry row could not be written
+            outcomes[stage] = failed(day, fault)
+        if outcomes[stage].fault is not None:
+            break
     return outcomes

@@ -12,6 +12,7 @@ from pathlib import Path
 from reach_pipeline.contract.layout import day_dir
 from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.contract.telemetry import TelemetryLog
+from reach_pipeline.machine import fault_in, places
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
@@ -84,7 +85,7 @@ def run_geomap(settings: Settings, day: date) -> DayOutcome:
             options={"quicklooks": settings.quicklooks},
         )
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure
-        return failed(day, exc)
+        return failed(day, fault_in(exc, places(settings), "output_dir") or exc)
     facts = dict(placed.facts or {})
     facts.update(
         l1c_path=str(l1c),

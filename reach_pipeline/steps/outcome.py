@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from reach_pipeline.machine import MachineFault
+
 MATERIALIZED = "materialized"
 SKIPPED = "skipped"
 FAILED = "failed"
@@ -18,6 +20,8 @@ class DayOutcome:
     facts: dict = field(default_factory=dict)  # what the stage found, for metadata
     error_type: str = ""
     message: str = ""
+    # A fault of the machine (``machine.MachineFault``): the run stops at this day.
+    fault: MachineFault | None = None
 
     @property
     def ok(self) -> bool:
@@ -31,4 +35,5 @@ def error_type_of(exc: BaseException) -> str:
 
 
 def failed(day: date, exc: BaseException) -> DayOutcome:
-    return DayOutcome(day, FAILED, error_type=error_type_of(exc), message=str(exc))
+    fault = exc if isinstance(exc, MachineFault) else None
+    return DayOutcome(day, FAILED, error_type=error_type_of(exc), message=str(exc), fault=fault)

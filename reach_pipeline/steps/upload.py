@@ -7,6 +7,7 @@ from datetime import date
 from reach_pipeline.contract.daylog import CdfColumns, DayLog, recorded_process_seconds
 from reach_pipeline.contract.layout import day_dir, s3_key
 from reach_pipeline.contract.state import locate_cdf, replaced_object
+from reach_pipeline.machine import fault_in, places
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
@@ -72,7 +73,7 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader, remover=Non
     except UploadNotTried as exc:
         return failed(day, exc)
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
-        outcome = failed(day, exc)
+        outcome = failed(day, fault_in(exc, places(settings), "output_dir") or exc)
         log.failed(day, outcome.error_type, outcome.message, cdf=columns, upload_seconds=0.0)
         return outcome
     log.uploaded(
@@ -114,7 +115,7 @@ def run_l2_upload(settings: Settings, day: date, uploader) -> DayOutcome:
         files = [l2, *sorted(l2.parent.glob("*.png"))]
         results = [uploader(path, s3_key(day_dir("l2", day) / path.name)) for path in files]
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure
-        return failed(day, exc)
+        return failed(day, fault_in(exc, places(settings), "output_dir") or exc)
     return DayOutcome(
         day,
         MATERIALIZED,
