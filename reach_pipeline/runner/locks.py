@@ -61,6 +61,8 @@ class HeldLock:
             return
         try:
             self.path.unlink(missing_ok=True)  # before the unlock: see the module docstring
+        except OSError:
+            pass  # a read-only or failing disk: the free file is left to the sweep
         finally:
             fd, self.fd = self.fd, None
             os.close(fd)
