@@ -209,6 +209,21 @@ def test_a_telemetry_disk_turned_read_only_mid_run_stops_the_run(tmp_path, mount
     assert [site.rows(mounts, d)[-1].status for d in (D1, D2, D3)] == [PROCESSED] * 3
 
 
+def test_an_output_folder_read_only_from_the_start_is_an_operators_line(tmp_path, mounts):
+    """Found before any day: the preflight's one line (exit 2, no row), saying why."""
+    site = Site(tmp_path / "ws")
+    mounts.tmpfs(site.out, "1m", read_only=True)
+
+    code, out, err = site.process(mounts)
+
+    assert (code, out) == (2, ""), err
+    assert err.strip() == (
+        f"reach-pipeline: error: --output-dir / REACH_OUTPUT_DIR: out ({site.out}) is on a "
+        "read-only file system: remount it read-write, or choose a writable folder"
+    )
+    assert not site.telemetry.exists()
+
+
 def test_a_ranged_run_stops_at_the_first_day_a_full_disk_hits(tmp_path, mounts, monkeypatch):
     """What the backfill daemon launches for a range, in the namespace: the first day is
     materialized, the second fails with the disk's fault, the third is not started."""
