@@ -27,6 +27,16 @@ def _rows(n: int, tag: str = "early") -> list[TelemetryRow]:
     return [row_for(f"{tag}-{i}") for i in range(n)]
 
 
+def _written(tmp_path: Path, n: int) -> tuple[Path, TelemetryLog, list[TelemetryRow]]:
+    """A telemetry file of ``n`` rows: its path, its log and the rows."""
+    path = tmp_path / "download_telemetry.csv"
+    log = TelemetryLog(path)
+    rows = _rows(n)
+    for row in rows:
+        log.append(row)
+    return path, log, rows
+
+
 def _ends_with_fresh_line(path: Path, row: TelemetryRow) -> bool:
     raw = path.read_bytes()
     line = csv_line(row)
@@ -55,11 +65,7 @@ TEARS = {
 
 @pytest.mark.parametrize("tear", sorted(TEARS))
 def test_simulated_torn_last_line(tmp_path, tear):
-    path = tmp_path / "download_telemetry.csv"
-    log = TelemetryLog(path)
-    earlier = _rows(3)
-    for row in earlier:
-        log.append(row)
+    path, log, earlier = _written(tmp_path, 3)
     state_before = log.latest_by_day()
     torn = row_for("torn-7")  # a day of its own (2031-01-08): nothing earlier for it
     with open(path, "ab") as fh:
@@ -81,11 +87,7 @@ def test_simulated_torn_last_line(tmp_path, tear):
 def test_simulated_torn_terminator_keeps_the_whole_row(tmp_path):
     """Killed between ``\\r`` and ``\\n``: the content was all written; the repair only
     ends the line, so the row counts from then on (before, readers skip it)."""
-    path = tmp_path / "download_telemetry.csv"
-    log = TelemetryLog(path)
-    earlier = _rows(2)
-    for row in earlier:
-        log.append(row)
+    path, log, earlier = _written(tmp_path, 2)
     torn = row_for("torn-3")
     with open(path, "ab") as fh:
         fh.write(csv_line(torn)[:-1])
@@ -236,11 +238,7 @@ def test_nul_filled_tail_is_cut_and_the_rows_kept_byte_for_byte(tmp_path, caplog
     cuts the NULs off and writes its row where they began."""
     from reach_pipeline.preflight import telemetry_header_problem
 
-    path = tmp_path / "download_telemetry.csv"
-    log = TelemetryLog(path)
-    earlier = _rows(3)
-    for row in earlier:
-        log.append(row)
+    path, log, earlier = _written(tmp_path, 3)
     intact = path.read_bytes()
     with open(path, "ab") as fh:
         fh.write(b"\x00" * 4096)
