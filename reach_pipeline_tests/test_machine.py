@@ -85,15 +85,17 @@ def test_fault_in_names_the_place(exc, default, where):
 
 
 def test_the_processor_child_reports_a_fault_of_the_machine(tmp_path):
-    """What the child reports of a full disk comes back as that OSError in the parent."""
+    """What the child reports of a full disk comes back as the cause of its failure."""
     staging, result = tmp_path / "staging", tmp_path / "result.json"
     staging.mkdir()
     full = "reach_pipeline_tests.test_machine:_disk_full"
     run_request(full, str(tmp_path / "in.csv"), str(staging), {}, str(result))
-    with pytest.raises(OSError) as raised:
+    with pytest.raises(ProcessingFailed) as raised:
         read_result(result, staging, 0)
-    assert (raised.value.errno, raised.value.filename) == (errno.ENOSPC, str(staging / "x.cdf"))
-    assert not isinstance(raised.value, ProcessingFailed)
+    cause = raised.value.__cause__
+    assert (cause.errno, cause.filename) == (errno.ENOSPC, str(staging / "x.cdf"))
+    fault = fault_in(raised.value, {"output_dir": tmp_path}, "output_dir")
+    assert str(fault) == f"No space left on device: {tmp_path}"
 
 
 def _disk_full(path):

@@ -8,9 +8,9 @@ back. The child writes its result to the file the parent named, atomically: outs
 output folder, so that a full or read-only output disk is reported as such.
 
 A processor that fails on a fault of the machine (``machine.os_fault``: a full disk, an
-I/O error) is reported with the ``OSError``'s errno and file name, and the parent raises
-that ``OSError`` again: the step says what happened and where, not what the processor
-made of it.
+I/O error) is reported with the ``OSError``'s errno and file name too, and the parent's
+``ProcessingFailed`` has that ``OSError`` again as its cause: the step can say what
+happened and where (``machine.fault_in``), not what the processor made of it.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def run_request(
 
 def read_result(result_path: Path, staging: Path, exit_code: int) -> tuple[list[Path], dict | None]:
     """In the parent: the child's reported paths and facts; ``ProcessingFailed`` otherwise
-    (the ``OSError`` again for a fault of the machine)."""
+    (caused by the ``OSError`` again for a fault of the machine)."""
     if not result_path.is_file():
         raise ProcessingFailed(
             "ProcessorCrashed", f"processor exited with code {exit_code} before reporting a result"
@@ -102,9 +102,10 @@ def read_result(result_path: Path, staging: Path, exit_code: int) -> tuple[list[
     result = json.loads(result_path.read_text())
     result_path.unlink()
     if not result["ok"]:
+        failure = ProcessingFailed(result["error_type"], result["message"])
         if "errno" in result:
             code = result["errno"]
-            raise OSError(code, os.strerror(code), result["filename"])
-        raise ProcessingFailed(result["error_type"], result["message"])
+            raise failure from OSError(code, os.strerror(code), result["filename"])
+        raise failure
     paths = [Path(p) if Path(p).is_absolute() else staging / p for p in result["paths"]]
     return paths, result["facts"]
