@@ -17,6 +17,7 @@ from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .outcome import MATERIALIZED, DayOutcome, failed
+from .provenance import Provenance, l2_provenance, stamp
 
 GEOMAP_PROCESSOR = "reach_pipeline.geomap:process_file"
 
@@ -40,8 +41,9 @@ def day_l2(settings: Settings, day: date) -> Path:
     return settings.output_dir / day_dir("l2", day) / l2_file_name(day)
 
 
-def l2_arrangement(day: date, l1c: Path):
-    """Accept the day's L2 CDF (sound, and counting every point of its L1C) and its PNGs."""
+def l2_arrangement(day: date, l1c: Path, provenance: Provenance | None = None):
+    """Accept the day's L2 CDF (sound, and counting every point of its L1C) and its PNGs,
+    once its ``provenance`` attributes are written into it."""
 
     def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
         from reach_pipeline.geomap.product import l2_file_name
@@ -54,6 +56,7 @@ def l2_arrangement(day: date, l1c: Path):
                 "ProcessorOutputError",
                 f"geomap of {l1c} wrote {[p.name for p in cdfs]}; expected exactly {name}",
             )
+        stamp(cdfs[0], provenance)
         refuse_if(
             geomap_problems(cdfs[0], l1c),
             "GeomapCheckFailed",
@@ -74,11 +77,12 @@ def run_geomap(settings: Settings, day: date) -> DayOutcome:
         l1c = day_l1c(settings, day)
         if l1c is None:
             raise NoL1c(f"no L1C CDF on disk for {day}: materialize reach_cdf first")
+        provenance = l2_provenance(settings, GEOMAP_PROCESSOR, l1c)
         placed = run_isolated(
             l1c,
             settings.output_dir,
             processor=GEOMAP_PROCESSOR,
-            arrange=l2_arrangement(day, l1c),
+            arrange=l2_arrangement(day, l1c, provenance),
             timeout_s=settings.process_timeout_s,
             tag=f"{day:%Y%m%d}",
             options={"quicklooks": settings.quicklooks},
@@ -92,5 +96,6 @@ def run_geomap(settings: Settings, day: date) -> DayOutcome:
         image_paths=[str(p) for p in placed.files[1:]],
         size_bytes=sum(p.stat().st_size for p in placed.files),
         seconds=placed.seconds,
+        provenance=provenance.values,
     )
     return DayOutcome(day, MATERIALIZED, facts=facts)

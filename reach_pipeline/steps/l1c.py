@@ -14,10 +14,12 @@ from reach_pipeline.settings import Settings
 
 from .claim import claim_day
 from .outcome import MATERIALIZED, SKIPPED, DayOutcome, failed
+from .provenance import Provenance, hash_input, l1c_provenance, stamp
 
 
-def l1c_arrangement(day: date, input_path: Path):
-    """Accept exactly one CDF, named for ``day``, that passes validation in staging."""
+def l1c_arrangement(day: date, input_path: Path, provenance: Provenance | None = None):
+    """Accept exactly one CDF, named for ``day``, that passes validation in staging, once
+    its ``provenance`` attributes are written into it."""
 
     def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
         from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time
@@ -39,6 +41,7 @@ def l1c_arrangement(day: date, input_path: Path):
                 f"processor wrote {cdfs[0].name} from {input_path}: a CDF for another day "
                 f"than {day}; not placed in the layout",
             )
+        stamp(cdfs[0], provenance)
         refuse_if(
             cdf_problems(cdfs[0], day),
             "CdfCheckFailed",
@@ -67,13 +70,15 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
     if input_path is None:
         log.skipped_no_input(day)
         return DayOutcome(day, SKIPPED, facts={"input_dir": str(settings.input_dir)})
+    source = hash_input(input_path, day, log.latest(day))
     log.process_pending(day)
     try:
+        provenance = l1c_provenance(settings, source)
         placed = run_isolated(
             input_path,
             settings.output_dir,
             processor=settings.processor,
-            arrange=l1c_arrangement(day, input_path),
+            arrange=l1c_arrangement(day, input_path, provenance),
             timeout_s=settings.process_timeout_s,
             tag=f"{day:%Y%m%d}",
         )
@@ -93,6 +98,7 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
         process_seconds=placed.seconds,
         expected_records=expected,
         availability_pct=round(100.0 * facts["after_dedupe"] / expected, 2),
+        provenance=provenance.values,
     )
     return DayOutcome(day, MATERIALIZED, facts=facts)
 
