@@ -30,6 +30,7 @@ from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
 from .resources import ReachS3, ReachSettings, day_log
+from .versions import CODE_VERSIONS
 
 GROUP = "reach"
 # A backfill runs up to this many days per run (one run per day costs ~2-3 s of Dagster
@@ -92,6 +93,7 @@ SPECS = {
         "recorded on reach_csv as an observation with present=false.",
         metadata=L1C_COLUMNS,
         freshness_policy=l1c_freshness(),
+        code_version=CODE_VERSIONS[L1C],
     ),
     L1C_UPLOAD: day_spec(
         "reach_cdf_s3",
@@ -108,6 +110,7 @@ SPECS = {
         {"cdf", "png"},
         "The day's Level-2 geomap CDF (dose statistics on a 5 x 5 degree grid per "
         "dosimeter flavor) and quicklook maps in output_dir/l2/prelim/YYYY/MM/DD/.",
+        code_version=CODE_VERSIONS[L2],
     ),
     L2_UPLOAD: day_spec(
         "reach_geomap_s3",

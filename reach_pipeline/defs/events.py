@@ -35,6 +35,7 @@ from reach_pipeline.steps.outcome import LOCKED, SKIPPED, DayOutcome
 
 from .checks import day_checks
 from .metadata import geomap_metadata, geomap_upload_metadata, l1c_metadata, upload_metadata
+from .versions import CODE_VERSIONS, version_tags
 
 NOT_RUN_HERE = "not_run_here"  # observation metadata: why another process had the day
 ASSET_OF = {
@@ -62,10 +63,13 @@ def day_events(
         key, day = ASSET_OF[stage], outcome.day.isoformat()
         if outcome.ok:
             metadata = METADATA_OF[stage](outcome)
+            tags = day_version_tags(context, stage, key, day)
             if ranged:
-                yield AssetMaterialization(asset_key=key, partition=day, metadata=metadata)
+                yield AssetMaterialization(
+                    asset_key=key, partition=day, metadata=metadata, tags=tags
+                )
             else:
-                yield MaterializeResult(asset_key=key, metadata=metadata)
+                yield MaterializeResult(asset_key=key, metadata=metadata, tags=tags)
         elif outcome.status == SKIPPED:
             context.log.info(f"{day} {key.to_user_string()}: not made ({_reason(outcome)})")
             if stage == L1C and "input_dir" in outcome.facts:
@@ -96,6 +100,14 @@ def day_events(
                 metadata=check.metadata,
                 severity=check.severity,
             )
+
+
+def day_version_tags(context: AssetExecutionContext, stage: str, key: AssetKey, day: str):
+    """The day's code and data version tags (``versions``): an asset without a code
+    version of its own gets the run's id, as Dagster gives it."""
+    code = CODE_VERSIONS.get(stage) or context.run_id
+    deps = list(context.assets_def.asset_deps[key])
+    return version_tags(context.instance, code, deps, day)
 
 
 def _reason(outcome: DayOutcome) -> str:

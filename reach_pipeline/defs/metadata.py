@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import MetadataValue, TableColumn, TableSchema
 
 from reach_pipeline.processing.product import SENSOR_VARS, VARIABLE_NAMES
+from reach_pipeline.provenance.attributes import VOLATILE_ATTRIBUTES
 from reach_pipeline.steps.outcome import DayOutcome
 
 _COUNTS = (
@@ -17,6 +18,13 @@ _COUNTS = (
     "first_time",
     "last_time",
 )
+
+
+def provenance_metadata(facts: dict) -> dict:
+    """The product's provenance attributes (``Input_sha256`` -> ``input_sha256`` ...), but
+    the volatile ones (the materialization has its own time)."""
+    attrs = facts.get("provenance") or {}
+    return {k.lower(): v for k, v in attrs.items() if k not in VOLATILE_ATTRIBUTES}
 
 
 def l1c_metadata(outcome: DayOutcome) -> dict:
@@ -34,6 +42,7 @@ def l1c_metadata(outcome: DayOutcome) -> dict:
         "dagster/row_count": facts["after_dedupe"],
     }
     metadata.update({k: facts[k] for k in _COUNTS if facts.get(k) is not None})
+    metadata.update(provenance_metadata(facts))
     return metadata
 
 
@@ -70,6 +79,7 @@ def geomap_metadata(outcome: DayOutcome) -> dict:
             f"![overview of {outcome.day}](data:image/png;base64,{facts['thumbnail_b64']})\n\n"
             f"Full image: `{facts['image_paths'][0]}`"
         )
+    metadata.update(provenance_metadata(facts))
     return metadata
 
 
