@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reach_pipeline.contract.daylog import CdfColumns, DayLog
 from reach_pipeline.contract.layout import InputProblem, cdf_day, day_dir, find_input
+from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
@@ -70,7 +71,11 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
     if input_path is None:
         log.skipped_no_input(day)
         return DayOutcome(day, SKIPPED, facts={"input_dir": str(settings.input_dir)})
-    source = hash_input(input_path, day, log.latest(day))
+    prior = log.latest(day)
+    previous = locate_cdf(
+        day, prior, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+    )
+    source = hash_input(input_path, day, prior, previous)
     log.process_pending(day)
     try:
         provenance = l1c_provenance(settings, source)

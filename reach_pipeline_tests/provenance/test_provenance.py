@@ -33,6 +33,7 @@ from reach_pipeline.provenance.versions import (
     pipeline_version,
     processor_version,
 )
+from reach_pipeline.steps.provenance import recorded_facts
 from reach_pipeline_tests.conftest import CDF_0901, UDL_0901
 
 DAY = dt.date(2025, 9, 1)
@@ -198,3 +199,14 @@ def test_a_product_without_provenance_is_made_by_an_unknown_processor():
     made = made_by(CDF_0901)
     assert (made.processor, made.version) == (UNKNOWN, UNKNOWN)
     assert stale_reason(made, ProcessorVersion("m:f", "1.0"), CDF_0901, None)
+
+
+def test_a_remade_day_takes_its_inputs_hash_from_the_product_it_replaces(product):
+    cdf, source = product
+    assert recorded_facts(cdf, source, "w") == InputFacts(
+        source.name, source.stat().st_size, input_facts(source, "").sha256, "w"
+    )
+    os.utime(source, ns=(cdf.stat().st_mtime_ns + 1,) * 2)  # written after the product
+    assert recorded_facts(cdf, source, "w") is None
+    assert recorded_facts(None, source, "w") is None
+    assert recorded_facts(CDF_0901, source, "w") is None  # no provenance in it
