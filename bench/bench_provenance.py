@@ -3,6 +3,8 @@
 Prints, in seconds:
 
 * ``sha256``: hashing the day's input in one pass (page cache warm, as after the download);
+* ``sha256 reused``: a day made again from an unchanged input reads the hash from the
+  product it replaces instead;
 * ``stamp``: writing the L1C's provenance attributes into its ~40 MB CDF in place
   (``set_global_attributes``), and the same for the L2's;
 * ``versions``: ``processor_version`` of the packaged default processor (the first call
@@ -40,7 +42,7 @@ from reach_pipeline.runner.isolation import run_isolated
 from reach_pipeline.runner.processor import DEFAULT_PROCESSOR
 from reach_pipeline.settings import resolve_settings
 from reach_pipeline.steps.l1c import l1c_arrangement
-from reach_pipeline.steps.provenance import hash_input, l1c_provenance
+from reach_pipeline.steps.provenance import hash_input, l1c_provenance, recorded_facts
 
 HERE = Path(__file__).resolve().parent
 DAY = dt.date(2025, 9, 1)
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: processor_version("reach_pipeline_tests.support.processors:hang")
     )
     print(f"versions         first {first:.3f}, again {again:.4f}, source hash {source_hash:.4f}")
+    (HERE / "data").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=HERE / "data") as tmp:
         work = Path(tmp)
         runs = {False: [], True: []}
@@ -108,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             f"stamp            {stamp:.4f} (L1C, {copy.stat().st_size / 1e6:.0f} MB), "
             f"{stamp2:.4f} (replacing)"
         )
+        reused, facts = timed(lambda: recorded_facts(cdf, args.input, ""))
+        print(f"sha256 reused    {reused:.4f} (a day made again from an unchanged input)")
+        assert facts is not None and facts.sha256 == attrs["Input_sha256"]
     return 0
 
 
