@@ -25,7 +25,7 @@ from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from reach_pipeline.provenance.versions import processor_version
 from reach_pipeline.settings import SettingsError, setting_value
-from reach_pipeline.steps.day import L1C, L2
+from reach_pipeline.stages import StageId
 from reach_pipeline.steps.geomap import GEOMAP_PROCESSOR
 
 CODE_VERSION_TAG = "dagster/code_version"
@@ -53,7 +53,10 @@ def l1c_code_version() -> str:
     return code_version(spec)
 
 
-CODE_VERSIONS: dict[str, str] = {L1C: l1c_code_version(), L2: code_version(GEOMAP_PROCESSOR)}
+CODE_VERSIONS: dict[StageId, str] = {
+    StageId.L1C: l1c_code_version(),
+    StageId.L2: code_version(GEOMAP_PROCESSOR),
+}
 
 
 def latest_version_record(instance: DagsterInstance, key: AssetKey, day: str):

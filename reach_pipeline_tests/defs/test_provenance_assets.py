@@ -13,7 +13,7 @@ from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline.defs.versions import CODE_VERSIONS
 from reach_pipeline.provenance.cdf_attrs import global_attributes
 from reach_pipeline.provenance.versions import processor_version
-from reach_pipeline.steps.day import L1C, L2
+from reach_pipeline.stages import StageId
 from reach_pipeline_tests.support.processors import PATHS_ONLY
 
 from .conftest import layout_path, resources_for
@@ -66,7 +66,7 @@ def test_one_day_and_ranged_runs_carry_version_tags(input_dir, output_dir, insta
     assert len(by) == 6
     for day in ("2025-09-01", "2025-09-02", "2025-09-03"):
         l1c, l2 = by[(CDF, day)], by[(GEOMAP, day)]
-        assert l1c["dagster/code_version"] == CODE_VERSIONS[L1C]
+        assert l1c["dagster/code_version"] == CODE_VERSIONS[StageId.L1C]
         assert l1c["dagster/input_data_version/reach_csv"] == f"input-{day}"
         # The pointer is the day's own observation (Dagster's: the latest of any day).
         pointer = int(l1c["dagster/input_event_pointer/reach_csv"])
@@ -76,5 +76,5 @@ def test_one_day_and_ranged_runs_carry_version_tags(input_dir, output_dir, insta
             if r.storage_id == pointer
         ]
         assert record.partition_key == day
-        assert l2["dagster/code_version"] == CODE_VERSIONS[L2]
+        assert l2["dagster/code_version"] == CODE_VERSIONS[StageId.L2]
         assert l2["dagster/input_data_version/reach_cdf"] == l1c["dagster/data_version"]
