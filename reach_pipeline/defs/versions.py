@@ -33,6 +33,7 @@ DATA_VERSION_TAG = "dagster/data_version"
 INPUT_DATA_VERSION = "dagster/input_data_version/"
 INPUT_EVENT_POINTER = "dagster/input_event_pointer/"
 NO_VERSION, NO_EVENT = "INITIAL", "NULL"  # Dagster's values for a dependency never seen
+LEGACY_CODE_VERSION = "legacy swxsoc_reach process"  # the legacy tool's imported days
 
 
 def code_version(spec: str) -> str:
