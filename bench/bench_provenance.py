@@ -7,6 +7,8 @@ Prints, in seconds:
   product it replaces instead;
 * ``stamp``: writing the L1C's provenance attributes into its ~40 MB CDF in place
   (``set_global_attributes``), and the same for the L2's;
+* ``version tags``: the Dagster version tags of a day's L1C and L2 materializations
+  (one event-log query each, SQLite);
 * ``versions``: ``processor_version`` of the packaged default processor (the first call
   reads the installed distributions once per process) and of an unpackaged module;
 * ``l1c_plain`` / ``l1c_provenance``: the L1C stage of the day in isolation
@@ -70,6 +72,28 @@ def l1c(source: Path, out: Path, provenance: bool) -> tuple[float, Path]:
     return seconds, placed.files[0]
 
 
+def version_tags_ms(days: int = 28) -> float:
+    """Milliseconds per day of ``version_tags`` for reach_cdf and reach_geomap on a SQLite
+    instance (what each day of a run adds to its materializations)."""
+    from dagster import AssetKey, AssetMaterialization, AssetObservation, DagsterInstance
+
+    from reach_pipeline.defs.versions import version_tags
+
+    keys = [f"2025-01-{i:02d}" for i in range(1, days + 1)]
+    with tempfile.TemporaryDirectory() as home, DagsterInstance.local_temp(home) as instance:
+        for day in keys:
+            tags = {"dagster/data_version": day}
+            instance.report_runless_asset_event(
+                AssetObservation("reach_csv", partition=day, tags=tags)
+            )
+            instance.report_runless_asset_event(AssetMaterialization("reach_cdf", partition=day))
+        t0 = time.perf_counter()
+        for day in keys:
+            version_tags(instance, "l1c@1", [AssetKey("reach_csv")], day)
+            version_tags(instance, "l2@1", [AssetKey("reach_cdf")], day)
+        return (time.perf_counter() - t0) / days * 1000
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--input", type=Path, default=DEFAULT_INPUT)
@@ -89,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     source_hash, _ = timed(
         lambda: processor_version("reach_pipeline_tests.support.processors:hang")
     )
+    print(f"version tags     {version_tags_ms():.1f} ms per day (L1C + L2, SQLite)")
     print(f"versions         first {first:.3f}, again {again:.4f}, source hash {source_hash:.4f}")
     (HERE / "data").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=HERE / "data") as tmp:

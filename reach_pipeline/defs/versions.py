@@ -25,7 +25,7 @@ from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from reach_pipeline.provenance.versions import processor_version
 from reach_pipeline.settings import SettingsError, setting_value
-from reach_pipeline.stages import StageId
+from reach_pipeline.stages import REACH_CSV, StageId
 from reach_pipeline.steps.geomap import GEOMAP_PROCESSOR
 
 CODE_VERSION_TAG = "dagster/code_version"
@@ -61,13 +61,13 @@ CODE_VERSIONS: dict[StageId, str] = {
 
 
 def latest_version_record(instance: DagsterInstance, key: AssetKey, day: str):
-    """The day's latest materialization of ``key``, else its latest observation."""
+    """The day's latest observation of the external ``reach_csv`` (the input sensor's),
+    or the day's latest materialization of an asset made here (one query either way)."""
     records_filter = AssetRecordsFilter(asset_key=key, asset_partitions=[day])
-    for fetch in (instance.fetch_materializations, instance.fetch_observations):
-        records = fetch(records_filter, limit=1).records
-        if records:
-            return records[0]
-    return None
+    observed = key == AssetKey(REACH_CSV)
+    fetch = instance.fetch_observations if observed else instance.fetch_materializations
+    records = fetch(records_filter, limit=1).records
+    return records[0] if records else None
 
 
 def version_tags(
