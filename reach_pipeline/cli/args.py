@@ -136,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="retry days whose last try FAILED (default: off, they are skipped)",
     )
     proc.add_argument(
+        "--stale",
+        action="store_true",
+        help="also make again the days done with a stale product: its L1C was made by "
+        "another processor or processor version than REACH_PROCESSOR's now, or from "
+        "another input than the day's file now (read from the product's provenance "
+        "attributes; a product without them counts as stale); their L2 is made again too "
+        "unless --no-geomap (default: off)",
+    )
+    proc.add_argument(
         "--limit-days",
         type=int,
         default=None,

@@ -16,7 +16,7 @@ from datetime import date
 
 from reach_pipeline.contract import planning
 from reach_pipeline.contract.layout import InputProblem, find_input
-from reach_pipeline.contract.state import cdf_on_disk
+from reach_pipeline.contract.state import cdf_on_disk, locate_cdf
 from reach_pipeline.contract.telemetry import (
     FAILED,
     PROCESSED,
@@ -114,6 +114,7 @@ def plan(
         upload_to_s3=args.upload_to_s3,
         retry_failed=args.retry_failed,
         limit_days=args.limit_days,
+        stale=stale_check(settings) if getattr(args, "stale", False) else None,
         cdf_exists=lambda path: (
             cdf_on_disk(
                 path, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
@@ -121,6 +122,26 @@ def plan(
             is not None
         ),
     )
+
+
+def stale_check(settings: Settings):
+    """``stale(day, prior, input_path)`` for the planner: the day's L1C on disk was made by
+    another processor version than the current one, or from another input."""
+    from reach_pipeline.provenance.staleness import made_by, stale_reason
+    from reach_pipeline.provenance.versions import processor_version
+
+    try:
+        current = processor_version(settings.processor)
+    except ValueError as exc:
+        raise UsageError(f"REACH_PROCESSOR: {exc}") from None
+
+    def stale(day: date, prior, input_path) -> bool:
+        cdf = locate_cdf(
+            day, prior, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+        )
+        return cdf is not None and stale_reason(made_by(cdf), current, cdf, input_path) is not None
+
+    return stale
 
 
 def planned_input(settings: Settings, day: date):

@@ -31,13 +31,14 @@ logger = logging.getLogger(__name__)
 
 RUN_PROCESS = "run_process"
 RUN_UPLOAD_ONLY = "run_upload_only"
+RUN_STALE = "run_stale"  # done, but its product is stale (--stale): made again
 SKIP_EXISTING = "skip_existing"
 SKIP_NO_INPUT = "skip_no_input"
 SKIP_TERMINAL = "skip_terminal"
 SKIP_FAILED = "skip_failed"
 SKIP_LIMIT = "skip_limit"
 
-WORK_ACTIONS: frozenset[str] = frozenset({RUN_PROCESS, RUN_UPLOAD_ONLY})
+WORK_ACTIONS: frozenset[str] = frozenset({RUN_PROCESS, RUN_UPLOAD_ONLY, RUN_STALE})
 """Actions that do work; ``limit_days`` counts only days with one of these."""
 
 ACTIONS: frozenset[str] = WORK_ACTIONS | {
@@ -190,6 +191,7 @@ def plan_days(
     retry_failed: bool = False,
     limit_days: int | None = None,
     cdf_exists: Callable[[str], bool] = _cdf_is_file,
+    stale: Callable[[date, TelemetryRow | None, Path], bool] | None = None,
 ) -> list[DayPlan]:
     """One ``DayPlan`` per day of the inclusive UTC range ``start`` … ``end``.
 
@@ -197,8 +199,10 @@ def plan_days(
     input file or ``None``; ``cdf_exists`` is passed to ``decide_action``.  ``limit_days``
     caps the days that need work (action in ``WORK_ACTIONS``), counted from ``start``:
     later days that would need work get ``skip_limit``, days that need none keep their
-    action.  ``None`` means no limit.  Raises ``ValueError`` when ``end`` is before
-    ``start`` or ``limit_days`` is not positive.
+    action.  ``None`` means no limit.  ``stale(day, prior, input_path)``, when given, is
+    asked about each day done locally (skip_existing or run_upload_only) whose input is
+    there: a stale day gets run_stale (made again, then uploaded when uploading).  Raises
+    ``ValueError`` when ``end`` is before ``start`` or ``limit_days`` is not positive.
     """
     for name, value in (("start", start), ("end", end)):
         if isinstance(value, datetime) or not isinstance(value, date):
@@ -220,6 +224,9 @@ def plan_days(
             retry_failed=retry_failed,
             cdf_exists=cdf_exists,
         )
+        done = action in (SKIP_EXISTING, RUN_UPLOAD_ONLY) and input_path is not None
+        if done and stale is not None and stale(day, prior, input_path):
+            action = RUN_STALE
         if action in WORK_ACTIONS:
             if limit_days is not None and worked >= limit_days:
                 action = SKIP_LIMIT

@@ -39,6 +39,7 @@ from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
 from .resources import ReachS3, ReachSettings, day_log
+from .versions import CODE_VERSIONS
 
 GROUP = "reach"
 # A backfill runs up to this many days per run (one run per day costs ~2-3 s of Dagster
@@ -78,9 +79,15 @@ reach_csv = AssetSpec(
 )
 
 # What a stage's spec has besides the table's: Dagster-only parts.
+# reach_cdf and reach_geomap: a code version from their processor's (``versions``).
 EXTRA = {
-    StageId.L1C: {"metadata": L1C_COLUMNS, "freshness_policy": l1c_freshness()},
+    StageId.L1C: {
+        "metadata": L1C_COLUMNS,
+        "freshness_policy": l1c_freshness(),
+        "code_version": CODE_VERSIONS[StageId.L1C],
+    },
     StageId.L1C_UPLOAD: {"metadata": L1C_COLUMNS},
+    StageId.L2: {"code_version": CODE_VERSIONS[StageId.L2]},
 }
 
 

@@ -38,6 +38,7 @@ from reach_pipeline.steps.outcome import DayFailure, DayOutcome, NoInput, Status
 
 from .checks import day_checks
 from .metadata import to_dagster
+from .versions import CODE_VERSIONS, version_tags
 
 NOT_RUN_HERE = "not_run_here"  # observation metadata: why another process had the day
 DAY_FAILURES = "day_failures"  # the step Failure's metadata: its failed days, as records
@@ -59,10 +60,13 @@ def day_events(
         key, day = AssetKey(s.asset), outcome.day.isoformat()
         if outcome.ok:
             metadata = to_dagster(s.metadata(outcome))
+            tags = day_version_tags(context, s.id, key, day)
             if ranged:
-                yield AssetMaterialization(asset_key=key, partition=day, metadata=metadata)
+                yield AssetMaterialization(
+                    asset_key=key, partition=day, metadata=metadata, tags=tags
+                )
             else:
-                yield MaterializeResult(asset_key=key, metadata=metadata)
+                yield MaterializeResult(asset_key=key, metadata=metadata, tags=tags)
         elif outcome.status == Status.NO_INPUT:
             context.log.info(f"{day} {s.asset}: not made (no input file)")
             yield no_input_observation(outcome)
@@ -94,6 +98,14 @@ def day_events(
                 metadata=check.metadata,
                 severity=check.severity,
             )
+
+
+def day_version_tags(context: AssetExecutionContext, stage_id: StageId, key: AssetKey, day: str):
+    """The day's code and data version tags (``versions``): an asset without a code
+    version of its own gets the run's id, as Dagster gives it."""
+    code = CODE_VERSIONS.get(stage_id) or context.run_id
+    deps = list(context.assets_def.asset_deps[key])
+    return version_tags(context.instance, code, deps, day)
 
 
 def failures(outcomes: dict[StageId, DayOutcome]) -> list[DayFailure]:

@@ -18,6 +18,7 @@ from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .outcome import DayOutcome, GeomapFacts, failed, materialized
+from .provenance import Provenance, l2_provenance, stamp
 
 GEOMAP_PROCESSOR = "reach_pipeline.geomap:process_file"
 # The error type of a day whose geomap fails validation (the ``geomap_is_valid`` check).
@@ -47,8 +48,9 @@ def day_l2(settings: Settings, day: date) -> Path:
     return settings.output_dir / day_dir("l2", day) / l2_file_name(day)
 
 
-def l2_arrangement(day: date, l1c: Path):
-    """Accept the day's L2 CDF (sound, and counting every point of its L1C) and its PNGs."""
+def l2_arrangement(day: date, l1c: Path, provenance: Provenance | None = None):
+    """Accept the day's L2 CDF (sound, and counting every point of its L1C) and its PNGs,
+    once its ``provenance`` attributes are written into it."""
 
     def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
         from reach_pipeline.geomap.product import l2_file_name
@@ -61,6 +63,7 @@ def l2_arrangement(day: date, l1c: Path):
                 "ProcessorOutputError",
                 f"geomap of {l1c} wrote {[p.name for p in cdfs]}; expected exactly {name}",
             )
+        stamp(cdfs[0], provenance)
         refuse_if(
             geomap_problems(cdfs[0], l1c),
             GEOMAP_REFUSED,
@@ -81,11 +84,12 @@ def run_geomap(settings: Settings, day: date, l1c: Path | None) -> DayOutcome:
     try:
         if l1c is None:
             raise NoL1c(f"no L1C CDF on disk for {day}: materialize reach_cdf first")
+        provenance = l2_provenance(settings, GEOMAP_PROCESSOR, l1c)
         placed = run_isolated(
             l1c,
             settings.output_dir,
             processor=GEOMAP_PROCESSOR,
-            arrange=l2_arrangement(day, l1c),
+            arrange=l2_arrangement(day, l1c, provenance),
             timeout_s=settings.process_timeout_s,
             tag=f"{day:%Y%m%d}",
             options={"quicklooks": settings.quicklooks},
@@ -100,5 +104,6 @@ def run_geomap(settings: Settings, day: date, l1c: Path | None) -> DayOutcome:
         size_bytes=sum(p.stat().st_size for p in placed.files),
         seconds=placed.seconds,
         **{name: found[name] for name in _PER_FLAVOR if name in found},
+        provenance=provenance.values,
     )
     return materialized(day, facts)

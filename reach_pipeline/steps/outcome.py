@@ -86,6 +86,7 @@ class L1cFacts:
     duplicates_dropped: int | None = None
     ids_imputed: int | None = None
     rows_dropped: int | None = None
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
 
     @property
     def path(self) -> str:
@@ -117,6 +118,7 @@ class GeomapFacts:
     bins_filled: dict[str, int] = field(default_factory=dict)
     max_dose: dict[str, float | None] = field(default_factory=dict)
     median_dose: dict[str, float | None] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
 
     @property
     def path(self) -> str:

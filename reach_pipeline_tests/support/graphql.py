@@ -211,3 +211,53 @@ def runs_by_partition(backfill_data: dict) -> dict[str, str]:
         for tag in run["tags"]
         if tag["key"] == "dagster/partition"
     }
+
+
+# What the UI asks for a partitioned asset's stale status per day (and the code version
+# its definition has now, ``opVersion``).
+STALE_STATUS = """
+query HarnessStaleStatus($key: AssetKeyInput!, $partitions: [String!]) {
+  assetNodeOrError(assetKey: $key) {
+    __typename
+    ... on AssetNode {
+      opVersion
+      staleStatusByPartition(partitions: $partitions)
+      staleCausesByPartition(partitions: $partitions) { reason category }
+    }
+  }
+}
+"""
+
+RELOAD_LOCATION = """
+mutation HarnessReloadLocation($name: String!) {
+  reloadRepositoryLocation(repositoryLocationName: $name) {
+    __typename
+    ... on WorkspaceLocationEntry { name loadStatus }
+    ... on PythonError { message }
+    ... on UnauthorizedError { message }
+    ... on ReloadNotSupported { message }
+    ... on RepositoryLocationNotFound { message }
+  }
+}
+"""
+
+
+def stale_status(client: GraphQLClient, asset_key: str, partitions: list[str]) -> dict:
+    """``{"code_version", "status": {day: FRESH|STALE|MISSING}, "causes": {day: [...]}}``."""
+    variables = {"key": {"path": asset_key.split("/")}, "partitions": list(partitions)}
+    node = client(STALE_STATUS, variables)["assetNodeOrError"]
+    expect_type(node, "AssetNode", f"asset {asset_key}")
+    causes = node["staleCausesByPartition"] or [[] for _ in partitions]
+    return {
+        "code_version": node["opVersion"],
+        "status": dict(zip(partitions, node["staleStatusByPartition"], strict=True)),
+        "causes": {
+            day: [c["reason"] for c in found] for day, found in zip(partitions, causes, strict=True)
+        },
+    }
+
+
+def reload_location(client: GraphQLClient, name: str) -> dict:
+    """Reload a code location, as the UI's "Reload" button does."""
+    answer = client(RELOAD_LOCATION, {"name": name})["reloadRepositoryLocation"]
+    return expect_type(answer, "WorkspaceLocationEntry", f"reload {name}")
