@@ -61,6 +61,7 @@ def decide_action(
     input_available: bool,
     retry_failed: bool,
     cdf_exists: Callable[[str], bool] = _cdf_is_file,
+    force: bool = False,
 ) -> str:
     """The action for one day whose latest telemetry row is ``prior`` (``None``: no row).
 
@@ -95,6 +96,9 @@ def decide_action(
     Whenever the table says run_process but the day's input is not available, the action
     is skip_no_input (skip_terminal for a SKIPPED_NO_INPUT prior, as in the table).
 
+    ``force`` re-makes a done day (UPLOADED, PROCESSED, UPLOAD_PENDING: run_process) when
+    its input is there; without its input the table stands (the day keeps its product).
+
     One deliberate change from the legacy code: a FAILED day retried in upload mode whose
     failed row names a CDF still on disk (the failure was at the upload stage) is uploaded
     only.  The legacy runbook promises operators exactly that ("the orchestrator detects
@@ -105,6 +109,8 @@ def decide_action(
     if prior is None:
         return process
     status = prior.status
+    if force and input_available and status in (UPLOADED, PROCESSED, UPLOAD_PENDING):
+        return RUN_PROCESS
     if status == UPLOADED:
         return SKIP_EXISTING
     if status in (PROCESSED, UPLOAD_PENDING):
@@ -183,11 +189,12 @@ def plan_days(
     retry_failed: bool = False,
     limit_days: int | None = None,
     cdf_exists: Callable[[str], bool] = _cdf_is_file,
+    force: bool = False,
 ) -> list[DayPlan]:
     """One ``DayPlan`` per day of the inclusive UTC range ``start`` … ``end``.
 
     ``state`` is ``TelemetryLog.latest_by_day()``; ``find_input(day)`` returns the day's
-    input file or ``None``; ``cdf_exists`` is passed to ``decide_action``.  ``limit_days``
+    input file or ``None``; ``cdf_exists`` and ``force`` are passed to ``decide_action``.  ``limit_days``
     caps the days that need work (action in ``WORK_ACTIONS``), counted from ``start``:
     later days that would need work get ``skip_limit``, days that need none keep their
     action.  ``None`` means no limit.  Raises ``ValueError`` when ``end`` is before
@@ -212,6 +219,7 @@ def plan_days(
             input_available=input_path is not None,
             retry_failed=retry_failed,
             cdf_exists=cdf_exists,
+            force=force,
         )
         if action in WORK_ACTIONS:
             if limit_days is not None and worked >= limit_days:
