@@ -16,7 +16,7 @@ from datetime import date
 
 from reach_pipeline.contract import planning
 from reach_pipeline.contract.layout import InputProblem, find_input
-from reach_pipeline.contract.state import cdf_on_disk
+from reach_pipeline.contract.state import cdf_on_disk, locate_cdf
 from reach_pipeline.contract.telemetry import (
     FAILED,
     PROCESSED,
@@ -27,7 +27,10 @@ from reach_pipeline.contract.telemetry import (
 )
 from reach_pipeline.settings import Settings
 from reach_pipeline.steps.claim import BASELINE_TAG
+from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
+from reach_pipeline.steps.geomap import day_l2
 
+from . import selection
 from .args import UsageError
 from .interrupts import StopSignals, exit_code, interrupted_line
 from .report import console_log_level, failure_detail, run_error, skipped_failed_note
@@ -71,16 +74,32 @@ def resources(args: argparse.Namespace, explicit: dict) -> dict:
     return registered(settings, s3)
 
 
-def day_selection(action: str, *, upload: bool, geomap: bool) -> list:
+ASSET_OF_STAGE = {L1C: "reach_cdf", L1C_UPLOAD: "reach_cdf_s3", L2: "reach_geomap"}
+ASSET_OF_STAGE[L2_UPLOAD] = "reach_geomap_s3"
+
+
+def day_selection(stages: tuple[str, ...]) -> list:
     """The assets a CLI run of one day materializes (their checks come with them)."""
     from dagster import AssetKey
 
-    keys = [] if action == planning.RUN_UPLOAD_ONLY else ["reach_cdf"]
-    if upload or action == planning.RUN_UPLOAD_ONLY:
-        keys.append("reach_cdf_s3")
-    if geomap:
-        keys += ["reach_geomap", "reach_geomap_s3"] if upload else ["reach_geomap"]
-    return [AssetKey(k) for k in keys]
+    return [AssetKey(ASSET_OF_STAGE[stage]) for stage in stages]
+
+
+def day_stages(args, settings: Settings, p: planning.DayPlan) -> tuple[str, ...]:
+    """The stages of ``p``'s day this run makes (``selection``)."""
+    wanted = selection.asked(args.stages, upload=args.upload_to_s3, geomap=not args.no_geomap)
+    if args.stages is None:
+        return selection.legacy_stages(p.action, wanted)
+    l1c = locate_cdf(
+        p.day, p.prior, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+    )
+    return selection.missing_stages(
+        p.action,
+        wanted,
+        l1c_on_disk=l1c is not None,
+        l2_on_disk=day_l2(settings, p.day).is_file(),
+        force=args.force,
+    )
 
 
 def materialize_day(day: date, selection: list, resources, instance, tags):
@@ -113,6 +132,7 @@ def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]
         upload_to_s3=args.upload_to_s3,
         retry_failed=args.retry_failed,
         limit_days=args.limit_days,
+        force=args.force,
         cdf_exists=lambda path: (
             cdf_on_disk(
                 path, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
@@ -143,12 +163,13 @@ def input_label(settings: Settings, p: planning.DayPlan) -> str:
     return p.input_path.name
 
 
-def print_plan(plans: list[planning.DayPlan], out, settings: Settings) -> None:
-    out.write(f"{'day':<12}{'action':<18}{'last status':<18}input\n")
+def print_plan(plans: list[planning.DayPlan], out, settings: Settings, stages: dict) -> None:
+    out.write(f"{'day':<12}{'action':<18}{'last status':<18}{'stages':<32}input\n")
     for p in plans:
         status = p.prior.status if p.prior else "-"
         name = input_label(settings, p)
-        out.write(f"{p.day.isoformat():<12}{p.action:<18}{status:<18}{name}\n")
+        made = ",".join(stages[p.day]) or "-"
+        out.write(f"{p.day.isoformat():<12}{p.action:<18}{status:<18}{made:<32}{name}\n")
 
 
 class Progress:
@@ -205,8 +226,11 @@ def check_partitions(args: argparse.Namespace) -> None:
 
 
 def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) -> int:
+    if args.stages is not None and selection.Asked.UPLOAD in args.stages:
+        args.upload_to_s3 = True
     if args.upload_to_s3 and not settings.s3_bucket:
-        raise UsageError("--upload-to-s3 needs --s3-bucket (or REACH_S3_BUCKET)")
+        flag = "--upload-to-s3" if args.stages is None else "--stages upload"
+        raise UsageError(f"{flag} needs --s3-bucket (or REACH_S3_BUCKET)")
     check_partitions(args)
     with StopSignals() as stop:
         batch = Batch(TelemetryLog(settings.telemetry_path))
@@ -243,19 +267,20 @@ class Batch:
         # process took the day (steps.claim).
         self.baseline = len(self.telemetry.rows())
         plans = plan(args, settings)
+        stages = {p.day: day_stages(args, settings, p) for p in plans}
         if args.dry_run:
-            print_plan(plans, sys.stdout, settings)
+            print_plan(plans, sys.stdout, settings, stages)
             return 0
         summary = self.summary = Summary(planned=len(plans))
-        self.to_run = [
-            p for p in plans if p.action in (*planning.WORK_ACTIONS, planning.SKIP_NO_INPUT)
-        ]
+        self.to_run = [p for p in plans if stages[p.day]]
         tags = {
             "reach/invocation": self.invocation,
             "reach/source": "cli",
             BASELINE_TAG: str(self.baseline),
         }
         for p in plans:
+            if stages[p.day]:
+                continue
             if p.action == planning.SKIP_EXISTING:
                 summary.skipped_existing += 1
             elif p.action == planning.SKIP_TERMINAL:
@@ -271,12 +296,9 @@ class Batch:
                     raise KeyboardInterrupt
                 self.current, self.finished = p, False
                 progress.step(p.day)
-                selection = day_selection(
-                    p.action, upload=args.upload_to_s3, geomap=not args.no_geomap
-                )
                 with stop.quiet():
                     result = materialize_day(
-                        p.day, selection, run_resources, dagster_instance, tags
+                        p.day, day_selection(stages[p.day]), run_resources, dagster_instance, tags
                     )
                 rows = [r for r in self.telemetry.rows() if r.run_id == result.run_id]
                 statuses = {r.status for r in rows}
@@ -287,10 +309,14 @@ class Batch:
                     self.locked.append(p.day)
                 # A stage without telemetry (the L2 geomap) fails the run, not a row.
                 run_failed = not result.success and not elsewhere
-                for key in count_keys(statuses, elsewhere=bool(elsewhere), run_failed=run_failed):
+                untracked = L1C not in stages[p.day] and L1C_UPLOAD not in stages[p.day]
+                keys = count_keys(
+                    statuses, elsewhere=bool(elsewhere), run_failed=run_failed, untracked=untracked
+                )
+                for key in keys:
                     setattr(summary, key, getattr(summary, key) + 1)
                 self.finished = True
-                outcome = FAILED if run_failed else outcome_of(statuses, elsewhere)
+                outcome = FAILED if run_failed else outcome_of(statuses, elsewhere, untracked)
                 detail = None
                 if outcome == FAILED:
                     detail = failure_detail(rows, run_error(result), p.input_path)
@@ -328,6 +354,7 @@ class Batch:
 _COUNTED = {PROCESSED: "processed", UPLOADED: "uploaded", SKIPPED_NO_INPUT: "skipped_no_input"}
 CLOSING_STATUSES = frozenset({PROCESSED, UPLOADED, SKIPPED_NO_INPUT, FAILED})
 SKIPPED_LOCKED = "SKIPPED_LOCKED"  # progress only: not a telemetry status
+L2_MADE = "L2_MADE"  # progress only: a day whose L2 (and its upload) alone was made
 
 
 def not_run_here(result) -> list[str]:
@@ -342,20 +369,27 @@ def not_run_here(result) -> list[str]:
     return reasons
 
 
-def count_keys(statuses: set[str], elsewhere: bool = False, run_failed: bool = False) -> list[str]:
+def count_keys(
+    statuses: set[str], elsewhere: bool = False, run_failed: bool = False, untracked: bool = False
+) -> list[str]:
     """What one day's run adds to the summary, from the rows it wrote (as the legacy tool
     counts: a day processed and then failed at the upload counts in both). A day another
     process had (``elsewhere``) may have no row of this run, and is not a failure; a run
-    that failed at a stage without telemetry (``run_failed``: the geomap) is one."""
+    that failed at a stage without telemetry (``run_failed``: the geomap) is one. A day
+    whose stages write no telemetry (``untracked``: its L2 only) counts as processed."""
     keys = [key for status, key in _COUNTED.items() if status in statuses]
+    if untracked and not run_failed and not elsewhere:
+        keys.append("processed")
     upload_left_pending = UPLOAD_PENDING in statuses and not statuses & {UPLOADED, FAILED}
     if FAILED in statuses or upload_left_pending or run_failed or not (keys or elsewhere):
         keys.append("failed")
     return keys
 
 
-def outcome_of(statuses: set[str], elsewhere=()) -> str:
+def outcome_of(statuses: set[str], elsewhere=(), untracked: bool = False) -> str:
     for status in (FAILED, UPLOADED, UPLOAD_PENDING, PROCESSED, SKIPPED_NO_INPUT):
         if status in statuses:
             return status
-    return SKIPPED_LOCKED if elsewhere else FAILED
+    if elsewhere:
+        return SKIPPED_LOCKED
+    return L2_MADE if untracked else FAILED

@@ -194,8 +194,9 @@ def plan_days(
     """One ``DayPlan`` per day of the inclusive UTC range ``start`` … ``end``.
 
     ``state`` is ``TelemetryLog.latest_by_day()``; ``find_input(day)`` returns the day's
-    input file or ``None``; ``cdf_exists`` and ``force`` are passed to ``decide_action``.  ``limit_days``
-    caps the days that need work (action in ``WORK_ACTIONS``), counted from ``start``:
+    input file or ``None``; ``cdf_exists`` and ``force`` are passed to ``decide_action``.
+    ``limit_days`` caps the days that need work (action in ``WORK_ACTIONS``), counted
+    from ``start``:
     later days that would need work get ``skip_limit``, days that need none keep their
     action.  ``None`` means no limit.  Raises ``ValueError`` when ``end`` is before
     ``start`` or ``limit_days`` is not positive.
