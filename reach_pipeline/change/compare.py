@@ -11,6 +11,7 @@ NaN; the largest absolute and relative changes are over values valid in both fil
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 
 from .rawdata import attribute_entries, changed_elements, differing, load, stored, values
 from .report import (
+    NEW_PRODUCT,
     SENSORS_LISTED,
     VOLATILE_ATTRIBUTES,
     ChangeReport,
@@ -29,6 +31,7 @@ from .report import (
     verdict_of,
 )
 
+logger = logging.getLogger(__name__)
 FILL_ABOVE = 1e30  # |value| at or above: the fill value (-1e31), not a measurement
 DOSE, SENSOR_LABELS = "dose_rate", "sensor_labels"
 
@@ -72,6 +75,18 @@ def compare_cdfs(
         tuple(sensors),
         _since(started),
     )
+
+
+def change_from(previous: Path | None, new: Path) -> ChangeReport:
+    """What ``new`` changes from the product it replaces (``previous``; None: there is
+    none, or NEW_PRODUCT when the old one cannot be read to compare: it is replaced)."""
+    if previous is None or not Path(previous).is_file():
+        return NEW_PRODUCT
+    try:
+        return compare_cdfs(previous, new)
+    except (OSError, ValueError, IndexError, KeyError) as exc:  # an unreadable old product
+        logger.warning("%s could not be compared with %s: %s", previous, new, exc)
+        return NEW_PRODUCT
 
 
 class Pair:

@@ -33,7 +33,14 @@ from reach_pipeline.steps.geomap import day_l2
 from . import selection
 from .args import UsageError
 from .interrupts import StopSignals, exit_code, interrupted_line
-from .report import console_log_level, failure_detail, run_error, skipped_failed_note
+from .report import (
+    change_note,
+    console_log_level,
+    day_changes,
+    failure_detail,
+    run_error,
+    skipped_failed_note,
+)
 
 log = logging.getLogger("reach_pipeline.cli")
 
@@ -317,7 +324,7 @@ class Batch:
                     setattr(summary, key, getattr(summary, key) + 1)
                 self.finished = True
                 outcome = FAILED if run_failed else outcome_of(statuses, elsewhere, untracked)
-                detail = None
+                detail = change_note(day_changes(result))
                 if outcome == FAILED:
                     detail = failure_detail(rows, run_error(result), p.input_path)
                 progress.step(p.day, outcome, detail)

@@ -33,6 +33,7 @@ from reach_pipeline.settings import Settings
 from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
 from reach_pipeline.steps.outcome import LOCKED, SKIPPED, DayOutcome
 
+from .change import change_metadata
 from .checks import day_checks
 from .metadata import geomap_metadata, geomap_upload_metadata, l1c_metadata, upload_metadata
 
@@ -61,7 +62,7 @@ def day_events(
     for stage, outcome in outcomes.items():
         key, day = ASSET_OF[stage], outcome.day.isoformat()
         if outcome.ok:
-            metadata = METADATA_OF[stage](outcome)
+            metadata = METADATA_OF[stage](outcome) | change_metadata(outcome.facts.get("change"))
             if ranged:
                 yield AssetMaterialization(asset_key=key, partition=day, metadata=metadata)
             else:

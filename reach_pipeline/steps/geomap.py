@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from reach_pipeline.change.report import Verdict
 from reach_pipeline.contract.layout import day_dir
 from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.contract.telemetry import TelemetryLog
@@ -40,10 +41,13 @@ def day_l2(settings: Settings, day: date) -> Path:
     return settings.output_dir / day_dir("l2", day) / l2_file_name(day)
 
 
-def l2_arrangement(day: date, l1c: Path):
-    """Accept the day's L2 CDF (sound, and counting every point of its L1C) and its PNGs."""
+def l2_arrangement(day: date, l1c: Path, previous: Path | None = None):
+    """Accept the day's L2 CDF (sound, and counting every point of its L1C) and its PNGs;
+    keep the day's folder as it is instead when its L2 CDF (``previous``) holds the same
+    data and attributes and its images have the same names (``change``: NO_CHANGE)."""
 
     def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
+        from reach_pipeline.change.compare import change_from  # numpy, cdflib
         from reach_pipeline.geomap.product import l2_file_name
         from reach_pipeline.geomap.verify import geomap_problems
 
@@ -63,7 +67,13 @@ def l2_arrangement(day: date, l1c: Path):
         order = {Path(p).name: i for i, p in enumerate((facts or {}).get("image_paths", []))}
         pngs = [p for p in paths if p.suffix == ".png"]
         images = tuple(sorted(pngs, key=lambda p: (order.get(p.name, len(order)), p.name)))
-        return Arrangement(day_dir("l2", day), (cdfs[0], *images))
+        change = change_from(previous, cdfs[0])
+        kept = ()
+        if change.verdict == Verdict.NO_CHANGE:
+            old_images = tuple(previous.parent / p.name for p in images)
+            same_names = {p.name for p in previous.parent.glob("*.png")} == {p.name for p in images}
+            kept = (previous, *old_images) if same_names else ()
+        return Arrangement(day_dir("l2", day), (cdfs[0], *images), kept, change)
 
     return arrange
 
@@ -78,7 +88,7 @@ def run_geomap(settings: Settings, day: date) -> DayOutcome:
             l1c,
             settings.output_dir,
             processor=GEOMAP_PROCESSOR,
-            arrange=l2_arrangement(day, l1c),
+            arrange=l2_arrangement(day, l1c, _placed(day_l2(settings, day))),
             timeout_s=settings.process_timeout_s,
             tag=f"{day:%Y%m%d}",
             options={"quicklooks": settings.quicklooks},
@@ -92,5 +102,10 @@ def run_geomap(settings: Settings, day: date) -> DayOutcome:
         image_paths=[str(p) for p in placed.files[1:]],
         size_bytes=sum(p.stat().st_size for p in placed.files),
         seconds=placed.seconds,
+        change=placed.change,
     )
     return DayOutcome(day, MATERIALIZED, facts=facts)
+
+
+def _placed(path: Path) -> Path | None:
+    return path if path.is_file() else None

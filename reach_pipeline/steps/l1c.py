@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from reach_pipeline.change.report import Verdict
 from reach_pipeline.contract.daylog import CdfColumns, DayLog
 from reach_pipeline.contract.layout import InputProblem, cdf_day, day_dir, find_input
+from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
@@ -16,10 +18,13 @@ from .claim import claim_day
 from .outcome import MATERIALIZED, SKIPPED, DayOutcome, failed
 
 
-def l1c_arrangement(day: date, input_path: Path):
-    """Accept exactly one CDF, named for ``day``, that passes validation in staging."""
+def l1c_arrangement(day: date, input_path: Path, previous: Path | None = None):
+    """Accept exactly one CDF, named for ``day``, that passes validation in staging; keep
+    ``previous`` (the day's CDF until now) instead when the new one holds the same data
+    and attributes (``change``: NO_CHANGE)."""
 
     def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
+        from reach_pipeline.change.compare import change_from  # numpy, cdflib
         from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time
 
         cdfs = [p for p in paths if p.suffix == ".cdf" and p.is_file()]
@@ -44,7 +49,9 @@ def l1c_arrangement(day: date, input_path: Path):
             "CdfCheckFailed",
             f"{input_path}: the CDF it makes is not valid, not placed",
         )
-        return Arrangement(day_dir("l1c", day), (cdfs[0],))
+        change = change_from(previous, cdfs[0])
+        kept = (previous,) if change.verdict == Verdict.NO_CHANGE else ()
+        return Arrangement(day_dir("l1c", day), (cdfs[0],), kept, change)
 
     return arrange
 
@@ -67,13 +74,16 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
     if input_path is None:
         log.skipped_no_input(day)
         return DayOutcome(day, SKIPPED, facts={"input_dir": str(settings.input_dir)})
+    previous = locate_cdf(
+        day, log.latest(day), output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+    )
     log.process_pending(day)
     try:
         placed = run_isolated(
             input_path,
             settings.output_dir,
             processor=settings.processor,
-            arrange=l1c_arrangement(day, input_path),
+            arrange=l1c_arrangement(day, input_path, previous),
             timeout_s=settings.process_timeout_s,
             tag=f"{day:%Y%m%d}",
         )
@@ -93,6 +103,7 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
         process_seconds=placed.seconds,
         expected_records=expected,
         availability_pct=round(100.0 * facts["after_dedupe"] / expected, 2),
+        change=placed.change,
     )
     return DayOutcome(day, MATERIALIZED, facts=facts)
 
