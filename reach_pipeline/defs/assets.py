@@ -132,7 +132,10 @@ STAGE_OF: dict[AssetKey, str] = {spec.key: stage for stage, spec in SPECS.items(
 def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
     settings = run_settings(reach)  # an operator's mistake fails here: no day touched
     stages = {STAGE_OF[key] for key in context.selected_asset_keys}
-    uploader = _uploader(context, reach_s3) if {L1C_UPLOAD, L2_UPLOAD} & stages else None
+    # No bucket: the upload stages are NOT_CONFIGURED (skipped, saying why), the day is not
+    # failed for it (an asset selection with them is "Materialize all" in the UI).
+    uploads = {L1C_UPLOAD, L2_UPLOAD} & stages and reach_s3.configured()
+    uploader = _uploader(context, reach_s3) if uploads else None
     log = day_log(settings, context.run_id)
     baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)

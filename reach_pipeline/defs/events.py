@@ -31,7 +31,7 @@ from dagster import (
 from reach_pipeline.alerts.redact import environment_secrets, redact
 from reach_pipeline.settings import Settings
 from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
-from reach_pipeline.steps.outcome import LOCKED, SKIPPED, DayOutcome
+from reach_pipeline.steps.outcome import LOCKED, NOT_CONFIGURED, SKIPPED, DayOutcome
 
 from .change import change_metadata
 from .checks import day_checks
@@ -71,6 +71,8 @@ def day_events(
             context.log.info(f"{day} {key.to_user_string()}: not made ({_reason(outcome)})")
             if stage == L1C and "input_dir" in outcome.facts:
                 yield no_input_observation(outcome)
+        elif outcome.status == NOT_CONFIGURED:
+            context.log.info(f"{day} {key.to_user_string()}: not configured, skipped ({_reason(outcome)})")
         elif outcome.status == LOCKED:
             context.log.warning(f"{key.to_user_string()}: {outcome.message}")
             yield AssetObservation(

@@ -4,7 +4,8 @@ The day is claimed once for all its stages (``claim.claim_day``): while another 
 holds it, or has worked on it since this run planned it, every selected stage is LOCKED.
 A stage that needs an earlier stage's product is not run when that stage did not
 materialize this day: it is reported SKIPPED with the reason, so the day's failure is
-told once, where it happened.
+told once, where it happened. An upload stage with no uploader (no bucket set) is
+NOT_CONFIGURED, with the reason: skipped, not a failure of the day.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from reach_pipeline.settings import Settings
 from .claim import claim_day
 from .geomap import run_geomap
 from .l1c import process_l1c
-from .outcome import SKIPPED, DayOutcome
-from .upload import run_l2_upload, upload_l1c
+from .outcome import NOT_CONFIGURED, SKIPPED, DayOutcome
+from .upload import NO_BUCKET, run_l2_upload, upload_l1c
 
 L1C, L1C_UPLOAD, L2, L2_UPLOAD = "l1c", "l1c_upload", "l2", "l2_upload"
 STAGES = (L1C, L1C_UPLOAD, L2, L2_UPLOAD)
 NEEDS = {L1C_UPLOAD: L1C, L2: L1C, L2_UPLOAD: L2}
+UPLOADS = (L1C_UPLOAD, L2_UPLOAD)
 
 
 def run_day(
@@ -62,6 +64,9 @@ def _stages(settings, day, log, stages, uploader) -> dict[str, DayOutcome]:
             outcomes[stage] = DayOutcome(
                 day, SKIPPED, facts={"reason": f"{NEEDS[stage]} {needed.status}"}
             )
+            continue
+        if stage in UPLOADS and uploader is None:
+            outcomes[stage] = DayOutcome(day, NOT_CONFIGURED, facts={"reason": NO_BUCKET})
             continue
         outcomes[stage] = run[stage]()
     return outcomes

@@ -9,12 +9,13 @@ MATERIALIZED = "materialized"
 SKIPPED = "skipped"
 FAILED = "failed"
 LOCKED = "locked"  # another process holds the day, or has worked on it since this run planned it
+NOT_CONFIGURED = "not_configured"  # an upload with no bucket set: skipped (facts["reason"])
 
 
 @dataclass(frozen=True)
 class DayOutcome:
     day: date
-    status: str  # MATERIALIZED, SKIPPED, FAILED or LOCKED
+    status: str  # MATERIALIZED, SKIPPED, NOT_CONFIGURED, FAILED or LOCKED
     facts: dict = field(default_factory=dict)  # what the stage found, for metadata
     error_type: str = ""
     message: str = ""

@@ -13,6 +13,8 @@ from reach_pipeline.settings import Settings
 from .claim import claim_day
 from .outcome import MATERIALIZED, DayOutcome, failed
 
+NO_BUCKET = "no S3 bucket set: set REACH_S3_BUCKET to upload"
+
 
 def run_upload(
     settings: Settings,
