@@ -72,7 +72,8 @@ def day_events(
             if stage == L1C and "input_dir" in outcome.facts:
                 yield no_input_observation(outcome)
         elif outcome.status == NOT_CONFIGURED:
-            context.log.info(f"{day} {key.to_user_string()}: not configured, skipped ({_reason(outcome)})")
+            name = key.to_user_string()
+            context.log.info(f"{day} {name}: not configured, skipped ({_reason(outcome)})")
         elif outcome.status == LOCKED:
             context.log.warning(f"{key.to_user_string()}: {outcome.message}")
             yield AssetObservation(

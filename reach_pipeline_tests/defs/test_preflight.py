@@ -99,7 +99,9 @@ def test_a_malformed_variable_fails_the_run_without_a_row(
     assert_untouched(telemetry_path, output_dir, None)
 
 
-def test_an_upload_with_no_bucket_is_not_configured_not_a_failure(settings, instance, telemetry_path):
+def test_an_upload_with_no_bucket_is_not_configured_not_a_failure(
+    settings, instance, telemetry_path
+):
     """Selected with no bucket set ("Materialize all" in the UI), an upload is skipped
     saying so: the run succeeds, the day keeps its state, nothing is red."""
     assert materialize_day(DAY, resources_for(settings), instance).success
@@ -120,7 +122,8 @@ def test_an_upload_with_no_bucket_is_not_configured_not_a_failure(settings, inst
     logs = instance.all_logs(result.run_id)
     logged = [e.user_message for e in logs if e.dagster_event is None]
     for asset in ("reach_cdf_s3", "reach_geomap_s3"):
-        assert any(f"{asset}: not configured, skipped (no S3 bucket set" in m for m in logged), logged
+        said = f"{asset}: not configured, skipped (no S3 bucket set"
+        assert any(said in m for m in logged), logged
     assert telemetry_path.read_bytes() == before
 
 
