@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from reach_pipeline.change.report import ChangeReport
+
 # One line per failed day (and asset) in the description of the Failure the assets raise
 # (reach_pipeline.defs.events.failure_text): "YYYY-MM-DD reach_cdf: ErrorType: message";
 # the asset may be left out: "YYYY-MM-DD: ErrorType: message".
@@ -60,6 +62,8 @@ class RunDays:
     materialized: set[dt.date] = field(default_factory=set)
     skipped: set[dt.date] = field(default_factory=set)
     failures: list[DayFailure] = field(default_factory=list)
+    # what a re-made day changed (its L1C's report, else its L2's), from the metadata
+    changes: dict[dt.date, ChangeReport] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class BackfillTally:
     failed: list[DayFailure]  # one per day (its latest failure)
     skipped: list[dt.date]
     not_run: list[dt.date]
+    changes: dict[dt.date, ChangeReport] = field(default_factory=dict)  # materialized days'
 
 
 def tally_backfill(
@@ -80,6 +85,7 @@ def tally_backfill(
     after a failure counts as its last run says). A day is failed, skipped (no input),
     materialized, or not run (its run was canceled, or never launched)."""
     state: dict[dt.date, object] = {}
+    changes: dict[dt.date, ChangeReport] = {}
     for run in runs:
         failed = {f.day: f for f in run.failures}
         for day in run.days:
@@ -89,6 +95,8 @@ def tally_backfill(
                 state[day] = "skipped"
             elif day in run.materialized:
                 state[day] = "materialized"
+                if day in run.changes:
+                    changes[day] = run.changes[day]
     all_days = sorted(set(requested) | set(state))
     return BackfillTally(
         backfill_id=backfill_id,
@@ -98,6 +106,7 @@ def tally_backfill(
         failed=[s for d in all_days if isinstance(s := state.get(d), DayFailure)],
         skipped=[d for d in all_days if state.get(d) == "skipped"],
         not_run=[d for d in all_days if d not in state],
+        changes={d: r for d, r in sorted(changes.items()) if state.get(d) == "materialized"},
     )
 
 
