@@ -74,9 +74,7 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
     if input_path is None:
         log.skipped_no_input(day)
         return DayOutcome(day, SKIPPED, facts={"input_dir": str(settings.input_dir)})
-    previous = locate_cdf(
-        day, log.latest(day), output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
-    )
+    previous = replaced_cdf(settings, day, log)
     log.process_pending(day)
     try:
         placed = run_isolated(
@@ -106,6 +104,16 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
         change=placed.change,
     )
     return DayOutcome(day, MATERIALIZED, facts=facts)
+
+
+def replaced_cdf(settings: Settings, day: date, log: DayLog) -> Path | None:
+    """The day's CDF that a new one replaces: the one its telemetry names, when it is in
+    the day's folder of this output folder (the folder a new product is swapped into)."""
+    cdf = locate_cdf(
+        day, log.latest(day), output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+    )
+    folder = (settings.output_dir / day_dir("l1c", day)).resolve()
+    return cdf if cdf is not None and cdf.parent.resolve() == folder else None
 
 
 def _facts_of(cdf: Path) -> dict:
