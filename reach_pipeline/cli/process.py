@@ -26,8 +26,8 @@ from reach_pipeline.contract.telemetry import (
     TelemetryLog,
 )
 from reach_pipeline.settings import Settings
+from reach_pipeline.stages import StageId, stage
 from reach_pipeline.steps.claim import BASELINE_TAG
-from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
 from reach_pipeline.steps.geomap import day_l2
 
 from . import selection
@@ -81,18 +81,14 @@ def resources(args: argparse.Namespace, explicit: dict) -> dict:
     return registered(settings, s3)
 
 
-ASSET_OF_STAGE = {L1C: "reach_cdf", L1C_UPLOAD: "reach_cdf_s3", L2: "reach_geomap"}
-ASSET_OF_STAGE[L2_UPLOAD] = "reach_geomap_s3"
-
-
-def day_selection(stages: tuple[str, ...]) -> list:
+def day_selection(stages: tuple[StageId, ...]) -> list:
     """The assets a CLI run of one day materializes (their checks come with them)."""
     from dagster import AssetKey
 
-    return [AssetKey(ASSET_OF_STAGE[stage]) for stage in stages]
+    return [AssetKey(stage(s).asset) for s in stages]
 
 
-def day_stages(args, settings: Settings, p: planning.DayPlan) -> tuple[str, ...]:
+def day_stages(args, settings: Settings, p: planning.DayPlan) -> tuple[StageId, ...]:
     """The stages of ``p``'s day this run makes (``selection``)."""
     wanted = selection.asked(args.stages, upload=args.upload_to_s3, geomap=not args.no_geomap)
     if args.stages is None:
@@ -316,7 +312,7 @@ class Batch:
                     self.locked.append(p.day)
                 # A stage without telemetry (the L2 geomap) fails the run, not a row.
                 run_failed = not result.success and not elsewhere
-                untracked = L1C not in stages[p.day] and L1C_UPLOAD not in stages[p.day]
+                untracked = not {StageId.L1C, StageId.L1C_UPLOAD} & set(stages[p.day])
                 keys = count_keys(
                     statuses, elsewhere=bool(elsewhere), run_failed=run_failed, untracked=untracked
                 )

@@ -15,7 +15,9 @@ import argparse
 from enum import StrEnum
 
 from reach_pipeline.contract import planning
-from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
+from reach_pipeline.stages import StageId
+
+L1C, L1C_UPLOAD, L2, L2_UPLOAD = StageId.L1C, StageId.L1C_UPLOAD, StageId.L2, StageId.L2_UPLOAD
 
 
 class Asked(StrEnum):
@@ -47,7 +49,7 @@ def asked(stages: frozenset[Asked] | None, *, upload: bool, geomap: bool) -> fro
     return frozenset(default | ({Asked.UPLOAD} if upload else set()))
 
 
-def legacy_stages(action: str, wanted: frozenset[Asked]) -> tuple[str, ...]:
+def legacy_stages(action: str, wanted: frozenset[Asked]) -> tuple[StageId, ...]:
     """The stages of a day planned by its telemetry alone (no ``--stages``)."""
     upload, geomap = Asked.UPLOAD in wanted, Asked.L2 in wanted
     if action == planning.RUN_UPLOAD_ONLY:
@@ -63,7 +65,7 @@ def legacy_stages(action: str, wanted: frozenset[Asked]) -> tuple[str, ...]:
 
 def missing_stages(
     action: str, wanted: frozenset[Asked], *, l1c_on_disk: bool, l2_on_disk: bool, force: bool
-) -> tuple[str, ...]:
+) -> tuple[StageId, ...]:
     """The stages of a day asked for and not done (all asked for with ``force``): the
     L1C when the planner says to process the day; the L2 when the L1C is made now, or the
     day's L2 is missing; each upload when its product is made now (the L1C's also when the

@@ -14,7 +14,9 @@ from reach_pipeline.cli.selection import (
     parse_stages,
 )
 from reach_pipeline.contract import planning as p
-from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
+from reach_pipeline.stages import StageId
+
+L1C, L1C_UPLOAD, L2, L2_UPLOAD = StageId.L1C, StageId.L1C_UPLOAD, StageId.L2, StageId.L2_UPLOAD
 
 ALL = frozenset(Asked)
 LOCAL = frozenset({Asked.L1C, Asked.L2})
