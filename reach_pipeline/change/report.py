@@ -17,9 +17,12 @@ class Verdict(StrEnum):
     DATA_CHANGED = "DATA_CHANGED"
 
 
-# Attributes that differ every time a product is made; never a change. (The provenance
-# work names them in VOLATILE_ATTRIBUTES; until then, this is the one list.)
-VOLATILE_ATTRIBUTES = frozenset({"Generation_date"})
+# The global attributes that differ every time a product is made: never a change. The
+# provenance module names them; until it is there, Generation_date is the one.
+try:
+    from reach_pipeline.provenance.attributes import VOLATILE_ATTRIBUTES
+except ImportError:  # pragma: no cover - before the provenance attributes exist
+    VOLATILE_ATTRIBUTES = frozenset({"Generation_date"})
 SENSORS_LISTED = 3
 
 
