@@ -84,7 +84,7 @@ def change_from(previous: Path | None, new: Path) -> ChangeReport:
         return NEW_PRODUCT
     try:
         return compare_cdfs(previous, new)
-    except (OSError, ValueError, IndexError, KeyError) as exc:  # an unreadable old product
+    except Exception as exc:  # noqa: BLE001 - an unreadable old product is replaced, not a failure
         logger.warning("%s could not be compared with %s: %s", previous, new, exc)
         return NEW_PRODUCT
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reach_pipeline.change.compare import compare_cdfs, variable_change
-from reach_pipeline.change.report import ChangeReport, Verdict
+from reach_pipeline.change.compare import change_from, compare_cdfs, variable_change
+from reach_pipeline.change.report import NEW_PRODUCT, ChangeReport, Verdict
 from reach_pipeline.processing import process_day
 from reach_pipeline_tests.conftest import UDL_0901
 from reach_pipeline_tests.support.products import (
@@ -121,3 +121,10 @@ def test_a_shape_change_counts_every_value():
 def test_text_variables():
     change = variable_change("labels", np.array(["a", "b"]), np.array(["a", "c"]))
     assert (change.values, change.max_abs) == (1, None)
+
+
+def test_an_unreadable_old_product_is_replaced_as_new(old_l1c, tmp_path):
+    broken = tmp_path / "broken.cdf"
+    broken.write_bytes(b"not a CDF at all")
+    assert change_from(broken, old_l1c) == NEW_PRODUCT
+    assert change_from(None, old_l1c) == NEW_PRODUCT
