@@ -166,13 +166,19 @@ def input_label(settings: Settings, p: planning.DayPlan) -> str:
     return p.input_path.name
 
 
-def print_plan(plans: list[planning.DayPlan], out, settings: Settings, stages: dict) -> None:
-    out.write(f"{'day':<12}{'action':<18}{'last status':<18}{'stages':<32}input\n")
+def print_plan(
+    plans: list[planning.DayPlan], out, settings: Settings, stages: dict | None = None
+) -> None:
+    """The plan, as the legacy tool prints it; with ``stages`` (``--stages``, ``--force``)
+    a column of each day's stages before the input."""
+    made = "" if stages is None else f"{'stages':<32}"
+    out.write(f"{'day':<12}{'action':<18}{'last status':<18}{made}input\n")
     for p in plans:
         status = p.prior.status if p.prior else "-"
         name = input_label(settings, p)
-        made = ",".join(stages[p.day]) or "-"
-        out.write(f"{p.day.isoformat():<12}{p.action:<18}{status:<18}{made:<32}{name}\n")
+        if stages is not None:
+            made = f"{','.join(stages[p.day]) or '-':<32}"
+        out.write(f"{p.day.isoformat():<12}{p.action:<18}{status:<18}{made}{name}\n")
 
 
 class Progress:
@@ -272,7 +278,8 @@ class Batch:
         plans = plan(args, settings)
         stages = {p.day: day_stages(args, settings, p) for p in plans}
         if args.dry_run:
-            print_plan(plans, sys.stdout, settings, stages)
+            shown = stages if args.stages is not None or args.force else None
+            print_plan(plans, sys.stdout, settings, shown)
             return 0
         summary = self.summary = Summary(planned=len(plans))
         self.to_run = [p for p in plans if stages[p.day]]
