@@ -122,7 +122,9 @@ SPECS = [day_spec(stage) for stage in STAGES]
 def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
     settings = run_settings(reach)  # an operator's mistake fails here: no day touched
     stages = [stage_of_asset(key.to_user_string()) for key in context.selected_asset_keys]
-    uploads = any(s.is_upload for s in stages)
+    # No bucket: the upload stages are NOT_CONFIGURED (skipped, saying why), the day is not
+    # failed for it (an asset selection with them is "Materialize all" in the UI).
+    uploads = any(s.is_upload for s in stages) and reach_s3.configured()
     uploader = _uploader(context, reach_s3) if uploads else None
     log = day_log(settings, context.run_id)
     baseline = run_baseline(context.run.tags, log.log)

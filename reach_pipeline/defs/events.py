@@ -36,6 +36,7 @@ from reach_pipeline.settings import Settings
 from reach_pipeline.stages import REACH_CSV, StageId, stage
 from reach_pipeline.steps.outcome import DayFailure, DayOutcome, NoInput, Status
 
+from .change import change_metadata
 from .checks import day_checks
 from .metadata import to_dagster
 from .versions import CODE_VERSIONS, version_tags
@@ -59,7 +60,8 @@ def day_events(
         s = stage(stage_id)
         key, day = AssetKey(s.asset), outcome.day.isoformat()
         if outcome.ok:
-            metadata = to_dagster(s.metadata(outcome))
+            change = getattr(outcome.facts, "change", None)
+            metadata = to_dagster(s.metadata(outcome)) | change_metadata(change)
             tags = day_version_tags(context, s.id, key, day)
             if ranged:
                 yield AssetMaterialization(
@@ -70,8 +72,10 @@ def day_events(
         elif outcome.status == Status.NO_INPUT:
             context.log.info(f"{day} {s.asset}: not made (no input file)")
             yield no_input_observation(outcome)
-        elif outcome.status in (Status.SKIPPED, Status.NOT_CONFIGURED):
+        elif outcome.status == Status.SKIPPED:
             context.log.info(f"{day} {s.asset}: not made ({outcome.reason})")
+        elif outcome.status == Status.NOT_CONFIGURED:
+            context.log.info(f"{day} {s.asset}: not configured, skipped ({outcome.reason})")
         elif outcome.status == Status.LOCKED:
             context.log.warning(f"{s.asset}: {outcome.reason}")
             yield AssetObservation(

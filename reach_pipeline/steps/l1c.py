@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from reach_pipeline.change.report import Verdict
 from reach_pipeline.contract.daylog import CdfColumns, DayLog
 from reach_pipeline.contract.layout import InputProblem, cdf_day, day_dir, find_input
 from reach_pipeline.contract.state import locate_cdf
@@ -30,11 +32,16 @@ _OPTIONAL_COUNTS = (
 )
 
 
-def l1c_arrangement(day: date, input_path: Path, provenance: Provenance | None = None):
+def l1c_arrangement(
+    day: date, input_path: Path, provenance: Provenance | None = None, previous: Path | None = None
+):
     """Accept exactly one CDF, named for ``day``, that passes validation in staging, once
-    its ``provenance`` attributes are written into it."""
+    its ``provenance`` attributes are written into it; keep ``previous`` (the day's CDF
+    until now) instead when the new one holds the same data and attributes (``change``:
+    NO_CHANGE)."""
 
     def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
+        from reach_pipeline.change.compare import change_from  # numpy, cdflib
         from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time
 
         cdfs = [p for p in paths if p.suffix == ".cdf" and p.is_file()]
@@ -60,7 +67,9 @@ def l1c_arrangement(day: date, input_path: Path, provenance: Provenance | None =
             CDF_REFUSED,
             f"{input_path}: the CDF it makes is not valid, not placed",
         )
-        return Arrangement(day_dir("l1c", day), (cdfs[0],))
+        change = change_from(previous, cdfs[0])
+        kept = (previous,) if change.verdict == Verdict.NO_CHANGE else ()
+        return Arrangement(day_dir("l1c", day), (cdfs[0],), kept, change)
 
     return arrange
 
@@ -88,6 +97,7 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
         day, prior, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
     )
     source = hash_input(input_path, day, prior, previous)
+    previous = replaced_cdf(settings, day, log)
     log.process_pending(day)
     try:
         provenance = l1c_provenance(settings, source)
@@ -95,7 +105,7 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
             input_path,
             settings.output_dir,
             processor=settings.processor,
-            arrange=l1c_arrangement(day, input_path, provenance),
+            arrange=l1c_arrangement(day, input_path, provenance, previous),
             timeout_s=settings.process_timeout_s,
             tag=f"{day:%Y%m%d}",
         )
@@ -110,7 +120,7 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
     columns = CdfColumns(str(cdf), cdf.stat().st_size, placed.seconds)
     log.processed(day, columns)
     facts = l1c_facts(found, columns, input_path, settings.sensor_id, provenance.values)
-    return materialized(day, facts)
+    return materialized(day, replace(facts, change=placed.change))
 
 
 def l1c_facts(
@@ -139,6 +149,16 @@ def l1c_facts(
         **{name: found.get(name) for name in _OPTIONAL_COUNTS},
         provenance=provenance or {},
     )
+
+
+def replaced_cdf(settings: Settings, day: date, log: DayLog) -> Path | None:
+    """The day's CDF that a new one replaces: the one its telemetry names, when it is in
+    the day's folder of this output folder (the folder a new product is swapped into)."""
+    cdf = locate_cdf(
+        day, log.latest(day), output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+    )
+    folder = (settings.output_dir / day_dir("l1c", day)).resolve()
+    return cdf if cdf is not None and cdf.parent.resolve() == folder else None
 
 
 def _facts_of(cdf: Path) -> dict:

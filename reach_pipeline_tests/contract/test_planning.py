@@ -121,6 +121,32 @@ def test_a_day_failed_for_the_machine_is_retried_by_a_plain_run(
     assert got == action
 
 
+# (prior status, input available, action) with force: a done day is made again when its
+# input is there; anything else as without it
+FORCED = [
+    (t.UPLOADED, True, p.RUN_PROCESS),
+    (t.PROCESSED, True, p.RUN_PROCESS),
+    (t.UPLOAD_PENDING, True, p.RUN_PROCESS),
+    (t.UPLOADED, False, p.SKIP_EXISTING),
+    (t.PROCESSED, False, p.SKIP_EXISTING),
+    (t.FAILED, True, p.SKIP_FAILED),
+    (t.SKIPPED_NO_INPUT, False, p.SKIP_TERMINAL),
+]
+
+
+@pytest.mark.parametrize(("status", "has_input", "action"), FORCED)
+def test_force_remakes_done_days_that_have_their_input(status, has_input, action) -> None:
+    got = p.decide_action(
+        _prior(status, ON_DISK),
+        upload_to_s3=False,
+        input_available=has_input,
+        retry_failed=False,
+        cdf_exists=_on_disk,
+        force=True,
+    )
+    assert got == action
+
+
 def test_table_covers_every_status() -> None:
     assert {row[0] for row in TABLE} == t.STATUSES | {None}
     # skip_limit and run_stale are plan_days' (a limit, a stale product), not the table's.

@@ -197,6 +197,25 @@ def launch_partition_backfill(
     return client(LAUNCH_BACKFILL, {"backfillParams": params})["launchPartitionBackfill"]
 
 
+def launch_job_backfill(
+    client: GraphQLClient, location: str, job: str, partitions: list[str]
+) -> dict:
+    """A job's backfill as its page in the UI launches it (its partition set, the days)."""
+    params = {
+        "tags": [dict(tag) for tag in UI_TAGS],
+        "selector": {
+            "partitionSetName": f"{job}_partition_set",
+            "repositorySelector": {
+                "repositoryName": "__repository__",
+                "repositoryLocationName": location,
+            },
+        },
+        "partitionNames": list(partitions),
+        "fromFailure": False,
+    }
+    return client(LAUNCH_BACKFILL, {"backfillParams": params})["launchPartitionBackfill"]
+
+
 def backfill(client: GraphQLClient, backfill_id: str) -> dict:
     """The backfill's status and runs (each with its status and tags)."""
     data = client(BACKFILL, {"id": backfill_id})["partitionBackfillOrError"]
