@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dagster import MetadataValue, TableColumn, TableSchema
+from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
 from reach_pipeline.processing.product import SENSOR_VARS, VARIABLE_NAMES
+from reach_pipeline.processing.sensor_stats import SensorDay
 from reach_pipeline.steps.outcome import DayOutcome
 
 _COUNTS = (
@@ -16,7 +17,34 @@ _COUNTS = (
     "epoch_count",
     "first_time",
     "last_time",
+    "latency_input_h",
+    "latency_l1c_h",
 )
+SENSOR_DAYS = "sensor_days"  # the L1C's per-sensor table (read back by reach_coverage)
+SENSOR_DAY_SCHEMA = TableSchema(
+    columns=[
+        TableColumn("sensor", "string", description="REACH pod"),
+        TableColumn("satellite", "string", description="Iridium vehicle hosting it"),
+        TableColumn("records", "int", description="dose values (both dosimeters)"),
+        TableColumn("availability_pct", "float", description="records / 34,560"),
+        TableColumn("quality_pct", "float", description="% of records with obQuality != 0"),
+        TableColumn("median_dose", "float", description="median dose rate (rad/s)"),
+    ]
+)
+
+
+def sensor_table(days: list[SensorDay]) -> MetadataValue:
+    return MetadataValue.table(
+        records=[TableRecord(d.as_dict()) for d in days], schema=SENSOR_DAY_SCHEMA
+    )
+
+
+def sensor_days_of(metadata: dict) -> list[SensorDay] | None:
+    """The per-sensor table of an L1C materialization's metadata; None without one."""
+    table = metadata.get(SENSOR_DAYS)
+    if table is None:
+        return None
+    return [SensorDay.from_dict(record.data) for record in table.records]
 
 
 def l1c_metadata(outcome: DayOutcome) -> dict:
@@ -34,6 +62,8 @@ def l1c_metadata(outcome: DayOutcome) -> dict:
         "dagster/row_count": facts["after_dedupe"],
     }
     metadata.update({k: facts[k] for k in _COUNTS if facts.get(k) is not None})
+    if facts.get("sensor_days") is not None:
+        metadata[SENSOR_DAYS] = sensor_table([SensorDay.from_dict(d) for d in facts["sensor_days"]])
     return metadata
 
 
@@ -48,6 +78,7 @@ def upload_metadata(outcome: DayOutcome) -> dict:
         "upload_seconds": facts["upload_seconds"],
         "skipped_existing": facts["skipped_existing"],
         "multipart": facts["multipart"],
+        "latency_upload_h": facts["latency_upload_h"],
     }
 
 

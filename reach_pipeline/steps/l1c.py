@@ -13,6 +13,7 @@ from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
+from .latency import l1c_latency
 from .outcome import MATERIALIZED, SKIPPED, DayOutcome, failed
 
 
@@ -93,6 +94,7 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
         process_seconds=placed.seconds,
         expected_records=expected,
         availability_pct=round(100.0 * facts["after_dedupe"] / expected, 2),
+        **l1c_latency(facts["last_time"], input_path),
     )
     return DayOutcome(day, MATERIALIZED, facts=facts)
 

@@ -11,6 +11,7 @@ from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
+from .latency import upload_latency
 from .outcome import MATERIALIZED, DayOutcome, failed
 
 
@@ -40,7 +41,10 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader, remover=Non
     went to another key (``state.replaced_object``: the legacy ``…T000010…`` name),
     ``remover(key)`` deletes the old one before the UPLOADED row is written, so a failure
     to delete it leaves the day FAILED at the upload stage and a retry deletes it."""
-    from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time only
+    from reach_pipeline.processing.verify import (  # cdflib: at run time only
+        cdf_problems,
+        last_observation,
+    )
     from reach_pipeline.s3upload import UploadNotTried  # boto3: at run time only
 
     row = log.latest(day)
@@ -79,6 +83,7 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader, remover=Non
         day, columns, bucket=result.bucket, key=result.key, upload_seconds=result.upload_seconds
     )
     facts = {**result.as_dict(), "cdf_path": str(cdf), "replaced_key": replaced or ""}
+    facts.update(upload_latency(last_observation(cdf)))
     return DayOutcome(day, MATERIALIZED, facts=facts)
 
 
