@@ -31,8 +31,8 @@ def thresholds(alerts: AlertSettings) -> Thresholds:
 
 def latest_l1c_event(instance) -> int:
     """The storage id of reach_cdf's latest materialization (0: none)."""
-    event = instance.get_latest_materialization_event(L1C_KEY)
-    return event.storage_id if event is not None else 0
+    records = instance.fetch_materializations(L1C_KEY, limit=1).records
+    return records[0].storage_id if records else 0
 
 
 @sensor(
