@@ -53,7 +53,9 @@ def test_silent_then_back(monkeypatch, webhook, instance, settings, input_dir):
     assert run(instance, settings, day=back).success
     cursor, said = evaluate(instance, cursor)
     assert said == "2026-01-10: 1 notice(s) posted; open: none"
-    assert webhook.wait_for(2)[1].json()["text"].startswith(
-        "REACH REACH-101 on Iridium-102 is back on 2026-01-10\n"
+    assert (
+        webhook.wait_for(2)[1]
+        .json()["text"]
+        .startswith("REACH REACH-101 on Iridium-102 is back on 2026-01-10\n")
     )
     assert len(webhook.requests) == 2
