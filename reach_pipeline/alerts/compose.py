@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from reach_pipeline.stages import REACH_CDF, REACH_COVERAGE
+
 from .facts import BackfillTally, DayFailure
 from .message import Alert, listed
 from .watch import Kind, Notice
@@ -95,7 +97,7 @@ def missing_day_alert(
             ("Input file", input_file),
             ("Telemetry", telemetry),
         ),
-        link=("Open the day", partition_url(ui_base_url, "reach_cdf", day)),
+        link=("Open the day", partition_url(ui_base_url, REACH_CDF, day)),
         kind="missing day",
     )
 
@@ -104,7 +106,7 @@ def missing_day_alert(
 
 
 def coverage_url(ui_base_url: str) -> str:
-    return f"{ui_base_url}/assets/reach_coverage"
+    return f"{ui_base_url}/assets/{REACH_COVERAGE}"
 
 
 def _who(notice: Notice) -> str:

@@ -20,6 +20,7 @@ from dagster import (
 )
 
 from reach_pipeline.coverage import coverage, write_coverage
+from reach_pipeline.stages import REACH_CDF, REACH_COVERAGE
 
 from .assets import GROUP, OWNERS
 from .preflight import run_settings
@@ -38,10 +39,10 @@ REFRESHED_AFTER_DAYS = (
 
 
 @asset(
-    name="reach_coverage",
+    name=REACH_COVERAGE,
     group_name=GROUP,
     owners=OWNERS,
-    deps=["reach_cdf"],
+    deps=[REACH_CDF],
     kinds={"csv", "png"},
     automation_condition=REFRESHED_AFTER_DAYS,
     description=f"Each sensor's availability over the {COVERAGE_DAYS} days up to the newest "

@@ -1,4 +1,4 @@
-"""What each stage reports about a day, as Dagster metadata."""
+"""Stage metadata as Dagster metadata, and the L1C's column schema."""
 
 from __future__ import annotations
 
@@ -6,21 +6,25 @@ from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
 from reach_pipeline.processing.product import SENSOR_VARS, VARIABLE_NAMES
 from reach_pipeline.processing.sensor_stats import SensorDay
-from reach_pipeline.steps.outcome import DayOutcome
-
-_COUNTS = (
-    "records_read",
-    "after_dedupe",
-    "duplicates_dropped",
-    "ids_imputed",
-    "rows_dropped",
-    "epoch_count",
-    "first_time",
-    "last_time",
-    "latency_input_h",
-    "latency_l1c_h",
+from reach_pipeline.steps.metadata import (
+    SENSOR_DAYS,
+    MarkdownValue,
+    Metadata,
+    PathValue,
+    SensorTable,
+    Shown,
+    TextValue,
+    UrlValue,
 )
-SENSOR_DAYS = "sensor_days"  # the L1C's per-sensor table (read back by reach_coverage)
+
+_SHOWN = {
+    PathValue: MetadataValue.path,
+    UrlValue: MetadataValue.url,
+    TextValue: MetadataValue.text,
+    MarkdownValue: MetadataValue.md,
+}
+
+
 SENSOR_DAY_SCHEMA = TableSchema(
     columns=[
         TableColumn("sensor", "string", description="REACH pod"),
@@ -33,10 +37,19 @@ SENSOR_DAY_SCHEMA = TableSchema(
 )
 
 
-def sensor_table(days: list[SensorDay]) -> MetadataValue:
-    return MetadataValue.table(
-        records=[TableRecord(d.as_dict()) for d in days], schema=SENSOR_DAY_SCHEMA
-    )
+def to_dagster(metadata: Metadata) -> dict:
+    """A stage's metadata (``steps.metadata``) as Dagster metadata: a ``Shown`` value as
+    the ``MetadataValue`` of its kind, a ``SensorTable`` as a table, the rest as they are."""
+    return {name: _value(value) for name, value in metadata.items()}
+
+
+def _value(value):
+    if isinstance(value, Shown):
+        return _SHOWN[type(value)](value.value)
+    if isinstance(value, SensorTable):
+        records = [TableRecord(row.as_dict()) for row in value.rows]
+        return MetadataValue.table(records=records, schema=SENSOR_DAY_SCHEMA)
+    return value
 
 
 def sensor_days_of(metadata: dict) -> list[SensorDay] | None:
@@ -45,75 +58,6 @@ def sensor_days_of(metadata: dict) -> list[SensorDay] | None:
     if table is None:
         return None
     return [SensorDay.from_dict(record.data) for record in table.records]
-
-
-def l1c_metadata(outcome: DayOutcome) -> dict:
-    facts = outcome.facts
-    metadata = {
-        "path": MetadataValue.path(facts["cdf_path"]),
-        "input_path": MetadataValue.path(facts["input_path"]),
-        "size_mb": round(facts["size_bytes"] / 1048576, 4),
-        "process_seconds": facts["process_seconds"],
-        "expected_records": facts["expected_records"],
-        "availability_pct": facts["availability_pct"],
-        "sensors": MetadataValue.text(", ".join(facts["sensors"])),
-        "sensor_count": len(facts["sensors"]),
-        "descriptor": facts["descriptor"],
-        "dagster/row_count": facts["after_dedupe"],
-    }
-    metadata.update({k: facts[k] for k in _COUNTS if facts.get(k) is not None})
-    if facts.get("sensor_days") is not None:
-        metadata[SENSOR_DAYS] = sensor_table([SensorDay.from_dict(d) for d in facts["sensor_days"]])
-    return metadata
-
-
-def upload_metadata(outcome: DayOutcome) -> dict:
-    facts = outcome.facts
-    return {
-        "bucket": facts["bucket"],
-        "key": facts["key"],
-        "uri": MetadataValue.url(f"s3://{facts['bucket']}/{facts['key']}"),
-        "size_bytes": facts["size_bytes"],
-        "md5": facts["md5"],
-        "upload_seconds": facts["upload_seconds"],
-        "skipped_existing": facts["skipped_existing"],
-        "multipart": facts["multipart"],
-        "latency_upload_h": facts["latency_upload_h"],
-    }
-
-
-def geomap_metadata(outcome: DayOutcome) -> dict:
-    facts = outcome.facts
-    metadata = {
-        "path": MetadataValue.path(facts["l2_path"]),
-        "l1c_path": MetadataValue.path(facts["l1c_path"]),
-        "images": MetadataValue.text("\n".join(facts["image_paths"])),
-        "size_mb": round(facts["size_bytes"] / 1048576, 4),
-        "seconds": facts["seconds"],
-        "points_used": sum(facts.get("points_used", {}).values()),
-    }
-    for name in ("points_used", "bins_filled", "max_dose", "median_dose"):
-        for flavor, value in facts.get(name, {}).items():
-            if value is not None:
-                metadata[f"{name}_{flavor}"] = value
-    if facts.get("thumbnail_b64") and facts["image_paths"]:
-        metadata["overview"] = MetadataValue.md(
-            f"![overview of {outcome.day}](data:image/png;base64,{facts['thumbnail_b64']})\n\n"
-            f"Full image: `{facts['image_paths'][0]}`"
-        )
-    return metadata
-
-
-def geomap_upload_metadata(outcome: DayOutcome) -> dict:
-    facts = outcome.facts
-    return {
-        "bucket": facts["bucket"],
-        "keys": MetadataValue.text("\n".join(facts["keys"])),
-        "objects": len(facts["keys"]),
-        "sent": facts["sent"],
-        "size_bytes": facts["size_bytes"],
-        "upload_seconds": facts["upload_seconds"],
-    }
 
 
 # The L1C variables that are not per-(time, sensor) measurements: (CDF type and

@@ -12,10 +12,11 @@ import datetime as dt
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from reach_pipeline.processing.sensor_stats import SensorDay
+from reach_pipeline.stages import REACH_CDF
 
 from .metadata import sensor_days_of
 
-L1C_KEY = AssetKey("reach_cdf")
+L1C_KEY = AssetKey(REACH_CDF)
 PAGE = 200
 
 

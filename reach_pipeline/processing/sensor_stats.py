@@ -1,18 +1,20 @@
 """Per sensor, per day: records, availability, quality and median dose, from the day's grid.
 
 One rule for both sources: the processor's grid in memory (``DayGrid``) and an L1C CDF read
-back (a plugged-in processor reports only paths). Numpy only: importable by the CDF reader
-and the processor alike.
+back (a plugged-in processor reports only paths). ``SensorDay`` is light (the stage
+outcomes carry it); numpy is imported when the numbers are computed.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .pods import EXPECTED_RECORDS_ONE_SENSOR, satellite_of
 from .product import FILLVAL
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class SensorDay:
 def sensor_days(labels: list[str], dose: np.ndarray, quality: np.ndarray) -> list[SensorDay]:
     """Each sensor's day from ``dose`` (time, sensor, flavor) and ``quality`` (time, sensor),
     FILLVAL where missing; sensors in ``labels`` order."""
+    import numpy as np
+
     dose = np.asarray(dose, dtype=np.float64).reshape(len(quality), len(labels), -1)
     present = dose != FILLVAL  # (T, S, F)
     per_cell = present.sum(axis=2)  # records per (time, sensor)

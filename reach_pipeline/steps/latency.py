@@ -16,7 +16,7 @@ from pathlib import Path
 def hours_after(last_observation: str, at: float) -> float:
     """Hours from ``last_observation`` (ISO 8601, with its zone) to ``at`` (Unix seconds)."""
     start = dt.datetime.fromisoformat(last_observation).timestamp()
-    return round((at - start) / 3600.0, 3)
+    return round((at - start) / 3600.0, 4)
 
 
 def l1c_latency(last_observation: str, input_path: Path, placed_at: float | None = None) -> dict:
