@@ -7,7 +7,7 @@ import datetime as dt
 
 from reach_pipeline.stages import REACH_CDF, REACH_COVERAGE
 
-from .facts import BackfillTally, DayFailure
+from .facts import BackfillTally, DayFailure, LateStage
 from .message import Alert, listed
 from .watch import Kind, Notice
 
@@ -86,14 +86,24 @@ def backfill_summary_alert(tally: BackfillTally, ui_base_url: str, limit: int = 
 
 
 def missing_day_alert(
-    day: dt.date, deadline: dt.time, input_file: str, telemetry: str, ui_base_url: str
+    day: dt.date,
+    deadline: dt.time,
+    input_file: str,
+    telemetry: str,
+    ui_base_url: str,
+    late: LateStage,
+    arrived: dt.datetime | None = None,
 ) -> Alert:
-    """The day that should have its L1C by now has none."""
+    """The day that should have its L1C by now has none, and the stage it waits on
+    (``arrived``: its input file's modification time, when there is one)."""
+    stage = "download" if late is LateStage.INPUT else "processing"
+    when = f"; the input arrived {arrived:%Y-%m-%d %H:%M} UTC" if arrived else ""
     return Alert(
-        title=f"REACH: no L1C for {day.isoformat()} by {deadline:%H:%M} UTC",
+        title=f"REACH: no L1C for {day.isoformat()} by {deadline:%H:%M} UTC: {late.value}",
         fields=(
             ("Day", day.isoformat()),
             ("Deadline", f"{deadline:%H:%M} UTC"),
+            ("Late stage", f"{stage} ({late.value}{when})"),
             ("Input file", input_file),
             ("Telemetry", telemetry),
         ),
