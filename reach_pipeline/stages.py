@@ -173,7 +173,7 @@ def stage(stage_id: StageId | str) -> Stage:
 
 
 def stage_of_asset(asset: str) -> Stage:
-    """The stage that makes ``asset`` (KeyError for one not made here, as reach_csv)."""
+    """The stage that makes ``asset`` (KeyError for an asset not made here, such as reach_csv)."""
     return _BY_ASSET[asset]
 
 

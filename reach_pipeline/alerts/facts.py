@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from reach_pipeline.steps.outcome import DayFailure
 
-# One line per failed day (and asset) in the description of the Failure the assets raise
-# (reach_pipeline.defs.events.failure_text): "YYYY-MM-DD reach_cdf: ErrorType: message";
-# the asset may be left out: "YYYY-MM-DD: ErrorType: message".
-_FAILURE_LINE = re.compile(r"(\d{4}-\d{2}-\d{2})(?: ([^:\s]+))?: ([^:\s]+): (.*)")
 
-
-def parse_failure_lines(text: str, asset: str) -> list[DayFailure]:
-    """The failed days a Failure's description names (``asset`` where a line names none);
-    [] when it is not in that form."""
-    failures = []
-    for line in text.splitlines():
-        match = _FAILURE_LINE.fullmatch(line.strip())
-        if match is None:
-            return []
-        try:
-            day = dt.date.fromisoformat(match[1])
-        except ValueError:
-            return []
-        failures.append(DayFailure(day, match[2] or asset, match[3], match[4]))
-    return failures
+def failures_of(records: object, asset: str) -> list[DayFailure]:
+    """The failed days a step's ``Failure`` carries as records (``DayFailure.as_record``,
+    under ``defs.events.DAY_FAILURES``), ``asset`` where a record names none; [] when
+    there are none or they are not in that form."""
+    if not isinstance(records, list) or not records:
+        return []
+    try:
+        failures = [DayFailure.from_record(record) for record in records]
+    except (KeyError, TypeError, ValueError):
+        return []
+    return [f if f.asset else replace(f, asset=asset) for f in failures]
 
 
 def days_between(first: dt.date, last: dt.date) -> list[dt.date]:

@@ -33,7 +33,7 @@ from reach_pipeline.steps.claim import run_baseline
 from reach_pipeline.steps.day import run_day
 
 from .checks import CHECK_SPECS
-from .events import day_events, failure_text, failures
+from .events import day_events, days_failure, failures
 from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
@@ -123,11 +123,7 @@ def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: Re
         failed += failures(outcomes)
         yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
     if failed:
-        raise Failure(
-            description=failure_text(failed),
-            metadata={"failed_days": ", ".join(sorted({f.day.isoformat() for f in failed}))},
-            allow_retries=False,
-        )
+        raise days_failure(failed)
 
 
 def _uploader(context: AssetExecutionContext, reach_s3: ReachS3):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 
 from dagster import (
     AssetCheckEvaluation,
@@ -24,6 +25,7 @@ from dagster import (
     AssetKey,
     AssetMaterialization,
     AssetObservation,
+    Failure,
     MaterializeResult,
     MetadataValue,
 )
@@ -37,6 +39,7 @@ from .checks import day_checks
 from .metadata import to_dagster
 
 NOT_RUN_HERE = "not_run_here"  # observation metadata: why another process had the day
+DAY_FAILURES = "day_failures"  # the step Failure's metadata: its failed days, as records
 
 
 def day_events(
@@ -93,11 +96,29 @@ def failures(outcomes: dict[StageId, DayOutcome]) -> list[DayFailure]:
     return [o.failure for o in outcomes.values() if o.failure is not None]
 
 
-def failure_text(failed: list[DayFailure]) -> str:
-    """One line per failed day and asset: ``YYYY-MM-DD reach_cdf: ErrorType: message``
-    (the message on one line: the failure alerts read these lines back), with no secret."""
-    lines = (f"{f.day} {f.asset}: {f.error_type}: {' '.join(f.message.split())}" for f in failed)
-    return redact("\n".join(lines), environment_secrets(os.environ))
+def days_failure(failed: list[DayFailure]) -> Failure:
+    """The step's Failure for its failed days: one line per day and asset in its
+    description (``YYYY-MM-DD reach_cdf: ErrorType: message``), and the same days as
+    records under ``DAY_FAILURES`` (what the alerts read); each message on one line, and
+    no secret in either."""
+    secrets = environment_secrets(os.environ)
+    shown = [
+        replace(
+            f,
+            message=redact(" ".join(f.message.split()), secrets),
+            input_file=redact(f.input_file, secrets),
+        )
+        for f in failed
+    ]
+    lines = [f"{f.day} {f.asset}: {f.error_type}: {f.message}" for f in shown]
+    return Failure(
+        description="\n".join(lines),
+        metadata={
+            "failed_days": ", ".join(sorted({f.day.isoformat() for f in shown})),
+            DAY_FAILURES: MetadataValue.json([f.as_record() for f in shown]),
+        },
+        allow_retries=False,
+    )
 
 
 def no_input_observation(outcome: DayOutcome) -> AssetObservation:

@@ -12,8 +12,10 @@ from reach_pipeline.alerts.facts import (
     RunDays,
     days_between,
     error_parts,
-    parse_failure_lines,
+    failures_of,
 )
+
+from .events import DAY_FAILURES
 
 PARTITION = "dagster/partition"
 RANGE_START = "dagster/asset_partition_range_start"
@@ -93,13 +95,14 @@ def read_run(instance: DagsterInstance, run: DagsterRun) -> RunDays:
 
 
 def step_failure_days(event, days: list[dt.date], assets: str | None) -> list[DayFailure]:
-    """The failed days of one step failure: those the assets' Failure names (one line per
-    day and asset), else every day of the run with the step's error."""
+    """The failed days of one step failure: those the assets' Failure carries (one record
+    per day and asset), else every day of the run with the step's error."""
     data = event.step_failure_data
     user = data.user_failure_data
     asset = assets or event.step_key or "?"
     if user is not None:
-        named = parse_failure_lines(user.description or "", asset)
+        records = user.metadata.get(DAY_FAILURES)
+        named = failures_of(records.value if records is not None else None, asset)
         if named:
             return named
         message = user.description or ""

@@ -11,6 +11,7 @@ contract is ``contract.telemetry.FAILED`` (a string in the CSV): two names, two 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -40,6 +41,24 @@ class DayFailure:
     error_type: str  # the telemetry ``error_type``
     message: str
     input_file: str = ""  # the file the stage was working from, when known
+
+    def as_record(self) -> dict[str, str]:
+        """As plain JSON (the step's ``Failure`` carries these; ``from_record`` reads one)."""
+        return {
+            "day": self.day.isoformat(),
+            "asset": self.asset,
+            "error_type": self.error_type,
+            "message": self.message,
+            "input_file": self.input_file,
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, str]) -> DayFailure:
+        """Raises KeyError, TypeError or ValueError for a record not in that form."""
+        fields = (record["asset"], record["error_type"], record["message"])
+        if not all(isinstance(f, str) for f in fields):
+            raise TypeError(f"not a day's failure: {record!r}")
+        return cls(date.fromisoformat(record["day"]), *fields, str(record.get("input_file", "")))
 
 
 @dataclass(frozen=True)

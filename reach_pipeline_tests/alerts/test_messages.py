@@ -19,8 +19,8 @@ from reach_pipeline.alerts.facts import (
     days_between,
     due_day,
     error_parts,
+    failures_of,
     late_stage,
-    parse_failure_lines,
     tally_backfill,
 )
 from reach_pipeline.alerts.message import Alert, clip, listed, mrkdwn
@@ -201,31 +201,42 @@ def test_late_stage(has_input, status, late):
 # ----------------------------------------------------------------------------- the facts
 
 
+def record(day: str, error_type: str, message: str, asset: str = "reach_cdf") -> dict:
+    return {"day": day, "asset": asset, "error_type": error_type, "message": message}
+
+
+def test_a_failure_goes_through_its_record_unchanged():
+    sent = DayFailure(D, "reach_geomap", "GeomapCheckFailed", "a: b\nc", "/data/l1c.cdf")
+    assert failures_of([sent.as_record()], "reach_cdf") == [sent]
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("records", "expected"),
     [
         (
-            "2025-09-01: CdfCheckFailed: the CDF is not valid: x: y",
-            [("2025-09-01", "CdfCheckFailed", "the CDF is not valid: x: y")],
+            [record("2025-09-01", "CdfCheckFailed", "the CDF is not valid: x: y")],
+            [("2025-09-01", "CdfCheckFailed", "the CDF is not valid: x: y", "reach_cdf")],
         ),
         (
-            "2025-09-01: A: one\n2025-09-03: B: two",
-            [("2025-09-01", "A", "one"), ("2025-09-03", "B", "two")],
+            [record("2025-09-01", "A", "one"), record("2025-09-03", "B", "two", "")],
+            [("2025-09-01", "A", "one", "reach_cdf"), ("2025-09-03", "B", "two", "reach_day")],
         ),
         (
-            "2025-09-01 reach_cdf_s3: UploadError: refused: twice",
+            [record("2025-09-01", "UploadError", "refused: twice", "reach_cdf_s3")],
             [("2025-09-01", "UploadError", "refused: twice", "reach_cdf_s3")],
         ),
-        ("no S3 bucket configured: set REACH_S3_BUCKET", []),
-        ("2025-09-01: A: one\nand then some prose", []),
-        ("2025-13-01: A: not a day", []),
-        ("", []),
+        (None, []),
+        ([], []),
+        ({"day": "2025-09-01"}, []),
+        ([record("2025-09-01", "A", "one"), {"day": "2025-09-02"}], []),
+        ([record("2025-13-01", "A", "not a day")], []),
+        ([record("2025-09-01", "A", 3)], []),
+        (["2025-09-01 reach_cdf: A: a line of text"], []),
     ],
 )
-def test_parse_failure_lines(text, expected):
-    parsed = parse_failure_lines(text, "reach_cdf")
-    expected = [(*e, "reach_cdf") if len(e) == 3 else e for e in expected]
-    assert [(f.day.isoformat(), f.error_type, f.message, f.asset) for f in parsed] == expected
+def test_failures_of_records(records, expected):
+    failures = failures_of(records, "reach_day")
+    assert [(f.day.isoformat(), f.error_type, f.message, f.asset) for f in failures] == expected
 
 
 @pytest.mark.parametrize(
