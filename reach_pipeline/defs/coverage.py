@@ -19,7 +19,7 @@ from dagster import (
     asset,
 )
 
-from reach_pipeline.coverage import coverage, write_coverage
+from reach_pipeline.coverage import POD_SENSORS, coverage, write_coverage
 from reach_pipeline.stages import REACH_CDF, REACH_COVERAGE
 
 from .assets import GROUP, OWNERS
@@ -56,7 +56,9 @@ def reach_coverage(context: AssetExecutionContext, reach: ReachSettings) -> Mate
     if last is None:
         last = dt.datetime.now(dt.UTC).date()
     first = last - dt.timedelta(days=COVERAGE_DAYS - 1)
-    cov = coverage(day_history(context.instance, first, last), last, COVERAGE_DAYS)
+    # every pod when the day files hold them all, else the one sensor they are of
+    pods = POD_SENSORS if settings.sensor_id.upper() == "ALL" else (settings.sensor_id,)
+    cov = coverage(day_history(context.instance, first, last), last, COVERAGE_DAYS, pods)
     csv_path, png_path, png = write_coverage(cov, settings.output_dir)
     picture = base64.b64encode(png).decode()
     return MaterializeResult(
