@@ -43,15 +43,17 @@ def sensor_days(labels: list[str], dose: np.ndarray, quality: np.ndarray) -> lis
     FILLVAL where missing; sensors in ``labels`` order."""
     import numpy as np
 
-    dose = np.asarray(dose, dtype=np.float64).reshape(len(quality), len(labels), -1)
-    present = dose != FILLVAL  # (T, S, F)
-    per_cell = present.sum(axis=2)  # records per (time, sensor)
-    flagged = (quality != FILLVAL) & (quality != 0)
-    records = per_cell.sum(axis=0)
-    nonzero = (per_cell * flagged).sum(axis=0)
+    n_t, n_s = len(quality), len(labels)
+    # sensor first and contiguous: each sensor's values are one block
+    by_sensor = np.ascontiguousarray(np.moveaxis(np.reshape(dose, (n_t, n_s, -1)), 1, 0))
+    present = by_sensor != FILLVAL  # (S, T, F)
+    per_cell = sum(present[:, :, k].astype(np.int32) for k in range(present.shape[2]))
+    flagged = ((quality != FILLVAL) & (quality != 0)).T
+    records = per_cell.sum(axis=1)
+    nonzero = (per_cell * flagged).sum(axis=1)
     days = []
     for s, label in enumerate(labels):
-        values = dose[:, s, :][present[:, s, :]]
+        values = by_sensor[s][present[s]]
         n = int(records[s])
         days.append(
             SensorDay(
