@@ -46,6 +46,7 @@ REACH_CDF = "reach_cdf"
 REACH_CDF_S3 = "reach_cdf_s3"
 REACH_GEOMAP = "reach_geomap"
 REACH_GEOMAP_S3 = "reach_geomap_s3"
+REACH_COVERAGE = "reach_coverage"  # not a day's stage: the last 90 days (defs.coverage)
 
 
 class StageId(StrEnum):

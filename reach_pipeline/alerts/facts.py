@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.steps.outcome import DayFailure
@@ -101,3 +102,19 @@ def due_day(now: dt.datetime, lag_days: int, deadline: dt.time) -> dt.date | Non
     if now.time() < deadline:
         return None
     return now.date() - dt.timedelta(days=lag_days)
+
+
+class LateStage(StrEnum):
+    """Which stage a day without its L1C at the deadline waits on."""
+
+    INPUT = "no input file yet"  # the download (not ours) is late
+    PROCESSING = "input there, not processed"  # never run, or still pending
+    FAILED = "input there, processing failed"
+
+
+def late_stage(has_input: bool, telemetry_status: str | None) -> LateStage:
+    """The late stage of a day with no L1C: the input's, unless its file is there; then
+    processing, failed when the day's latest telemetry row says FAILED."""
+    if not has_input:
+        return LateStage.INPUT
+    return LateStage.FAILED if telemetry_status == "FAILED" else LateStage.PROCESSING

@@ -16,6 +16,7 @@ from reach_pipeline.machine import os_fault
 from .cdf import write_cdf
 from .errors import ReachInputError
 from .read import read_observations
+from .sensor_stats import sensor_days
 from .transform import build_grid
 
 
@@ -37,6 +38,7 @@ class DayFacts:
     sensors: list[str]
     descriptor: str
     process_seconds: float
+    sensor_days: list[dict]  # SensorDay.as_dict() per sensor
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -61,6 +63,7 @@ def process_day(
         grid, counts = build_grid(path, obs)
         del obs
         first, last = _utc(grid.epoch_unix_ns[0]), _utc(grid.epoch_unix_ns[-1])
+        per_sensor = sensor_days(grid.sensor_labels, grid.dose_rate, grid.per_sensor["quality"])
     with _named(path, "writing the CDF"):
         directory = Path.cwd() if output_dir is None else Path(output_dir)
         cdf_path = write_cdf(grid, first.date(), directory)
@@ -73,6 +76,7 @@ def process_day(
         sensors=list(grid.sensor_labels),
         descriptor=grid.descriptor,
         process_seconds=round(time.perf_counter() - started, 3),
+        sensor_days=[d.as_dict() for d in per_sensor],
         **asdict(counts),
     )
 

@@ -12,11 +12,13 @@ from reach_pipeline.contract.layout import InputProblem, cdf_day, day_dir, find_
 from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.machine import fault_in, places
 from reach_pipeline.processing.pods import expected_records
+from reach_pipeline.processing.sensor_stats import SensorDay
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
+from .latency import l1c_latency
 from .outcome import DayOutcome, L1cFacts, NoInput, Status, failed, materialized
 from .provenance import Provenance, hash_input, l1c_provenance, stamp
 
@@ -148,6 +150,8 @@ def l1c_facts(
         descriptor=found["descriptor"],
         **{name: found.get(name) for name in _OPTIONAL_COUNTS},
         provenance=provenance or {},
+        sensor_days=tuple(SensorDay.from_dict(d) for d in found.get("sensor_days", ())),
+        **l1c_latency(found["last_time"], input_path),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reach_pipeline.processing.sensor_stats import SensorDay
 from reach_pipeline.provenance.attributes import VOLATILE_ATTRIBUTES
 
 from .outcome import DayOutcome, GeomapFacts, GeomapUploadFacts, L1cFacts, L1cUploadFacts
@@ -38,7 +39,15 @@ class MarkdownValue(Shown):
     """Rendered Markdown (an inline data: image shows)."""
 
 
-Metadata = dict[str, "int | float | str | bool | Shown"]
+@dataclass(frozen=True)
+class SensorTable:
+    """The day's per-sensor numbers, shown as a table (``SENSOR_DAYS``)."""
+
+    rows: tuple[SensorDay, ...]
+
+
+Metadata = dict[str, "int | float | str | bool | Shown | SensorTable"]
+SENSOR_DAYS = "sensor_days"  # the L1C's per-sensor table (read back by reach_coverage)
 
 _COUNTS = (
     "records_read",
@@ -49,6 +58,8 @@ _COUNTS = (
     "epoch_count",
     "first_time",
     "last_time",
+    "latency_input_h",
+    "latency_l1c_h",
 )
 _PER_FLAVOR = ("points_used", "bins_filled", "max_dose", "median_dose")
 
@@ -76,6 +87,8 @@ def l1c_metadata(outcome: DayOutcome) -> Metadata:
     counts = {name: getattr(facts, name) for name in _COUNTS}
     metadata.update({name: value for name, value in counts.items() if value is not None})
     metadata.update(provenance_metadata(facts.provenance))
+    if facts.sensor_days:
+        metadata[SENSOR_DAYS] = SensorTable(facts.sensor_days)
     return metadata
 
 
@@ -91,6 +104,7 @@ def l1c_upload_metadata(outcome: DayOutcome) -> Metadata:
         "upload_seconds": sent.upload_seconds,
         "skipped_existing": sent.skipped_existing,
         "multipart": sent.multipart,
+        **({} if facts.latency_upload_h is None else {"latency_upload_h": facts.latency_upload_h}),
     }
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.machine import MachineFault
+from reach_pipeline.processing.sensor_stats import SensorDay
 
 if TYPE_CHECKING:  # boto3 is imported at run time only
     from reach_pipeline.s3upload import UploadResult
@@ -89,6 +90,12 @@ class L1cFacts:
     rows_dropped: int | None = None
     provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
     change: ChangeReport | None = None  # what it changed from the CDF it replaced
+    sensor_days: tuple[SensorDay, ...] = ()  # per sensor: records, availability, ...
+    # How late (``steps.latency``): Unix times, and hours after the day's last observation.
+    input_arrived_at: float | None = None
+    l1c_placed_at: float | None = None
+    latency_input_h: float | None = None
+    latency_l1c_h: float | None = None
 
     @property
     def path(self) -> str:
@@ -103,6 +110,8 @@ class L1cUploadFacts:
     cdf_path: str
     sent: UploadResult
     replaced_key: str = ""
+    uploaded_at: float | None = None
+    latency_upload_h: float | None = None  # hours after the day's last observation
 
 
 @dataclass(frozen=True)

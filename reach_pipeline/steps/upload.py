@@ -15,6 +15,7 @@ from reach_pipeline.settings import Settings
 from .claim import claim_day
 from .geomap import GEOMAP_REFUSED, day_l2
 from .l1c import CDF_REFUSED
+from .latency import upload_latency
 from .outcome import DayOutcome, GeomapUploadFacts, L1cUploadFacts, failed, materialized
 
 NO_BUCKET = "no S3 bucket set: set REACH_S3_BUCKET to upload"
@@ -49,7 +50,10 @@ def upload_l1c(
     went to another key (``state.replaced_object``: the legacy ``…T000010…`` name),
     ``remover(key)`` deletes the old one before the UPLOADED row is written, so a failure
     to delete it leaves the day FAILED at the upload stage and a retry deletes it."""
-    from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time only
+    from reach_pipeline.processing.verify import (  # cdflib: at run time only
+        cdf_problems,
+        last_observation,
+    )
     from reach_pipeline.s3upload import UploadNotTried  # boto3: at run time only
 
     row = log.latest(day)
@@ -96,7 +100,8 @@ def upload_l1c(
     log.uploaded(
         day, columns, bucket=result.bucket, key=result.key, upload_seconds=result.upload_seconds
     )
-    facts = L1cUploadFacts(str(cdf), result, replaced_key=replaced or "")
+    latency = upload_latency(last_observation(cdf))
+    facts = L1cUploadFacts(str(cdf), result, replaced_key=replaced or "", **latency)
     return materialized(day, facts)
 
 

@@ -14,11 +14,13 @@ from reach_pipeline.alerts.compose import (
 from reach_pipeline.alerts.facts import (
     BackfillTally,
     DayFailure,
+    LateStage,
     RunDays,
     days_between,
     due_day,
     error_parts,
     failures_of,
+    late_stage,
     tally_backfill,
 )
 from reach_pipeline.alerts.message import Alert, clip, listed, mrkdwn
@@ -160,10 +162,41 @@ def test_backfill_summary_without_failures_says_so():
 
 
 def test_missing_day_alert():
-    alert = missing_day_alert(D, dt.time(8, 0), "none in /data/in", "SKIPPED_NO_INPUT", BASE)
-    assert alert.title == "REACH: no L1C for 2025-09-01 by 08:00 UTC"
+    alert = missing_day_alert(
+        D, dt.time(8, 0), "none in /data/in", "SKIPPED_NO_INPUT", BASE, LateStage.INPUT
+    )
+    assert alert.title == "REACH: no L1C for 2025-09-01 by 08:00 UTC: no input file yet"
+    assert dict(alert.fields)["Late stage"] == "download (no input file yet)"
     assert dict(alert.fields)["Telemetry"] == "SKIPPED_NO_INPUT"
     assert alert.link[1] == f"{BASE}/assets/reach_cdf?view=partitions&partition=2025-09-01"
+
+
+def test_missing_day_alert_with_its_input_there():
+    arrived = dt.datetime(2025, 9, 2, 3, 10, tzinfo=dt.UTC)
+    alert = missing_day_alert(
+        D, dt.time(8, 0), "/data/in/x.csv", "FAILED (E: m)", BASE, LateStage.FAILED, arrived
+    )
+    assert (
+        alert.title == "REACH: no L1C for 2025-09-01 by 08:00 UTC: input there, processing failed"
+    )
+    assert dict(alert.fields)["Late stage"] == (
+        "processing (input there, processing failed; the input arrived 2025-09-02 03:10 UTC)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("has_input", "status", "late"),
+    [
+        (False, None, LateStage.INPUT),
+        (False, "SKIPPED_NO_INPUT", LateStage.INPUT),
+        (True, None, LateStage.PROCESSING),
+        (True, "SKIPPED_NO_INPUT", LateStage.PROCESSING),  # the file came after the run
+        (True, "PROCESS_PENDING", LateStage.PROCESSING),
+        (True, "FAILED", LateStage.FAILED),
+    ],
+)
+def test_late_stage(has_input, status, late):
+    assert late_stage(has_input, status) is late
 
 
 # ----------------------------------------------------------------------------- the facts

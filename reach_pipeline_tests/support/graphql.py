@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Collection
 
 UI_TAGS = ({"key": "dagster/from_ui", "value": "true"},)
 FINISHED_RUN = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
@@ -147,13 +148,16 @@ mutation Harness_{field}($id: String!) {{
 """
 
 
-def stop_automation(client: GraphQLClient, locations: list[dict]) -> list[str]:
-    """Stop every running sensor and schedule; return their names."""
+def stop_automation(
+    client: GraphQLClient, locations: list[dict], keep: Collection[str] = ()
+) -> list[str]:
+    """Stop every running sensor and schedule but those named in ``keep``; return the
+    names of those stopped."""
     stopped = []
     for repo in repositories(locations):
         for kind, state, field, success, answer_state in AUTOMATION:
             for item in repo[kind]:
-                if item[state]["status"] != "RUNNING":
+                if item[state]["status"] != "RUNNING" or item["name"] in keep:
                     continue
                 document = stop_mutation(field, success, answer_state)
                 answer = client(document, {"id": item[state]["id"]})[field]
