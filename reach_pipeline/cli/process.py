@@ -298,10 +298,15 @@ class Batch:
                     setattr(summary, key, getattr(summary, key) + 1)
                 self.finished = True
                 outcome = FAILED if run_failed else outcome_of(statuses, elsewhere)
+                fault = machine_fault(result)
                 detail = None
-                if outcome == FAILED:
+                if outcome == FAILED and fault is None:
                     detail = failure_detail(rows, run_error(result), p.input_path)
                 progress.step(p.day, outcome, detail)
+                if fault is not None:  # the machine's fault: said once, and the run stops
+                    print(self.stopped_line(*fault), file=sys.stderr)
+                    print(summary.line(self.invocation))
+                    return 2
                 if stop.received():
                     raise KeyboardInterrupt
         skipped_failed = [p.day for p in plans if p.action == planning.SKIP_FAILED]
@@ -328,6 +333,15 @@ class Batch:
         started = self.finished or bool(self.rows_since())
         return [p.day for p in self.to_run[index + (1 if started else 0) :]]
 
+    def stopped_line(self, cause: str, fix: str) -> str:
+        """The operator's line when a fault of the machine stopped the run at the current
+        day: what happened and where, the days left, the fix."""
+        later = self.not_started()
+        return (
+            f"reach-pipeline: error: {cause}; stopped at {self.current.day}"
+            f" ({len(later)} later day(s) not started): {fix}"
+        )
+
     def progress_end(self) -> str:
         return "\n" if self.progress is not None and self.progress.tty else ""
 
@@ -347,6 +361,19 @@ def not_run_here(result) -> list[str]:
         if NOT_RUN_HERE in metadata:
             reasons.append(metadata[NOT_RUN_HERE].value)
     return reasons
+
+
+def machine_fault(result) -> tuple[str, str] | None:
+    """What stopped this run's day, and the fix, when it was a fault of the machine
+    (``defs.events.MACHINE_FAULT``); ``None`` otherwise."""
+    from reach_pipeline.defs.events import MACHINE_FAULT, MACHINE_FAULT_FIX
+
+    for event in result.get_step_failure_events():
+        user = event.step_failure_data.user_failure_data
+        metadata = user.metadata if user is not None else {}
+        if MACHINE_FAULT in metadata:
+            return metadata[MACHINE_FAULT].value, metadata[MACHINE_FAULT_FIX].value
+    return None
 
 
 def count_keys(statuses: set[str], elsewhere: bool = False, run_failed: bool = False) -> list[str]:

@@ -8,13 +8,16 @@ output_format from the run's settings where the download tool left none, and, at
 upload stage, repeats the CDF's columns so a retry can upload only.
 
 What it knows of the file comes from the process's ``TelemetryView``: the run's first
-read, then only the rows appended since.
+read, then only the rows appended since. A row that cannot be
+written for a fault of the machine (a full disk) raises ``machine.MachineFault``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
+from reach_pipeline.machine import fault_at
 
 from .telemetry import (
     FAILED,
@@ -164,5 +167,11 @@ class DayLog:
         values.update(run_id=self.run_id, chunk_date_utc=day.isoformat(), status=status)
         values.update(fields)
         row = TelemetryRow.from_mapping(values)
-        self.log.append(row)
+        try:
+            self.log.append(row)
+        except OSError as exc:  # a full or read-only telemetry disk: the machine's fault
+            fault = fault_at(exc, self.log.path, "telemetry_path")
+            if fault is None:
+                raise
+            raise fault from exc
         return row

@@ -25,6 +25,7 @@ from reach_pipeline.contract.telemetry import (
     UPLOADED,
     TelemetryRow,
 )
+from reach_pipeline.machine import MACHINE_ERROR_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,9 @@ def decide_action(
     UPLOAD_PENDING       no             skip_existing (as PROCESSED);
                                         run_process if CDF missing
     PROCESS_PENDING      any            run_process
-    FAILED               any            skip_failed, unless retry_failed:
+    FAILED               any            skip_failed, unless retry_failed or the
+                                        machine failed (a full disk: its error_type
+                                        in MACHINE_ERROR_TYPES), which retries:
     FAILED + retry       yes            run_upload_only if the row's cdf_path is
                                         non-empty and on disk, else run_process
     FAILED + retry       no             run_process
@@ -100,6 +103,10 @@ def decide_action(
     only.  The legacy runbook promises operators exactly that ("the orchestrator detects
     the existing CDF and uploads only"), but the legacy ``_decide_process_action``
     re-processes every retried FAILED day.
+
+    And one addition: a day FAILED for a fault of the machine (a full disk, a read-only
+    folder, an I/O error) is not skipped as a FAILED day is: the input was never to blame,
+    and a plain rerun after the fault is fixed completes it.
     """
     process = RUN_PROCESS if input_available else SKIP_NO_INPUT
     if prior is None:
@@ -113,7 +120,7 @@ def decide_action(
             return process
         return RUN_UPLOAD_ONLY if upload_to_s3 else SKIP_EXISTING
     if status == FAILED:
-        if not retry_failed:
+        if not (retry_failed or prior.error_type.strip() in MACHINE_ERROR_TYPES):
             return SKIP_FAILED
         if upload_to_s3 and cdf_exists(prior.cdf_path):
             return RUN_UPLOAD_ONLY

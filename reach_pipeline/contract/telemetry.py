@@ -29,7 +29,9 @@ Writers
     writes the whole row with one ``os.write`` and fsyncs.  It reads only the header line
     and the last byte of the file (the whole file only to migrate or to repair a torn line).
 
-    A failed append leaves the file exactly as it was: everything ``append`` writes goes
+    A failed append leaves the file exactly as it was (but for a tail of NUL bytes after
+    its last complete row, which a power loss during an append leaves and which holds no
+    row: the repair cuts it off before appending): everything ``append`` writes goes
     at the end of the file, and if the write or its fsync fails (ENOSPC or EFBIG after a
     short write, EIO, an interruption), the file is truncated back, still under the lock,
     to the size it had before.  No fragment of a row ever stays behind.
@@ -40,10 +42,10 @@ Line terminator
 
 Readers
     ``rows`` and ``latest_by_day`` never lock and survive a missing file, a torn last line
-    (a final line without a trailing newline is skipped), rows shorter than the header
-    (remnants of torn writes, skipped), unknown extra columns (ignored), missing columns
-    (blank) and unparseable dates (a row whose ``chunk_date_utc`` does not parse is
-    skipped by ``latest_by_day``).
+    (a final line without a trailing newline is skipped, and so is a tail of NUL bytes
+    after the last complete row), rows shorter than the header (remnants of torn writes,
+    skipped), unknown extra columns (ignored), missing columns (blank) and unparseable
+    dates (a row whose ``chunk_date_utc`` does not parse is skipped by ``latest_by_day``).
 
     Every read goes through ``scan`` (one place opens the file to read it: ``_read_file``).
     A ``Scan`` ends at a ``Mark``: the byte offset after its last whole record (a torn
@@ -273,6 +275,14 @@ def row_factory(header: list[str]) -> Callable[[list[str]], TelemetryRow]:
     return lambda rec: TelemetryRow(**{name: rec[i] for name, i in columns})
 
 
+def _nul_tail(start: int, end: int) -> str:
+    """How the warnings name a NUL-filled tail: its bytes, and that no row is lost."""
+    return (
+        f"{end - start} NUL bytes at bytes {start}-{end - 1} after the last complete row "
+        "(an append cut by a power loss; every row before them is intact)"
+    )
+
+
 def _csv_line(values: list[str], terminator: str) -> str:
     buf = io.StringIO()
     csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator=terminator).writerow(values)
@@ -376,7 +386,11 @@ class Scan:
         self._tail_before = b"" if self.whole or since is None else since.tail
         cut = data.rfind(b"\n") + 1
         if cut < len(data):
-            logger.warning("%s: skipping torn last line %r", path, data[cut:][:200])
+            if (cut or self._start) and not data[cut:].strip(b"\x00"):
+                end = self._start + len(data)
+                logger.warning("%s: skipping %s", path, _nul_tail(self._start + cut, end))
+            else:
+                logger.warning("%s: skipping torn last line %r", path, data[cut:][:200])
         self._data = data[:cut]
         text = self._data.decode("utf-8", errors="replace")
         if "\x00" in text:
@@ -532,7 +546,7 @@ class TelemetryLog:
         values = row.as_list() if tuple(header) == SCHEMA else self._aligned(row, header)
         prefix = ""
         if newline < 0 or os.pread(fd, 1, size - 1) != b"\n":
-            prefix = self._line_repair(fd, term)
+            size, prefix = self._line_repair(fd, size, term)
         self._write_at_end(fd, size, (prefix + _csv_line(values, term)).encode("utf-8"))
         return True
 
@@ -566,18 +580,26 @@ class TelemetryLog:
             seen.add(name)
         return values
 
-    def _line_repair(self, fd: int, term: str) -> str:
-        """Text that ends a torn last line so the next row starts on a fresh line.
+    def _line_repair(self, fd: int, size: int, term: str) -> tuple[int, str]:
+        """The file's size after the repair, and the text that ends a torn last line so
+        the next row starts on a fresh line.
 
         If the torn line stopped inside a quoted field (an odd number of quote characters
         in the file), the quote is closed first so the fragment cannot swallow the row
-        that follows; readers then skip the fragment as a short row.
+        that follows; readers then skip the fragment as a short row. A tail of NUL bytes
+        after the last complete row (a power loss during an append: the size grew, the
+        data never reached the disk) holds no row: it is cut off.
         """
         data = self._read_all(fd)
+        cut = data.rfind(b"\n") + 1
+        if cut and not data[cut:].strip(b"\x00"):
+            os.ftruncate(fd, cut)
+            logger.warning("%s: removed %s before appending", self.path, _nul_tail(cut, size))
+            return cut, ""
         logger.warning("%s: terminating a torn last line before appending", self.path)
         if data.count(b'"') % 2:
-            return '"' + term
-        return "\n" if data.endswith(b"\r") else term
+            return size, '"' + term
+        return size, "\n" if data.endswith(b"\r") else term
 
     @staticmethod
     def _read_all(fd: int) -> bytes:

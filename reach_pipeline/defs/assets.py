@@ -33,7 +33,7 @@ from reach_pipeline.steps.claim import run_baseline
 from reach_pipeline.steps.day import run_day
 
 from .checks import CHECK_SPECS
-from .events import day_events, days_failure, failures
+from .events import day_events, days_failure, failures, stop_metadata
 from .io_manager import FIND, IO_MANAGER_KEY
 from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
@@ -120,13 +120,17 @@ def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: Re
     log = day_log(settings, context.run_id)
     baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)
-    failed = []
-    for day in days:
+    failed, stopped = [], {}
+    for index, day in enumerate(days):
         outcomes = run_day(settings, day, log, {s.id for s in stages}, uploader, baseline)
         failed += failures(outcomes)
         yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
+        fault = next((f.fault for f in failures(outcomes) if f.fault is not None), None)
+        if fault is not None:  # the machine's: the run stops at the first day it hits
+            stopped = stop_metadata(fault, days[index + 1 :])
+            break
     if failed:
-        raise days_failure(failed)
+        raise days_failure(failed, stopped)
 
 
 def _uploader(context: AssetExecutionContext, reach_s3: ReachS3):

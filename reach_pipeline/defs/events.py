@@ -31,6 +31,7 @@ from dagster import (
 )
 
 from reach_pipeline.alerts.redact import environment_secrets, redact
+from reach_pipeline.machine import MachineFault
 from reach_pipeline.settings import Settings
 from reach_pipeline.stages import REACH_CSV, StageId, stage
 from reach_pipeline.steps.outcome import DayFailure, DayOutcome, NoInput, Status
@@ -40,6 +41,10 @@ from .metadata import to_dagster
 
 NOT_RUN_HERE = "not_run_here"  # observation metadata: why another process had the day
 DAY_FAILURES = "day_failures"  # the step Failure's metadata: its failed days, as records
+# The step Failure's metadata when a fault of the machine stopped the run (the command line
+# reads them): what happened and where, and what the operator does.
+MACHINE_FAULT = "machine_fault"
+MACHINE_FAULT_FIX = "machine_fault_fix"
 
 
 def day_events(
@@ -96,7 +101,7 @@ def failures(outcomes: dict[StageId, DayOutcome]) -> list[DayFailure]:
     return [o.failure for o in outcomes.values() if o.failure is not None]
 
 
-def days_failure(failed: list[DayFailure]) -> Failure:
+def days_failure(failed: list[DayFailure], stopped: dict | None = None) -> Failure:
     """The step's Failure for its failed days: one line per day and asset in its
     description (``YYYY-MM-DD reach_cdf: ErrorType: message``), and the same days as
     records under ``DAY_FAILURES`` (what the alerts read); each message on one line, and
@@ -116,9 +121,20 @@ def days_failure(failed: list[DayFailure]) -> Failure:
         metadata={
             "failed_days": ", ".join(sorted({f.day.isoformat() for f in shown})),
             DAY_FAILURES: MetadataValue.json([f.as_record() for f in shown]),
+            **(stopped or {}),
         },
         allow_retries=False,
     )
+
+
+def stop_metadata(fault: MachineFault, not_started: list) -> dict:
+    """The Failure's metadata when a fault of the machine stopped the run (``stopped`` of
+    ``days_failure``)."""
+    return {
+        MACHINE_FAULT: fault.cause(),
+        MACHINE_FAULT_FIX: fault.fix(),
+        "not_started": ", ".join(day.isoformat() for day in not_started) or "-",
+    }
 
 
 def no_input_observation(outcome: DayOutcome) -> AssetObservation:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -70,11 +71,14 @@ def run_isolated(
     output_dir = Path(output_dir)
     sweep_staging(output_dir)
     staging = new_staging_dir(output_dir, tag)
-    request = Request(processor, Path(input_path).resolve(), staging, options)
+    # The child's report goes to the machine's temporary folder: it must arrive when the
+    # output disk is full or read-only (what it may be about).
+    result = Path(tempfile.gettempdir()) / f"reach-result-{staging.name}.json"
+    request = Request(processor, Path(input_path).resolve(), staging, options, result)
     try:
         started = time.perf_counter()
         code = ForkWorker.run(request, timeout_s)
-        paths, facts = read_result(staging, code)
+        paths, facts = read_result(result, staging, code)
         seconds = round(time.perf_counter() - started, 3)
         plan = arrange(paths, facts)
         final_dir = output_dir / plan.relative_dir
@@ -84,6 +88,7 @@ def run_isolated(
         # folder is left to the sweep of a later run.
         if request.settled:
             shutil.rmtree(staging, ignore_errors=True)
+            result.unlink(missing_ok=True)
     files = tuple(final_dir / p.name for p in plan.files)
     return Placed(files, plan.relative_dir, seconds, facts)
 

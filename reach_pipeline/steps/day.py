@@ -5,7 +5,8 @@ The day is claimed once for all its stages (``claim.claim_day``): while another 
 holds it, or has worked on it since this run planned it, every selected stage is LOCKED.
 A stage that needs an earlier stage's product is not run when that stage did not
 materialize this day: it is reported SKIPPED with the reason, so the day's failure is
-told once, where it happened.
+told once, where it happened. A fault of the machine (a full disk, ``machine``) ends the
+day where it hits: that stage FAILED with the fault, no later stage run.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from collections.abc import Iterable
 from datetime import date
 
 from reach_pipeline.contract.daylog import DayLog
+from reach_pipeline.machine import MachineFault, fault_in, places
 from reach_pipeline.settings import Settings
 from reach_pipeline.stages import STAGES, DayRun, StageId, needs
 
 from .claim import claim_day
-from .outcome import DayOutcome, Status, skipped
+from .outcome import DayOutcome, Status, failed, skipped
 
 
 def run_day(
@@ -33,10 +35,31 @@ def run_day(
     its ``remove`` for a day's replaced object; ``baseline``: the telemetry rows when this
     run planned, see ``claim``)."""
     selected = _stage_ids(stages)
-    with claim_day(settings.output_dir, day, log, baseline) as elsewhere:
-        if elsewhere is not None:
-            return {s.id: elsewhere for s in STAGES if s.id in selected}
-        return _stages(DayRun(settings, day, log, uploader), selected)
+    try:
+        with claim_day(settings.output_dir, day, log, baseline) as elsewhere:
+            if elsewhere is not None:
+                return {s.id: elsewhere for s in STAGES if s.id in selected}
+            return _stages(DayRun(settings, day, log, uploader), selected)
+    except OSError as exc:  # the day's lock in output_dir/.staging, the telemetry's rows
+        fault = fault_in(exc, places(settings), "output_dir")
+        if fault is None:
+            raise
+        return _not_claimed(day, log, selected, fault)
+
+
+def _not_claimed(
+    day: date, log: DayLog, selected: set[StageId], fault: MachineFault
+) -> dict[StageId, DayOutcome]:
+    """The day could not be claimed for a fault of the machine (its lock cannot be
+    written): its first stage FAILED with it, recorded in the telemetry when that stage
+    writes rows from scratch (the L1C; an upload-only day keeps its state)."""
+    first = next(s.id for s in STAGES if s.id in selected)
+    if first == StageId.L1C:
+        try:
+            log.failed(day, fault.error_type, str(fault))
+        except MachineFault as telemetry_fault:
+            fault = telemetry_fault
+    return {first: failed(day, fault)}
 
 
 def _stage_ids(stages: Iterable[StageId | str]) -> set[StageId]:
@@ -57,7 +80,13 @@ def _stages(run: DayRun, selected: set[StageId]) -> dict[StageId, DayOutcome]:
         if done is not None and not done.ok:
             outcomes[stage.id] = skipped(run.day, f"{needed.id} {_told(done.status)}")
             continue
-        outcomes[stage.id] = stage.run(run)
+        try:
+            outcomes[stage.id] = stage.run(run)
+        except MachineFault as fault:  # its telemetry row could not be written
+            outcomes[stage.id] = failed(run.day, fault)
+        failure = outcomes[stage.id].failure
+        if failure is not None and failure.fault is not None:
+            break
     return outcomes
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from reach_pipeline.contract.layout import day_dir
 from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.contract.telemetry_view import TelemetryView
+from reach_pipeline.machine import fault_in, places
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
@@ -90,7 +91,7 @@ def run_geomap(settings: Settings, day: date, l1c: Path | None) -> DayOutcome:
             options={"quicklooks": settings.quicklooks},
         )
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure
-        return failed(day, exc, l1c)
+        return failed(day, fault_in(exc, places(settings), "output_dir") or exc, l1c)
     found = placed.facts or {}
     facts = GeomapFacts(
         l1c_path=str(l1c),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from reach_pipeline.contract.daylog import CdfColumns, DayLog
 from reach_pipeline.contract.layout import InputProblem, cdf_day, day_dir, find_input
+from reach_pipeline.machine import fault_in, places
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
@@ -91,7 +92,9 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
         cdf = placed.files[0]
         found = placed.facts if placed.facts is not None else _facts_of(cdf)
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
-        outcome = failed(day, exc, input_path)
+        # (a full or read-only output disk is the machine's: its own error type, and the
+        # run stops)
+        outcome = failed(day, fault_in(exc, places(settings), "output_dir") or exc, input_path)
         log.failed(day, outcome.failure.error_type, outcome.failure.message)
         return outcome
     columns = CdfColumns(str(cdf), cdf.stat().st_size, placed.seconds)

@@ -17,6 +17,8 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from reach_pipeline.machine import MachineFault
+
 if TYPE_CHECKING:  # boto3 is imported at run time only
     from reach_pipeline.s3upload import UploadResult
 
@@ -39,6 +41,9 @@ class DayFailure:
     error_type: str  # the telemetry ``error_type``
     message: str
     input_file: str = ""  # the file the stage was working from, when known
+    # A fault of the machine (a full disk, ``machine``): the run stops at this day. Not
+    # part of the record: the error type and message say it.
+    fault: MachineFault | None = field(default=None, compare=False)
 
     def as_record(self) -> dict[str, str]:
         """As plain JSON (the step's ``Failure`` carries these; ``from_record`` reads one)."""
@@ -166,7 +171,8 @@ def error_type_of(exc: BaseException) -> str:
 
 def failed(day: date, exc: BaseException, input_file: object = "") -> DayOutcome:
     """The day FAILED at a stage with ``exc`` (working from ``input_file``)."""
-    failure = DayFailure(day, "", error_type_of(exc), str(exc), str(input_file or ""))
+    fault = exc if isinstance(exc, MachineFault) else None
+    failure = DayFailure(day, "", error_type_of(exc), str(exc), str(input_file or ""), fault)
     return DayOutcome(day, Status.FAILED, failure=failure)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from reach_pipeline.contract.daylog import CdfColumns, DayLog, recorded_process_seconds
 from reach_pipeline.contract.layout import day_dir, s3_key
 from reach_pipeline.contract.state import locate_cdf, replaced_object
+from reach_pipeline.machine import fault_in, places
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
@@ -81,7 +82,7 @@ def upload_l1c(
     except UploadNotTried as exc:
         return failed(day, exc, cdf)
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
-        outcome = failed(day, exc, cdf)
+        outcome = failed(day, fault_in(exc, places(settings), "output_dir") or exc, cdf)
         log.failed(
             day,
             outcome.failure.error_type,
@@ -126,7 +127,7 @@ def run_l2_upload(settings: Settings, day: date, uploader, l1c: Path | None) -> 
         files = [l2, *sorted(l2.parent.glob("*.png"))]
         results = [uploader(path, s3_key(day_dir("l2", day) / path.name)) for path in files]
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure
-        return failed(day, exc, l2)
+        return failed(day, fault_in(exc, places(settings), "output_dir") or exc, l2)
     facts = GeomapUploadFacts(
         bucket=results[0].bucket,
         keys=tuple(r.key for r in results),

@@ -92,6 +92,35 @@ def test_decide_action_table(
     assert got == action
 
 
+@pytest.mark.parametrize(
+    ("error_type", "cdf_path", "upload", "has_input", "action"),
+    [
+        # the machine failed (a full disk...): a plain rerun retries the day
+        ("DiskFull", "", False, True, p.RUN_PROCESS),
+        ("ReadOnlyFileSystem", "", True, True, p.RUN_PROCESS),
+        ("DiskIOError", ON_DISK, True, True, p.RUN_UPLOAD_ONLY),
+        ("DiskFull", "", False, False, p.SKIP_NO_INPUT),
+        # the day's input did: skipped until retried
+        ("ReachInputError", "", False, True, p.SKIP_FAILED),
+        ("", "", False, True, p.SKIP_FAILED),
+    ],
+)
+def test_a_day_failed_for_the_machine_is_retried_by_a_plain_run(
+    error_type: str, cdf_path: str, upload: bool, has_input: bool, action: str
+) -> None:
+    prior = TelemetryRow(
+        chunk_date_utc="2025-09-01", status=t.FAILED, error_type=error_type, cdf_path=cdf_path
+    )
+    got = p.decide_action(
+        prior,
+        upload_to_s3=upload,
+        input_available=has_input,
+        retry_failed=False,
+        cdf_exists=_on_disk,
+    )
+    assert got == action
+
+
 def test_table_covers_every_status() -> None:
     assert {row[0] for row in TABLE} == t.STATUSES | {None}
     assert {row[-1] for row in TABLE} == p.ACTIONS - {p.SKIP_LIMIT}

@@ -105,6 +105,8 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
     }
+    if "PYTHONPATH" in os.environ:  # a worktree's code, run with the shared venv
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     env.update(extra)
     return env
 
