@@ -23,8 +23,8 @@ from reach_pipeline.contract.telemetry import (
     SKIPPED_NO_INPUT,
     UPLOAD_PENDING,
     UPLOADED,
-    TelemetryLog,
 )
+from reach_pipeline.contract.telemetry_view import TelemetryView
 from reach_pipeline.settings import Settings
 from reach_pipeline.stages import StageId, day_assets, with_downstream
 from reach_pipeline.steps.claim import BASELINE_TAG
@@ -103,12 +103,13 @@ def materialize_day(day: date, selection: list, resources, instance, tags):
     return result
 
 
-def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]:
-    state = TelemetryLog(settings.telemetry_path).latest_by_day()
+def plan(
+    args: argparse.Namespace, settings: Settings, telemetry: TelemetryView
+) -> list[planning.DayPlan]:
     return planning.plan_days(
         args.start_date,
         args.end_date,
-        state=state,
+        state=telemetry.latest_by_day(),
         find_input=lambda d: planned_input(settings, d),
         upload_to_s3=args.upload_to_s3,
         retry_failed=args.retry_failed,
@@ -209,7 +210,7 @@ def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) ->
         raise UsageError("--upload-to-s3 needs --s3-bucket (or REACH_S3_BUCKET)")
     check_partitions(args)
     with StopSignals() as stop:
-        batch = Batch(TelemetryLog(settings.telemetry_path))
+        batch = Batch(TelemetryView.of(settings.telemetry_path))
         try:
             return batch.run(args, settings, explicit, stop)
         except KeyboardInterrupt:
@@ -225,9 +226,13 @@ def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) ->
 
 
 class Batch:
-    """One invocation's days and what became of them (read again if it is interrupted)."""
+    """One invocation's days and what became of them (read again if it is interrupted).
 
-    def __init__(self, telemetry: TelemetryLog):
+    It holds the process's ``TelemetryView`` for the whole invocation: the plan reads the
+    telemetry file once, and the days' stages (in this process) and the rows each day
+    wrote are read from what was appended since."""
+
+    def __init__(self, telemetry: TelemetryView):
         self.telemetry = telemetry
         self.invocation = uuid.uuid4().hex[:12]
         self.baseline = 0
@@ -241,8 +246,8 @@ class Batch:
     def run(self, args, settings: Settings, explicit: dict, stop: StopSignals) -> int:
         # The baseline before the plan: a row another process writes after it means that
         # process took the day (steps.claim).
-        self.baseline = len(self.telemetry.rows())
-        plans = plan(args, settings)
+        self.baseline = self.telemetry.refresh()
+        plans = plan(args, settings, self.telemetry)
         if args.dry_run:
             print_plan(plans, sys.stdout, settings)
             return 0
@@ -278,7 +283,9 @@ class Batch:
                     result = materialize_day(
                         p.day, selection, run_resources, dagster_instance, tags
                     )
-                rows = [r for r in self.telemetry.rows() if r.run_id == result.run_id]
+                rows = [
+                    r for r in self.telemetry.rows_since(self.baseline) if r.run_id == result.run_id
+                ]
                 statuses = {r.status for r in rows}
                 elsewhere = not_run_here(result)
                 if stop.received() and not (statuses & CLOSING_STATUSES or elsewhere):
@@ -315,7 +322,7 @@ class Batch:
         if self.current is None:
             return []
         key = self.current.day.isoformat()
-        return [r for r in self.telemetry.rows()[self.baseline :] if r.chunk_date_utc == key]
+        return [r for r in self.telemetry.rows_since(self.baseline) if r.chunk_date_utc == key]
 
     def not_started(self) -> list[date]:
         """The planned days this invocation did not start (the current one included if it

@@ -7,6 +7,9 @@ latest earlier row (the legacy tool's ``_carry_forward``), fills sensor_id / des
 output_format from the run's settings where the download tool left none, and, at the
 upload stage, repeats the CDF's columns so a retry can upload only. A row that cannot be
 written for a fault of the machine (a full disk) raises ``machine.MachineFault``.
+
+What it knows of the file comes from the process's ``TelemetryView``: the run's first
+read, then only the rows appended since.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .telemetry import (
     carry_forward,
     utc_now_iso,
 )
+from .telemetry_view import TelemetryView
 
 _MAX_MESSAGE = 500
 
@@ -83,6 +87,7 @@ class DayLog:
         output_format: str,
     ) -> None:
         self.log = log
+        self.view = TelemetryView.of(log)
         self.run_id = run_id
         self._defaults = {
             "sensor_id": sensor_id,
@@ -92,7 +97,7 @@ class DayLog:
         self._started: dict[date, str] = {}
 
     def latest(self, day: date) -> TelemetryRow | None:
-        return self.log.latest_by_day().get(day)
+        return self.view.latest(day)
 
     # ------------------------------------------------------------- the rows
 

@@ -34,6 +34,7 @@ from reach_pipeline.steps.day import run_day
 
 from .checks import CHECK_SPECS
 from .events import day_events, days_failure, failures, stop_metadata
+from .io_manager import FIND, IO_MANAGER_KEY
 from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
@@ -86,7 +87,7 @@ EXTRA = {
 def day_spec(stage: Stage) -> AssetSpec:
     """The spec of one of the daily assets ``reach_day`` makes (skippable: a day's later
     stages do not run when an earlier one fails or is not selected)."""
-    return AssetSpec(
+    spec = AssetSpec(
         stage.asset,
         deps=[upstream_asset(stage)],
         skippable=True,
@@ -95,6 +96,8 @@ def day_spec(stage: Stage) -> AssetSpec:
         **DAILY,
         **EXTRA.get(stage.id, {}),
     )
+    # Other assets load reach_cdf and reach_geomap as the day's file (defs.io_manager).
+    return spec.with_io_manager_key(IO_MANAGER_KEY) if stage.asset in FIND else spec
 
 
 SPECS = [day_spec(stage) for stage in STAGES]

@@ -71,7 +71,7 @@ def _stage_ids(stages: Iterable[StageId | str]) -> set[StageId]:
 
 
 def _stages(run: DayRun, selected: set[StageId]) -> dict[StageId, DayOutcome]:
-    outcomes: dict[StageId, DayOutcome] = {}
+    outcomes = run.done  # a later stage finds the day's L1C there (``DayRun.l1c``)
     for stage in STAGES:
         if stage.id not in selected:
             continue

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reach_pipeline.contract.layout import day_dir
 from reach_pipeline.contract.state import locate_cdf
-from reach_pipeline.contract.telemetry import TelemetryLog
+from reach_pipeline.contract.telemetry_view import TelemetryView
 from reach_pipeline.machine import fault_in, places
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
@@ -30,11 +30,13 @@ class NoL1c(RuntimeError):
     error_type = "NoL1cProduct"
 
 
-def day_l1c(settings: Settings, day: date) -> Path | None:
+def day_l1c(settings: Settings, day: date, telemetry: TelemetryView) -> Path | None:
     """The day's L1C CDF, found through its telemetry row (or the layout)."""
-    row = TelemetryLog(settings.telemetry_path).latest_by_day().get(day)
     return locate_cdf(
-        day, row, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+        day,
+        telemetry.latest(day),
+        output_dir=settings.output_dir,
+        telemetry_path=settings.telemetry_path,
     )
 
 
@@ -73,11 +75,10 @@ def l2_arrangement(day: date, l1c: Path):
     return arrange
 
 
-def run_geomap(settings: Settings, day: date) -> DayOutcome:
-    """Make ``day``'s L2 geomap and quicklooks from its L1C; place them whole."""
-    l1c = None
+def run_geomap(settings: Settings, day: date, l1c: Path | None) -> DayOutcome:
+    """Make ``day``'s L2 geomap and quicklooks from its L1C ``l1c`` (``DayRun.l1c``);
+    place them whole."""
     try:
-        l1c = day_l1c(settings, day)
         if l1c is None:
             raise NoL1c(f"no L1C CDF on disk for {day}: materialize reach_cdf first")
         placed = run_isolated(
