@@ -5,11 +5,11 @@ closing row (PROCESSED, UPLOADED or FAILED) with the same ``started_at_utc``, or
 SKIPPED_NO_INPUT row. Each row carries the day's download columns forward from the day's
 latest earlier row (the legacy tool's ``_carry_forward``), fills sensor_id / descriptor /
 output_format from the run's settings where the download tool left none, and, at the
-upload stage, repeats the CDF's columns so a retry can upload only. A row that cannot be
-written for a fault of the machine (a full disk) raises ``machine.MachineFault``.
+upload stage, repeats the CDF's columns so a retry can upload only.
 
 What it knows of the file comes from the process's ``TelemetryView``: the run's first
-read, then only the rows appended since.
+read, then only the rows appended since. A row that cannot be
+written for a fault of the machine (a full disk) raises ``machine.MachineFault``.
 """
 
 from __future__ import annotations

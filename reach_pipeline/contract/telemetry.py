@@ -43,10 +43,9 @@ Line terminator
 Readers
     ``rows`` and ``latest_by_day`` never lock and survive a missing file, a torn last line
     (a final line without a trailing newline is skipped, and so is a tail of NUL bytes
-    after the last complete row, with a warning naming its bytes), rows shorter than the
-    header (remnants of torn writes, skipped), unknown extra columns (ignored), missing
-    columns (blank) and unparseable dates (a row whose ``chunk_date_utc`` does not parse
-    is skipped by ``latest_by_day``).
+    after the last complete row), rows shorter than the header (remnants of torn writes,
+    skipped), unknown extra columns (ignored), missing columns (blank) and unparseable
+    dates (a row whose ``chunk_date_utc`` does not parse is skipped by ``latest_by_day``).
 
     Every read goes through ``scan`` (one place opens the file to read it: ``_read_file``).
     A ``Scan`` ends at a ``Mark``: the byte offset after its last whole record (a torn
@@ -380,11 +379,12 @@ class Scan:
         self.whole = self._start == 0
         self._rows_before = 0 if self.whole or since is None else since.rows
         cut = data.rfind(b"\n") + 1
-        if cut < len(data) and self._start + cut > 0 and not data[cut:].strip(b"\x00"):
-            tail = _nul_tail(self._start + cut, self._start + len(data))
-            logger.warning("%s: skipping %s", path, tail)
-        elif cut < len(data):
-            logger.warning("%s: skipping torn last line %r", path, data[cut:][:200])
+        if cut < len(data):
+            if (cut or self._start) and not data[cut:].strip(b"\x00"):
+                end = self._start + len(data)
+                logger.warning("%s: skipping %s", path, _nul_tail(self._start + cut, end))
+            else:
+                logger.warning("%s: skipping torn last line %r", path, data[cut:][:200])
         self._data = data[:cut]
         text = self._data.decode("utf-8", errors="replace")
         if "\x00" in text:

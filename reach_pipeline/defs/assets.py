@@ -39,6 +39,7 @@ from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
 from .resources import ReachS3, ReachSettings, day_log
+from .versions import CODE_VERSIONS
 
 GROUP = "reach"
 # A backfill runs up to this many days per run (one run per day costs ~2-3 s of Dagster
@@ -78,9 +79,15 @@ reach_csv = AssetSpec(
 )
 
 # What a stage's spec has besides the table's: Dagster-only parts.
+# reach_cdf and reach_geomap: a code version from their processor's (``versions``).
 EXTRA = {
-    StageId.L1C: {"metadata": L1C_COLUMNS, "freshness_policy": l1c_freshness()},
+    StageId.L1C: {
+        "metadata": L1C_COLUMNS,
+        "freshness_policy": l1c_freshness(),
+        "code_version": CODE_VERSIONS[StageId.L1C],
+    },
     StageId.L1C_UPLOAD: {"metadata": L1C_COLUMNS},
+    StageId.L2: {"code_version": CODE_VERSIONS[StageId.L2]},
 }
 
 
@@ -115,7 +122,9 @@ SPECS = [day_spec(stage) for stage in STAGES]
 def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
     settings = run_settings(reach)  # an operator's mistake fails here: no day touched
     stages = [stage_of_asset(key.to_user_string()) for key in context.selected_asset_keys]
-    uploads = any(s.is_upload for s in stages)
+    # No bucket: the upload stages are NOT_CONFIGURED (skipped, saying why), the day is not
+    # failed for it (an asset selection with them is "Materialize all" in the UI).
+    uploads = any(s.is_upload for s in stages) and reach_s3.configured()
     uploader = _uploader(context, reach_s3) if uploads else None
     log = day_log(settings, context.run_id)
     baseline = run_baseline(context.run.tags, log.log)

@@ -6,7 +6,9 @@ holds it, or has worked on it since this run planned it, every selected stage is
 A stage that needs an earlier stage's product is not run when that stage did not
 materialize this day: it is reported SKIPPED with the reason, so the day's failure is
 told once, where it happened. A fault of the machine (a full disk, ``machine``) ends the
-day where it hits: that stage FAILED with the fault, no later stage run.
+day where it hits: that stage FAILED with the fault, no later stage run. An upload stage
+with no uploader (no bucket set) is NOT_CONFIGURED, with the reason: skipped, not a
+failure of the day.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from reach_pipeline.stages import STAGES, DayRun, StageId, needs
 
 from .claim import claim_day
 from .outcome import DayOutcome, Status, failed, skipped
+from .upload import NO_BUCKET
 
 
 def run_day(
@@ -79,6 +82,9 @@ def _stages(run: DayRun, selected: set[StageId]) -> dict[StageId, DayOutcome]:
         done = outcomes.get(needed.id) if needed is not None else None
         if done is not None and not done.ok:
             outcomes[stage.id] = skipped(run.day, f"{needed.id} {_told(done.status)}")
+            continue
+        if stage.is_upload and run.uploader is None:
+            outcomes[stage.id] = skipped(run.day, NO_BUCKET, Status.NOT_CONFIGURED)
             continue
         try:
             outcomes[stage.id] = stage.run(run)

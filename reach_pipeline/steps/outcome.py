@@ -17,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.machine import MachineFault
 
 if TYPE_CHECKING:  # boto3 is imported at run time only
@@ -86,6 +87,8 @@ class L1cFacts:
     duplicates_dropped: int | None = None
     ids_imputed: int | None = None
     rows_dropped: int | None = None
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
+    change: ChangeReport | None = None  # what it changed from the CDF it replaced
 
     @property
     def path(self) -> str:
@@ -117,6 +120,8 @@ class GeomapFacts:
     bins_filled: dict[str, int] = field(default_factory=dict)
     max_dose: dict[str, float | None] = field(default_factory=dict)
     median_dose: dict[str, float | None] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
+    change: ChangeReport | None = None  # what it changed from the L2 it replaced
 
     @property
     def path(self) -> str:

@@ -17,6 +17,8 @@ from .geomap import GEOMAP_REFUSED, day_l2
 from .l1c import CDF_REFUSED
 from .outcome import DayOutcome, GeomapUploadFacts, L1cUploadFacts, failed, materialized
 
+NO_BUCKET = "no S3 bucket set: set REACH_S3_BUCKET to upload"
+
 
 def run_upload(
     settings: Settings,
