@@ -136,16 +136,19 @@ def _await_child(pid: int, lines: _Lines) -> int | None:
 
 
 def warm() -> None:
-    """Import the heavy libraries once (pyarrow, pandas, cdflib; matplotlib for the maps):
-    every child inherits them. matplotlib gets a lasting cache folder, or it would rebuild
-    its font cache in every worker whose HOME is new."""
+    """Import the heavy libraries once (pyarrow, pandas, cdflib; matplotlib for the maps)
+    and build the quicklook figures with their backgrounds drawn: every child inherits
+    them. matplotlib gets a lasting cache folder, or it would rebuild its font cache in
+    every worker whose HOME is new."""
     os.environ.setdefault(
         "MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), f"reach-matplotlib-{os.getuid()}")
     )
     import reach_pipeline.geomap.api
-    import reach_pipeline.geomap.overview
-    import reach_pipeline.geomap.quicklook
     import reach_pipeline.processing.api  # noqa: F401
+    from reach_pipeline.geomap import overview, quicklook
+
+    overview.prepare()
+    quicklook.prepare()
 
 
 def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
