@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from .basemap import draw_basemap, label_panel
+from .blit import Blitter
 from .product import FLAVORS, overview_file_name
 from .quicklook import SavePixels
 from .style import CMAP, NOTE_BOX, cell_colours, flavor_label, norm_for, style_colorbar
@@ -38,13 +39,13 @@ class OverviewFigure:
     """Six median maps (one per flavor, each in its own labelled panel), one colour bar.
 
     What does not change from day to day (the panels' degree labels, the colour bar) is
-    drawn once and kept as a background; a day redraws only its images, the lines over
-    them and its texts (blitting), as the quicklook maps do.
+    drawn once and kept as a background; a day redraws only its images and texts, with
+    the lines laid over from a layer drawn once (``blit``), as the quicklook maps do.
     """
 
     def __init__(self) -> None:
         self.fig = Figure(figsize=OVERVIEW_SIZE_IN, dpi=OVERVIEW_DPI)
-        self.canvas = FigureCanvasAgg(self.fig)
+        FigureCanvasAgg(self.fig)
         ax = self.fig.add_axes((0.005, 0.15, 0.99, 0.73))
         offsets = panel_offsets()
         xs, ys = [dx for dx, _ in offsets], [dy for _, dy in offsets]
@@ -65,12 +66,8 @@ class OverviewFigure:
         )
         style_colorbar(bar, "median")
         self.norm = norm
-        # in the order they are drawn: images, the lines over them, then the texts
-        self.dynamic = [*self.images, *lines, *self.titles, *self.notes]
-        self.dynamic += [self.suptitle, self.legend]
-        for artist in self.dynamic:
-            artist.set_animated(True)
-        self._background = None
+        texts = [*self.titles, *self.notes, self.suptitle, self.legend]
+        self.blit = Blitter(self.fig, self.images, lines, texts)
 
     def _panel(self, ax, dx: float, dy: float, *, lon: bool, lat: bool) -> None:
         """A flavor's panel at (dx, dy): its image, title and note (set each day) and its
@@ -102,14 +99,7 @@ class OverviewFigure:
             f"{span[0]} – {span[1]} UTC    ·    black: coastlines    ·    "
             "orange: radiation-region outlines    ·    blank: no data"
         )
-        if self._background is None:
-            self.canvas.draw()  # animated artists are left out
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            self.canvas.restore_region(self._background)
-        for artist in self.dynamic:
-            self.fig.draw_artist(artist)
-        return np.asarray(self.canvas.buffer_rgba())
+        return self.blit.frame()
 
 
 _FIGURE: list[OverviewFigure] = []  # the process's one overview figure

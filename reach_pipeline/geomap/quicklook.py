@@ -1,8 +1,9 @@
 """The per-flavor quicklook maps, drawn like the legacy ones.
 
 One figure serves every map of a kind: its frame, degree labels and colour bar are drawn once and
-kept as a background; each map then only redraws the image, the lines over it and the
-title (blitting), which is what makes a map cost tens of milliseconds instead of hundreds.
+kept as a background; each map then only redraws the image and the title, with the lines
+laid over it from a layer drawn once (``blit``), which is what makes a map cost
+milliseconds instead of hundreds.
 The figures live as long as the process (``map_figure``): a fork worker builds them and
 draws the dose maps' background before it forks (``prepare``), so each day's child starts
 with them ready instead of spending a quarter of its quicklook time building them.
@@ -20,6 +21,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
 from .basemap import draw_basemap, global_axes, label_panel
+from .blit import Blitter
 from .product import FLAVORS, quicklook_file_name
 from .style import (
     CMAP,
@@ -63,10 +65,7 @@ class MapFigure:
         self.note = ax.text(
             0, 0, "", ha="center", va="center", fontsize=14, zorder=5, bbox=NOTE_BOX
         )
-        self.dynamic = [self.image, *lines, self.note, self.title]
-        for artist in self.dynamic:
-            artist.set_animated(True)
-        self._background = None
+        self.blit = Blitter(self.fig, [self.image], lines, [self.note, self.title])
         self._statistic = None
 
     def render(
@@ -86,16 +85,13 @@ class MapFigure:
         self.title.set_text(title)
         self.note.set_text("no data for this flavor on this day")
         self.note.set_visible(empty)
-        self._restore_background()
-        for artist in self.dynamic:
-            self.fig.draw_artist(artist)
-        return save(np.asarray(self.canvas.buffer_rgba()), path)
+        return save(self.blit.frame(), path)
 
     def prime(self, statistic: str) -> None:
         """Draw the background of a statistic whose colour bar does not depend on the day
         (every one but the count) ahead of the first map."""
         self._scale(statistic, norm_for(statistic, np.zeros(1)))
-        self._restore_background()
+        self.blit.frame()
 
     def _scale(self, statistic: str, norm) -> None:
         if is_count(statistic) or statistic != self._statistic:
@@ -103,16 +99,8 @@ class MapFigure:
             self.scale.set_norm(norm)
             self.colorbar.update_normal(self.scale)
             style_colorbar(self.colorbar, statistic)
-            self._background = None
+            self.blit.reset()
             self._statistic = statistic
-
-    def _restore_background(self) -> None:
-        """The background (everything but the dynamic artists) on the canvas."""
-        if self._background is None:
-            self.canvas.draw()  # animated artists are left out
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            self.canvas.restore_region(self._background)
 
 
 # The process's map figures, for count maps (True) and dose maps (False).
