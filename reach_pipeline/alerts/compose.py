@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from reach_pipeline.stages import REACH_CDF
+
 from .facts import BackfillTally, DayFailure
 from .message import Alert, listed
 
@@ -93,6 +95,6 @@ def missing_day_alert(
             ("Input file", input_file),
             ("Telemetry", telemetry),
         ),
-        link=("Open the day", partition_url(ui_base_url, "reach_cdf", day)),
+        link=("Open the day", partition_url(ui_base_url, REACH_CDF, day)),
         kind="missing day",
     )

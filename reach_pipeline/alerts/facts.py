@@ -7,18 +7,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from reach_pipeline.steps.outcome import DayFailure
+
 # One line per failed day (and asset) in the description of the Failure the assets raise
 # (reach_pipeline.defs.events.failure_text): "YYYY-MM-DD reach_cdf: ErrorType: message";
 # the asset may be left out: "YYYY-MM-DD: ErrorType: message".
 _FAILURE_LINE = re.compile(r"(\d{4}-\d{2}-\d{2})(?: ([^:\s]+))?: ([^:\s]+): (.*)")
-
-
-@dataclass(frozen=True)
-class DayFailure:
-    day: dt.date
-    asset: str
-    error_type: str
-    message: str
 
 
 def parse_failure_lines(text: str, asset: str) -> list[DayFailure]:

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, UPLOAD_PENDING, TelemetryRow
+from reach_pipeline.stages import REACH_CDF, REACH_CDF_S3
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -127,8 +128,8 @@ def exit_code(signum: int) -> int:
 
 
 _IN_FLIGHT = {
-    PROCESS_PENDING: "while processing {day} (reach_cdf): the day is left PROCESS_PENDING",
-    UPLOAD_PENDING: "while uploading {day} (reach_cdf_s3): the day is left UPLOAD_PENDING",
+    PROCESS_PENDING: f"while processing {{day}} ({REACH_CDF}): the day is left PROCESS_PENDING",
+    UPLOAD_PENDING: f"while uploading {{day}} ({REACH_CDF_S3}): the day is left UPLOAD_PENDING",
 }
 
 

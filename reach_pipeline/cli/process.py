@@ -26,6 +26,7 @@ from reach_pipeline.contract.telemetry import (
     TelemetryLog,
 )
 from reach_pipeline.settings import Settings
+from reach_pipeline.stages import StageId, day_assets, with_downstream
 from reach_pipeline.steps.claim import BASELINE_TAG
 
 from .args import UsageError
@@ -72,15 +73,14 @@ def resources(args: argparse.Namespace, explicit: dict) -> dict:
 
 
 def day_selection(action: str, *, upload: bool, geomap: bool) -> list:
-    """The assets a CLI run of one day materializes (their checks come with them)."""
+    """The assets a CLI run of one day materializes (their checks come with them): not
+    the L1C of an upload-only day, nothing of the L2 without ``geomap``."""
     from dagster import AssetKey
 
-    keys = [] if action == planning.RUN_UPLOAD_ONLY else ["reach_cdf"]
-    if upload or action == planning.RUN_UPLOAD_ONLY:
-        keys.append("reach_cdf_s3")
-    if geomap:
-        keys += ["reach_geomap", "reach_geomap_s3"] if upload else ["reach_geomap"]
-    return [AssetKey(k) for k in keys]
+    without = {StageId.L1C} if action == planning.RUN_UPLOAD_ONLY else set()
+    if not geomap:
+        without |= with_downstream(StageId.L2)
+    return [AssetKey(name) for name in day_assets(upload=upload, without=without)]
 
 
 def materialize_day(day: date, selection: list, resources, instance, tags):

@@ -37,6 +37,7 @@ from reach_pipeline.contract.layout import find_input
 from reach_pipeline.contract.telemetry import TelemetryLog
 from reach_pipeline.defs.cadence import every_five_minutes
 from reach_pipeline.settings import AlertSettings, Settings, SettingsError, resolve_alert_settings
+from reach_pipeline.stages import REACH_CDF
 
 from .partitions import daily_partitions
 from .resources import ReachSettings
@@ -210,7 +211,7 @@ def telemetry_text(settings: Settings, day: dt.date) -> str:
 
 def has_l1c(instance, day: dt.date) -> bool:
     records = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey("reach_cdf"), asset_partitions=[day.isoformat()]),
+        AssetRecordsFilter(asset_key=AssetKey(REACH_CDF), asset_partitions=[day.isoformat()]),
         limit=1,
     ).records
     return bool(records)

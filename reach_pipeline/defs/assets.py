@@ -12,7 +12,6 @@ import datetime as dt
 
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
     AssetSpec,
     BackfillPolicy,
     Failure,
@@ -21,11 +20,20 @@ from dagster import (
 )
 
 from reach_pipeline.settings import SettingsError, asset_owners, freshness_deadline
+from reach_pipeline.stages import (
+    REACH_CDF,
+    REACH_CSV,
+    STAGES,
+    Stage,
+    StageId,
+    stage_of_asset,
+    upstream_asset,
+)
 from reach_pipeline.steps.claim import run_baseline
-from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD, run_day
+from reach_pipeline.steps.day import run_day
 
 from .checks import CHECK_SPECS
-from .events import day_events, failure_text
+from .events import day_events, failure_text, failures
 from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
@@ -38,6 +46,8 @@ DAYS_PER_RUN = 10
 # REACH_OWNERS is read when the code location loads (owners are part of the definitions).
 OWNERS = asset_owners()
 L1C_COLUMNS = {"dagster/column_schema": l1c_column_schema()}
+# The pool every day's step takes a slot of (limit 1: one day at a time by default).
+POOL = REACH_CDF
 
 
 def l1c_freshness() -> FreshnessPolicy:
@@ -56,7 +66,7 @@ def l1c_freshness() -> FreshnessPolicy:
 DAILY = {"group_name": GROUP, "partitions_def": daily_partitions, "owners": OWNERS}
 
 reach_csv = AssetSpec(
-    "reach_csv",
+    REACH_CSV,
     kinds={"csv"},
     **DAILY,
     description="The day's UDL download in the input folder "
@@ -66,85 +76,56 @@ reach_csv = AssetSpec(
     "folder it looked in.",
 )
 
+# What a stage's spec has besides the table's: Dagster-only parts.
+EXTRA = {
+    StageId.L1C: {"metadata": L1C_COLUMNS, "freshness_policy": l1c_freshness()},
+    StageId.L1C_UPLOAD: {"metadata": L1C_COLUMNS},
+}
 
-def day_spec(name: str, upstream, kinds: set[str], description: str, **extra) -> AssetSpec:
-    """One of the daily assets ``reach_day`` makes, from ``upstream`` (skippable: a day's
-    later stages do not run when an earlier one fails or is not selected)."""
+
+def day_spec(stage: Stage) -> AssetSpec:
+    """The spec of one of the daily assets ``reach_day`` makes (skippable: a day's later
+    stages do not run when an earlier one fails or is not selected)."""
     return AssetSpec(
-        name,
-        deps=[upstream],
+        stage.asset,
+        deps=[upstream_asset(stage)],
         skippable=True,
-        kinds=kinds,
-        description=description,
+        kinds=set(stage.kinds),
+        description=stage.description,
         **DAILY,
-        **extra,
+        **EXTRA.get(stage.id, {}),
     )
 
 
-SPECS = {
-    L1C: day_spec(
-        "reach_cdf",
-        reach_csv,
-        {"cdf"},
-        "The day's ISTP Level-1C CDF in output_dir/l1c/prelim/YYYY/MM/DD/, made by "
-        "the processor in an isolated child process and validated before it is placed. No "
-        "input file: nothing is materialized, the day is logged SKIPPED_NO_INPUT and "
-        "recorded on reach_csv as an observation with present=false.",
-        metadata=L1C_COLUMNS,
-        freshness_policy=l1c_freshness(),
-    ),
-    L1C_UPLOAD: day_spec(
-        "reach_cdf_s3",
-        "reach_cdf",
-        {"s3", "cdf"},
-        "The day's L1C CDF in s3://{REACH_S3_BUCKET}/l1c/prelim/YYYY/MM/DD/, "
-        "validated before it is sent and verified by size and MD5 after; an object already "
-        "there with the same content is not sent again.",
-        metadata=L1C_COLUMNS,
-    ),
-    L2: day_spec(
-        "reach_geomap",
-        "reach_cdf",
-        {"cdf", "png"},
-        "The day's Level-2 geomap CDF (dose statistics on a 5 x 5 degree grid per "
-        "dosimeter flavor) and quicklook maps in output_dir/l2/prelim/YYYY/MM/DD/.",
-    ),
-    L2_UPLOAD: day_spec(
-        "reach_geomap_s3",
-        "reach_geomap",
-        {"s3", "cdf", "png"},
-        "The day's L2 CDF and quicklooks in s3://{REACH_S3_BUCKET}/l2/prelim/"
-        "YYYY/MM/DD/, validated, verified and idempotent like reach_cdf_s3.",
-    ),
-}
-STAGE_OF: dict[AssetKey, str] = {spec.key: stage for stage, spec in SPECS.items()}
+SPECS = [day_spec(stage) for stage in STAGES]
 
 
 @multi_asset(
     name="reach_day",
-    specs=list(SPECS.values()),
+    specs=SPECS,
     check_specs=CHECK_SPECS,
     partitions_def=daily_partitions,
     can_subset=True,
-    pool="reach_cdf",
+    pool=POOL,
     backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=DAYS_PER_RUN),
 )
 def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
     settings = run_settings(reach)  # an operator's mistake fails here: no day touched
-    stages = {STAGE_OF[key] for key in context.selected_asset_keys}
-    uploader = _uploader(context, reach_s3) if {L1C_UPLOAD, L2_UPLOAD} & stages else None
+    stages = [stage_of_asset(key.to_user_string()) for key in context.selected_asset_keys]
+    uploads = any(s.is_upload for s in stages)
+    uploader = _uploader(context, reach_s3) if uploads else None
     log = day_log(settings, context.run_id)
     baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)
     failed = []
     for day in days:
-        outcomes = run_day(settings, day, log, stages, uploader, baseline)
-        failed += [(SPECS[stage].key, o) for stage, o in outcomes.items() if o.status == "failed"]
+        outcomes = run_day(settings, day, log, {s.id for s in stages}, uploader, baseline)
+        failed += failures(outcomes)
         yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
     if failed:
         raise Failure(
             description=failure_text(failed),
-            metadata={"failed_days": ", ".join(sorted({o.day.isoformat() for _, o in failed}))},
+            metadata={"failed_days": ", ".join(sorted({f.day.isoformat() for f in failed}))},
             allow_retries=False,
         )
 

@@ -13,7 +13,7 @@ from datetime import date
 from dagster import AssetCheckSeverity, AssetCheckSpec, AssetKey, PreviewWarning
 
 from reach_pipeline.settings import Settings
-from reach_pipeline.steps.day import L1C, L2
+from reach_pipeline.stages import REACH_CDF, STAGES, StageId
 from reach_pipeline.steps.outcome import DayOutcome
 
 from .partitions import daily_partitions
@@ -23,33 +23,27 @@ warnings.filterwarnings(
     "ignore", message=".*partitions_def on an AssetCheckSpec", category=PreviewWarning
 )
 
-REACH_CDF, REACH_GEOMAP = AssetKey("reach_cdf"), AssetKey("reach_geomap")
+AVAILABILITY = "availability"
+# The stages with a validity check, in the table's order.
+VALIDATED = [s for s in STAGES if s.validity is not None]
 
 CHECK_SPECS = [
-    AssetCheckSpec(
-        "cdf_is_valid",
-        asset=REACH_CDF,
-        blocking=True,
-        partitions_def=daily_partitions,
-        description="The CDF reopens with cdflib, has the 14 variables and the required ISTP "
-        "global attributes, and its Epoch increases strictly inside the partition's day. "
-        "Checked in staging: a CDF that fails is not placed and not uploaded.",
+    *(
+        AssetCheckSpec(
+            s.validity.check,
+            asset=s.asset,
+            blocking=True,
+            partitions_def=daily_partitions,
+            description=s.validity.description,
+        )
+        for s in VALIDATED
     ),
     AssetCheckSpec(
-        "availability",
+        AVAILABILITY,
         asset=REACH_CDF,
         partitions_def=daily_partitions,
         description="Records after dedupe against the expected 1,105,920 a day (34,560 for one "
         "sensor); warns below REACH_AVAILABILITY_WARN_PCT (default 90 %).",
-    ),
-    AssetCheckSpec(
-        "geomap_is_valid",
-        asset=REACH_GEOMAP,
-        blocking=True,
-        partitions_def=daily_partitions,
-        description="The L2 CDF reopens, its shapes and labels are consistent, and its counts "
-        "sum to the number of finite (time, sensor, flavor) points of the day's L1C. Checked "
-        "in staging: a geomap that fails is not placed and not uploaded.",
     ),
 ]
 
@@ -64,41 +58,28 @@ class CheckOutcome:
     metadata: dict = field(default_factory=dict)
 
 
-# A stage's validity check, and the error type of a product refused by that validation.
-VALIDITY = {
-    L1C: (REACH_CDF, "cdf_is_valid", "CdfCheckFailed"),
-    L2: (REACH_GEOMAP, "geomap_is_valid", "GeomapCheckFailed"),
-}
-
-
-def day_checks(settings: Settings, outcomes: dict[str, DayOutcome]) -> list[CheckOutcome]:
+def day_checks(settings: Settings, outcomes: dict[StageId, DayOutcome]) -> list[CheckOutcome]:
     """The check results a day's outcomes give (none for a stage that did not get as far
     as validating a product)."""
     results = []
-    for stage, (asset, name, refused) in VALIDITY.items():
-        outcome = outcomes.get(stage)
+    for s in VALIDATED:
+        outcome = outcomes.get(s.id)
         if outcome is None:
             continue
+        asset, name = AssetKey(s.asset), s.validity.check
         if outcome.ok:
-            path = outcome.facts.get("cdf_path") or outcome.facts.get("l2_path", "")
-            results.append(
-                CheckOutcome(
-                    asset, name, outcome.day, True, metadata={"path": path, "problems": "none"}
-                )
-            )
-        elif outcome.error_type == refused:
-            results.append(
-                CheckOutcome(
-                    asset, name, outcome.day, False, metadata={"problems": outcome.message}
-                )
-            )
-    l1c = outcomes.get(L1C)
+            metadata = {"path": outcome.facts.path, "problems": "none"}
+            results.append(CheckOutcome(asset, name, outcome.day, True, metadata=metadata))
+        elif outcome.failure is not None and outcome.failure.error_type == s.validity.refused:
+            metadata = {"problems": outcome.failure.message}
+            results.append(CheckOutcome(asset, name, outcome.day, False, metadata=metadata))
+    l1c = outcomes.get(StageId.L1C)
     if l1c is not None and l1c.ok:
-        pct, threshold = l1c.facts["availability_pct"], settings.availability_warn_pct
+        pct, threshold = l1c.facts.availability_pct, settings.availability_warn_pct
         results.append(
             CheckOutcome(
-                REACH_CDF,
-                "availability",
+                AssetKey(REACH_CDF),
+                AVAILABILITY,
                 l1c.day,
                 pct >= threshold,
                 AssetCheckSeverity.WARN,

@@ -30,50 +30,40 @@ from dagster import (
 
 from reach_pipeline.alerts.redact import environment_secrets, redact
 from reach_pipeline.settings import Settings
-from reach_pipeline.steps.day import L1C, L1C_UPLOAD, L2, L2_UPLOAD
-from reach_pipeline.steps.outcome import LOCKED, SKIPPED, DayOutcome
+from reach_pipeline.stages import REACH_CSV, StageId, stage
+from reach_pipeline.steps.outcome import DayFailure, DayOutcome, NoInput, Status
 
 from .checks import day_checks
-from .metadata import geomap_metadata, geomap_upload_metadata, l1c_metadata, upload_metadata
+from .metadata import to_dagster
 
 NOT_RUN_HERE = "not_run_here"  # observation metadata: why another process had the day
-ASSET_OF = {
-    L1C: AssetKey("reach_cdf"),
-    L1C_UPLOAD: AssetKey("reach_cdf_s3"),
-    L2: AssetKey("reach_geomap"),
-    L2_UPLOAD: AssetKey("reach_geomap_s3"),
-}
-METADATA_OF = {
-    L1C: l1c_metadata,
-    L1C_UPLOAD: upload_metadata,
-    L2: geomap_metadata,
-    L2_UPLOAD: geomap_upload_metadata,
-}
 
 
 def day_events(
     context: AssetExecutionContext,
     settings: Settings,
-    outcomes: dict[str, DayOutcome],
+    outcomes: dict[StageId, DayOutcome],
     *,
     ranged: bool,
 ) -> Iterator:
-    for stage, outcome in outcomes.items():
-        key, day = ASSET_OF[stage], outcome.day.isoformat()
+    for stage_id, outcome in outcomes.items():
+        s = stage(stage_id)
+        key, day = AssetKey(s.asset), outcome.day.isoformat()
         if outcome.ok:
-            metadata = METADATA_OF[stage](outcome)
+            metadata = to_dagster(s.metadata(outcome))
             if ranged:
                 yield AssetMaterialization(asset_key=key, partition=day, metadata=metadata)
             else:
                 yield MaterializeResult(asset_key=key, metadata=metadata)
-        elif outcome.status == SKIPPED:
-            context.log.info(f"{day} {key.to_user_string()}: not made ({_reason(outcome)})")
-            if stage == L1C and "input_dir" in outcome.facts:
-                yield no_input_observation(outcome)
-        elif outcome.status == LOCKED:
-            context.log.warning(f"{key.to_user_string()}: {outcome.message}")
+        elif outcome.status == Status.NO_INPUT:
+            context.log.info(f"{day} {s.asset}: not made (no input file)")
+            yield no_input_observation(outcome)
+        elif outcome.status in (Status.SKIPPED, Status.NOT_CONFIGURED):
+            context.log.info(f"{day} {s.asset}: not made ({outcome.reason})")
+        elif outcome.status == Status.LOCKED:
+            context.log.warning(f"{s.asset}: {outcome.reason}")
             yield AssetObservation(
-                asset_key=key, partition=day, metadata={NOT_RUN_HERE: outcome.message}
+                asset_key=key, partition=day, metadata={NOT_RUN_HERE: outcome.reason}
             )
     selected = context.selected_asset_check_keys
     for check in day_checks(settings, outcomes):
@@ -98,27 +88,25 @@ def day_events(
             )
 
 
-def _reason(outcome: DayOutcome) -> str:
-    return outcome.facts.get("reason") or "no input file"
+def failures(outcomes: dict[StageId, DayOutcome]) -> list[DayFailure]:
+    """The day's failures, one per failed stage, in the table's order."""
+    return [o.failure for o in outcomes.values() if o.failure is not None]
 
 
-def failure_text(failed: list[tuple[AssetKey, DayOutcome]]) -> str:
+def failure_text(failed: list[DayFailure]) -> str:
     """One line per failed day and asset: ``YYYY-MM-DD reach_cdf: ErrorType: message``
     (the message on one line: the failure alerts read these lines back), with no secret."""
-    lines = (
-        f"{o.day} {key.to_user_string()}: {o.error_type}: {' '.join(o.message.split())}"
-        for key, o in failed
-    )
+    lines = (f"{f.day} {f.asset}: {f.error_type}: {' '.join(f.message.split())}" for f in failed)
     return redact("\n".join(lines), environment_secrets(os.environ))
 
 
 def no_input_observation(outcome: DayOutcome) -> AssetObservation:
     """A day with no input file, recorded on reach_csv's partition: its page then says
     "no input (looked in …)" where it would otherwise say nothing at all."""
-    folder = outcome.facts.get("input_dir", "")
+    looked: NoInput = outcome.facts
     return AssetObservation(
-        asset_key="reach_csv",
+        asset_key=REACH_CSV,
         partition=outcome.day.isoformat(),
-        description=f"No input file for {outcome.day} in {folder}",
-        metadata={"present": False, "looked_in": MetadataValue.path(folder)},
+        description=f"No input file for {outcome.day} in {looked.input_dir}",
+        metadata={"present": False, "looked_in": MetadataValue.path(looked.input_dir)},
     )

@@ -31,7 +31,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dagster import (
-    AssetKey,
     AssetObservation,
     DagsterInvariantViolationError,
     DagsterRunStatus,
@@ -49,6 +48,7 @@ from reach_pipeline.contract.layout import scan_inputs
 from reach_pipeline.contract.state import cdf_on_disk
 from reach_pipeline.contract.telemetry import TelemetryLog
 from reach_pipeline.settings import Settings, input_sensor_interval_s
+from reach_pipeline.stages import REACH_CSV
 
 from .jobs import LIVE_TAGS, daily_selection, reach_daily_job
 from .partitions import daily_partitions
@@ -98,7 +98,7 @@ def day_files(settings: Settings) -> list[DayFile]:
 
 def observation(file: DayFile, action: str) -> AssetObservation:
     return AssetObservation(
-        asset_key="reach_csv",
+        asset_key=REACH_CSV,
         partition=file.key,
         tags={"dagster/data_version": file.version},
         metadata={"path": str(file.path), "size_bytes": file.size, "sensor_action": action},
@@ -149,9 +149,8 @@ def decide(settings: Settings, reach_s3: ReachS3, changed: list[DayFile]) -> dic
 
 
 def run_request(file: DayFile, action: str, reach_s3: ReachS3) -> RunRequest:
-    selection = daily_selection(reach_s3)
-    if action == planning.RUN_UPLOAD_ONLY:  # the day's L1C is there: not made again
-        selection = [key for key in selection if key != AssetKey("reach_cdf")]
+    # An upload-only day's L1C is there: not made again.
+    selection = daily_selection(reach_s3, upload_only=action == planning.RUN_UPLOAD_ONLY)
     return RunRequest(
         run_key=f"{file.key}:{file.version}",
         partition_key=file.key,

@@ -2,11 +2,13 @@
 
 from dagster import AssetKey, AssetSelection, define_asset_job
 
+from reach_pipeline.stages import StageId, day_assets
+
 from .partitions import daily_partitions
 from .resources import ReachS3
 
-PROCESS_ONLY = [AssetKey("reach_cdf"), AssetKey("reach_geomap")]
-PROCESS_AND_UPLOAD = [*PROCESS_ONLY, AssetKey("reach_cdf_s3"), AssetKey("reach_geomap_s3")]
+PROCESS_ONLY = [AssetKey(name) for name in day_assets(upload=False)]
+PROCESS_AND_UPLOAD = [AssetKey(name) for name in day_assets(upload=True)]
 # The live day goes first: the run queue dequeues higher `dagster/priority` first, and the
 # pool gives a freed slot to the waiting step of highest run priority. A campaign's backfill
 # has priority 0 unless launched with a lower one (README, "Campaigns and the live day").
@@ -22,6 +24,9 @@ reach_daily_job = define_asset_job(
 )
 
 
-def daily_selection(reach_s3: ReachS3) -> list[AssetKey]:
-    """What an unattended run of a day materializes: the uploads too when a bucket is set."""
-    return PROCESS_AND_UPLOAD if reach_s3.configured() else PROCESS_ONLY
+def daily_selection(reach_s3: ReachS3, *, upload_only: bool = False) -> list[AssetKey]:
+    """What an unattended run of a day materializes: the uploads too when a bucket is set;
+    not the L1C for an upload-only day (its L1C is on disk)."""
+    without = [StageId.L1C] if upload_only else []
+    names = day_assets(upload=reach_s3.configured(), without=without)
+    return [AssetKey(name) for name in names]

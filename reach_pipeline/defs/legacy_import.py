@@ -13,12 +13,13 @@ from reach_pipeline.contract.state import finished_days
 from reach_pipeline.contract.telemetry import TelemetryLog
 from reach_pipeline.defs.cadence import every_five_minutes
 from reach_pipeline.settings import Settings
+from reach_pipeline.stages import REACH_CDF
 
 from .input_sensor import file_version
 from .partitions import daily_partitions
 from .resources import ReachSettings
 
-_REACH_CDF = AssetKey("reach_cdf")
+_REACH_CDF = AssetKey(REACH_CDF)
 
 
 def legacy_import_events(instance: DagsterInstance, settings: Settings) -> list:

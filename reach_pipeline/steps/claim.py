@@ -25,7 +25,7 @@ from reach_pipeline.contract.telemetry import TelemetryLog, TelemetryRow
 from reach_pipeline.runner import locks
 from reach_pipeline.runner.isolation import day_lock_path
 
-from .outcome import LOCKED, DayOutcome
+from .outcome import DayOutcome, Status, skipped
 
 BASELINE_TAG = "reach/telemetry_rows"
 
@@ -77,4 +77,4 @@ def worked_since(log: DayLog, day: date, baseline: int | None) -> TelemetryRow |
 
 
 def locked(day: date, why: str) -> DayOutcome:
-    return DayOutcome(day, LOCKED, message=f"{day} not run here: {why}")
+    return skipped(day, f"{day} not run here: {why}", Status.LOCKED)

@@ -16,9 +16,13 @@ from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
-from .outcome import MATERIALIZED, DayOutcome, failed
+from .outcome import DayOutcome, GeomapFacts, failed, materialized
 
 GEOMAP_PROCESSOR = "reach_pipeline.geomap:process_file"
+# The error type of a day whose geomap fails validation (the ``geomap_is_valid`` check).
+GEOMAP_REFUSED = "GeomapCheckFailed"
+# What the geomap processor reports per flavor (none when it reports nothing).
+_PER_FLAVOR = ("thumbnail_b64", "points_used", "bins_filled", "max_dose", "median_dose")
 
 
 class NoL1c(RuntimeError):
@@ -56,7 +60,7 @@ def l2_arrangement(day: date, l1c: Path):
             )
         refuse_if(
             geomap_problems(cdfs[0], l1c),
-            "GeomapCheckFailed",
+            GEOMAP_REFUSED,
             f"the geomap of {l1c} is not sound, not placed",
         )
         # The images in the order the processor gave them (the overview first).
@@ -70,6 +74,7 @@ def l2_arrangement(day: date, l1c: Path):
 
 def run_geomap(settings: Settings, day: date) -> DayOutcome:
     """Make ``day``'s L2 geomap and quicklooks from its L1C; place them whole."""
+    l1c = None
     try:
         l1c = day_l1c(settings, day)
         if l1c is None:
@@ -84,13 +89,14 @@ def run_geomap(settings: Settings, day: date) -> DayOutcome:
             options={"quicklooks": settings.quicklooks},
         )
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure
-        return failed(day, exc)
-    facts = dict(placed.facts or {})
-    facts.update(
+        return failed(day, exc, l1c)
+    found = placed.facts or {}
+    facts = GeomapFacts(
         l1c_path=str(l1c),
         l2_path=str(placed.files[0]),
-        image_paths=[str(p) for p in placed.files[1:]],
+        image_paths=tuple(str(p) for p in placed.files[1:]),
         size_bytes=sum(p.stat().st_size for p in placed.files),
         seconds=placed.seconds,
+        **{name: found[name] for name in _PER_FLAVOR if name in found},
     )
-    return DayOutcome(day, MATERIALIZED, facts=facts)
+    return materialized(day, facts)

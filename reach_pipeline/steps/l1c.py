@@ -13,7 +13,18 @@ from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
-from .outcome import MATERIALIZED, SKIPPED, DayOutcome, failed
+from .outcome import DayOutcome, L1cFacts, NoInput, Status, failed, materialized
+
+# The error type of a day whose CDF fails validation (the ``cdf_is_valid`` check).
+CDF_REFUSED = "CdfCheckFailed"
+# What a processor may not report (a plugged-in one reports only paths): None then.
+_OPTIONAL_COUNTS = (
+    "observations",
+    "records_read",
+    "duplicates_dropped",
+    "ids_imputed",
+    "rows_dropped",
+)
 
 
 def l1c_arrangement(day: date, input_path: Path):
@@ -41,7 +52,7 @@ def l1c_arrangement(day: date, input_path: Path):
             )
         refuse_if(
             cdf_problems(cdfs[0], day),
-            "CdfCheckFailed",
+            CDF_REFUSED,
             f"{input_path}: the CDF it makes is not valid, not placed",
         )
         return Arrangement(day_dir("l1c", day), (cdfs[0],))
@@ -62,11 +73,11 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
         input_path = find_input(settings.input_dir, day, settings.sensor_id, settings.output_format)
     except InputProblem as exc:  # a folder, a stray link, files that cannot be told apart
         outcome = failed(day, exc)
-        log.failed(day, outcome.error_type, outcome.message)
+        log.failed(day, outcome.failure.error_type, outcome.failure.message)
         return outcome
     if input_path is None:
         log.skipped_no_input(day)
-        return DayOutcome(day, SKIPPED, facts={"input_dir": str(settings.input_dir)})
+        return DayOutcome(day, Status.NO_INPUT, facts=NoInput(str(settings.input_dir)))
     log.process_pending(day)
     try:
         placed = run_isolated(
@@ -78,23 +89,34 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
             tag=f"{day:%Y%m%d}",
         )
         cdf = placed.files[0]
-        facts = dict(placed.facts) if placed.facts is not None else _facts_of(cdf)
+        found = placed.facts if placed.facts is not None else _facts_of(cdf)
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
-        outcome = failed(day, exc)
-        log.failed(day, outcome.error_type, outcome.message)
+        outcome = failed(day, exc, input_path)
+        log.failed(day, outcome.failure.error_type, outcome.failure.message)
         return outcome
     columns = CdfColumns(str(cdf), cdf.stat().st_size, placed.seconds)
     log.processed(day, columns)
-    expected = expected_records(settings.sensor_id)
-    facts.update(
-        cdf_path=str(cdf),
+    return materialized(day, l1c_facts(found, columns, input_path, settings.sensor_id))
+
+
+def l1c_facts(found: dict, columns: CdfColumns, input_path: Path, sensor_id: str) -> L1cFacts:
+    """The day's facts: what the processor found in its input, and the placed CDF."""
+    expected = expected_records(sensor_id)
+    return L1cFacts(
+        cdf_path=columns.cdf_path,
         input_path=str(input_path),
         size_bytes=columns.size_bytes,
-        process_seconds=placed.seconds,
+        process_seconds=columns.process_seconds,
         expected_records=expected,
-        availability_pct=round(100.0 * facts["after_dedupe"] / expected, 2),
+        availability_pct=round(100.0 * found["after_dedupe"] / expected, 2),
+        after_dedupe=found["after_dedupe"],
+        epoch_count=found["epoch_count"],
+        first_time=found["first_time"],
+        last_time=found["last_time"],
+        sensors=tuple(found["sensors"]),
+        descriptor=found["descriptor"],
+        **{name: found.get(name) for name in _OPTIONAL_COUNTS},
     )
-    return DayOutcome(day, MATERIALIZED, facts=facts)
 
 
 def _facts_of(cdf: Path) -> dict:

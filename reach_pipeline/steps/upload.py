@@ -11,7 +11,9 @@ from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
-from .outcome import MATERIALIZED, DayOutcome, failed
+from .geomap import GEOMAP_REFUSED, day_l1c, day_l2
+from .l1c import CDF_REFUSED
+from .outcome import DayOutcome, GeomapUploadFacts, L1cUploadFacts, failed, materialized
 
 
 def run_upload(
@@ -54,12 +56,12 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader, remover=Non
             )
         refuse_if(
             cdf_problems(cdf, day),
-            "CdfCheckFailed",
+            CDF_REFUSED,
             f"{cdf} is not a valid CDF for {day}, not sent",
         )
     except ProcessingFailed as exc:
-        outcome = failed(day, exc)
-        log.failed(day, outcome.error_type, outcome.message)
+        outcome = failed(day, exc, cdf)
+        log.failed(day, outcome.failure.error_type, outcome.failure.message)
         return outcome
     columns = CdfColumns(str(cdf), cdf.stat().st_size, recorded_process_seconds(row))
     key = s3_key(day_dir("l1c", day) / cdf.name)
@@ -70,16 +72,22 @@ def upload_l1c(settings: Settings, day: date, log: DayLog, uploader, remover=Non
         if replaced and remover is not None:
             remove_replaced(remover, result, replaced)
     except UploadNotTried as exc:
-        return failed(day, exc)
+        return failed(day, exc, cdf)
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
-        outcome = failed(day, exc)
-        log.failed(day, outcome.error_type, outcome.message, cdf=columns, upload_seconds=0.0)
+        outcome = failed(day, exc, cdf)
+        log.failed(
+            day,
+            outcome.failure.error_type,
+            outcome.failure.message,
+            cdf=columns,
+            upload_seconds=0.0,
+        )
         return outcome
     log.uploaded(
         day, columns, bucket=result.bucket, key=result.key, upload_seconds=result.upload_seconds
     )
-    facts = {**result.as_dict(), "cdf_path": str(cdf), "replaced_key": replaced or ""}
-    return DayOutcome(day, MATERIALIZED, facts=facts)
+    facts = L1cUploadFacts(str(cdf), result, replaced_key=replaced or "")
+    return materialized(day, facts)
 
 
 def remove_replaced(remover, result, old_key: str) -> None:
@@ -100,8 +108,6 @@ def run_l2_upload(settings: Settings, day: date, uploader) -> DayOutcome:
     same relative keys. No telemetry row: the legacy schema has no L2 columns."""
     from reach_pipeline.geomap.verify import geomap_problems
 
-    from .geomap import day_l1c, day_l2
-
     l2 = day_l2(settings, day)
     try:
         if not l2.is_file():
@@ -110,19 +116,16 @@ def run_l2_upload(settings: Settings, day: date, uploader) -> DayOutcome:
             )
         l1c = day_l1c(settings, day)
         problems = ["its L1C is gone"] if l1c is None else geomap_problems(l2, l1c)
-        refuse_if(problems, "GeomapCheckFailed", f"{l2} is not a sound geomap, not sent")
+        refuse_if(problems, GEOMAP_REFUSED, f"{l2} is not a sound geomap, not sent")
         files = [l2, *sorted(l2.parent.glob("*.png"))]
         results = [uploader(path, s3_key(day_dir("l2", day) / path.name)) for path in files]
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure
-        return failed(day, exc)
-    return DayOutcome(
-        day,
-        MATERIALIZED,
-        facts={
-            "bucket": results[0].bucket,
-            "keys": [r.key for r in results],
-            "size_bytes": sum(r.size_bytes for r in results),
-            "sent": sum(not r.skipped_existing for r in results),
-            "upload_seconds": round(sum(r.upload_seconds for r in results), 3),
-        },
+        return failed(day, exc, l2)
+    facts = GeomapUploadFacts(
+        bucket=results[0].bucket,
+        keys=tuple(r.key for r in results),
+        size_bytes=sum(r.size_bytes for r in results),
+        sent=sum(not r.skipped_existing for r in results),
+        upload_seconds=round(sum(r.upload_seconds for r in results), 3),
     )
+    return materialized(day, facts)

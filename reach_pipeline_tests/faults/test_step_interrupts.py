@@ -25,7 +25,7 @@ from reach_pipeline.defs.resources import day_log
 from reach_pipeline.runner.isolation import STAGING_DIR
 from reach_pipeline.settings import resolve_settings
 from reach_pipeline.steps.l1c import run_l1c
-from reach_pipeline.steps.outcome import FAILED as FAILED_OUTCOME
+from reach_pipeline.steps.outcome import Status
 from reach_pipeline.steps.upload import run_upload
 from reach_pipeline_tests.support import processors
 from reach_pipeline_tests.support.processes import running
@@ -125,7 +125,7 @@ def test_only_an_exception_fails_the_day(folders, raised, left):
 
     if isinstance(raised, Exception):
         outcome = run_upload(settings, DAY, day_log(settings, "run-1"), uploader)
-        assert outcome.status == FAILED_OUTCOME and str(raised) in outcome.message
+        assert outcome.status == Status.FAILED and str(raised) in outcome.failure.message
     else:
         with pytest.raises(type(raised)):
             run_upload(settings, DAY, day_log(settings, "run-1"), uploader)

@@ -21,7 +21,7 @@ from reach_pipeline.defs.resources import ReachSettings, day_log
 from reach_pipeline.runner.isolation import STAGING_DIR, day_lock_path
 from reach_pipeline.settings import resolve_settings
 from reach_pipeline.steps.l1c import run_l1c
-from reach_pipeline.steps.outcome import LOCKED, MATERIALIZED
+from reach_pipeline.steps.outcome import Status
 from reach_pipeline_tests.cli.conftest import parse_summary
 from reach_pipeline_tests.runner.lock_holder import Holder
 from reach_pipeline_tests.support import processors
@@ -41,6 +41,7 @@ from .support import (
 
 DAYS = [date(2026, 4, 1) + timedelta(days=i) for i in range(5)]
 DAY = date(2025, 9, 2)
+LOCKED, MATERIALIZED = Status.LOCKED, Status.MATERIALIZED
 SAMPLE = "REACH-ALL_20250902T000000_20250903T000000.csv"
 PROGRESS = re.compile(r"(\d{4}-\d\d-\d\d) (\w+) \(\d+/\d+")
 
@@ -78,8 +79,8 @@ def test_a_day_another_process_holds_is_left_to_it(one_day, held):
     outcome = run_l1c(one_day, DAY, day_log(one_day, "second"), baseline=0)
 
     assert outcome.status == LOCKED
-    assert "another process holds its lock" in outcome.message
-    assert f"{holder.proc.pid}" in outcome.message  # who holds it
+    assert "another process holds its lock" in outcome.reason
+    assert f"{holder.proc.pid}" in outcome.reason  # who holds it
     assert TelemetryLog(one_day.telemetry_path).rows() == []  # no row: not this run's day
     assert holder.release() == 0
     assert run_l1c(one_day, DAY, day_log(one_day, "second"), baseline=0).status == MATERIALIZED
@@ -110,7 +111,7 @@ def test_a_day_done_elsewhere_since_the_plan_is_left(one_day, writer, after_base
 
     assert outcome.status == expected
     if expected == LOCKED:
-        assert f"run {writer} wrote PROCESSED for it since this run planned it" in outcome.message
+        assert f"run {writer} wrote PROCESSED for it since this run planned it" in outcome.reason
         assert len(log.rows()) == written  # nothing from this run
     assert list((one_day.output_dir / STAGING_DIR).iterdir()) == []
 

@@ -61,8 +61,8 @@ def test_a_failed_delete_fails_the_day_and_the_retry_deletes(workdir, s3_client,
 
     outcome = run_upload(settings, DAY, log, uploader, refused)
 
-    assert not outcome.ok and outcome.error_type == "ReplacedObjectNotDeleted"
-    assert LEGACY_KEY in outcome.message and OUR_KEY in outcome.message
+    assert not outcome.ok and outcome.failure.error_type == "ReplacedObjectNotDeleted"
+    assert LEGACY_KEY in outcome.failure.message and OUR_KEY in outcome.failure.message
     row = telemetry.latest_by_day()[DAY]
     assert (row.status, row.error_type, row.s3_key) == (FAILED, "ReplacedObjectNotDeleted", "")
     assert row.cdf_path.endswith(OUR_KEY)  # an upload-stage failure: the retry uploads only
@@ -73,13 +73,13 @@ def test_a_failed_delete_fails_the_day_and_the_retry_deletes(workdir, s3_client,
 
     retry = run_upload(settings, DAY, day_log(settings, "run-2"), uploader, delete)
 
-    assert retry.ok, retry.message
-    assert retry.facts["skipped_existing"] is True  # the verified object was not sent again
-    assert retry.facts["replaced_key"] == LEGACY_KEY
+    assert retry.ok, retry.failure
+    assert retry.facts.sent.skipped_existing is True  # the verified object was not sent again
+    assert retry.facts.replaced_key == LEGACY_KEY
     assert keys(s3_client, bucket) == {OUR_KEY}
     row = telemetry.latest_by_day()[DAY]
     assert (row.status, row.s3_bucket, row.s3_key) == (UPLOADED, bucket, OUR_KEY)
 
     # Uploaded under our name now: a later upload deletes nothing.
     again = run_upload(settings, DAY, day_log(settings, "run-3"), uploader, refused)
-    assert again.ok and again.facts["replaced_key"] == ""
+    assert again.ok and again.facts.replaced_key == ""
