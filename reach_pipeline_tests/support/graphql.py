@@ -72,6 +72,17 @@ query HarnessBackfill($id: String!) {
 """
 
 
+# A run of a job (the launchpad's "Launch run", or what a sensor's RunRequest becomes).
+LAUNCH_RUN = """
+mutation HarnessLaunchRun($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message stack }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
 # The backfill page's "Cancel backfill" and "Re-execute from failure".
 CANCEL_BACKFILL = """
 mutation CancelBackfill($backfillId: String!) {
@@ -254,3 +265,23 @@ def runs_by_partition(backfill_data: dict) -> dict[str, str]:
         for tag in run["tags"]
         if tag["key"] == "dagster/partition"
     }
+
+
+def launch_day_run(
+    client: GraphQLClient, location: str, job: str, day: str, assets: list[str], tags: dict
+) -> str:
+    """Launch one day's run of ``job`` over ``assets`` with ``tags``; its run id."""
+    params = {
+        "selector": {
+            "repositoryLocationName": location,
+            "repositoryName": "__repository__",
+            "jobName": job,
+            "assetSelection": [{"path": key.split("/")} for key in assets],
+        },
+        "executionMetadata": {
+            "tags": [{"key": k, "value": v} for k, v in {**tags, "dagster/partition": day}.items()]
+        },
+        "runConfigData": {},
+    }
+    answer = client(LAUNCH_RUN, {"params": params})["launchRun"]
+    return expect_type(answer, "LaunchRunSuccess", f"launch {job} {day}")["run"]["runId"]
