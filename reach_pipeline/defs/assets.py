@@ -30,7 +30,7 @@ from reach_pipeline.stages import (
     upstream_asset,
 )
 from reach_pipeline.steps.claim import run_baseline
-from reach_pipeline.steps.day import run_day
+from reach_pipeline.steps.day import pipelined_days
 
 from .checks import CHECK_SPECS
 from .events import day_events, failure_text, failures
@@ -118,8 +118,8 @@ def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: Re
     baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)
     failed = []
-    for day in days:
-        outcomes = run_day(settings, day, log, {s.id for s in stages}, uploader, baseline)
+    ids = {s.id for s in stages}
+    for _day, outcomes in pipelined_days(settings, days, log, ids, uploader, baseline):
         failed += failures(outcomes)
         yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
     if failed:
