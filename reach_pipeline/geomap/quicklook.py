@@ -5,8 +5,8 @@ kept as a background; each map then only redraws the image and the title, with t
 laid over it from a layer drawn once (``blit``), which is what makes a map cost
 milliseconds instead of hundreds.
 The figures live as long as the process (``map_figure``): a fork worker builds them and
-draws the dose maps' background before it forks (``prepare``), so each day's child starts
-with them ready instead of spending a quarter of its quicklook time building them.
+draws the dose maps' background before it forks its first L2 child (``prepare``), so each
+later day's child starts with them ready instead of building them again.
 """
 
 from __future__ import annotations

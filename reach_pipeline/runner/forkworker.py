@@ -137,30 +137,48 @@ def _await_child(pid: int, lines: _Lines) -> int | None:
 
 
 def warm() -> None:
-    """Import the heavy libraries once (pyarrow, pandas, cdflib; matplotlib for the maps)
-    and build the quicklook figures with their backgrounds drawn: every child inherits
-    them. matplotlib gets a lasting cache folder, or it would rebuild its font cache in
-    every worker whose HOME is new."""
+    """Import the heavy libraries once (pyarrow, pandas, cdflib; matplotlib for the maps):
+    every child inherits them. matplotlib gets a lasting cache folder, or it would rebuild
+    its font cache in every worker whose HOME is new."""
     os.environ.setdefault(
         "MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), f"reach-matplotlib-{os.getuid()}")
     )
     import reach_pipeline.geomap.api
+    import reach_pipeline.geomap.overview
+    import reach_pipeline.geomap.quicklook
     import reach_pipeline.processing.api  # noqa: F401
+
+
+GEOMAP_PROCESSORS = "reach_pipeline.geomap"
+
+
+def prepare_quicklooks() -> None:
+    """Build the quicklook figures with their backgrounds drawn, before the first L2 child
+    is forked: every later L2 child of this worker inherits them (a worker that makes only
+    L1Cs never builds them). A failure here costs only that saving: each child then builds
+    its own."""
     from reach_pipeline.geomap import overview, quicklook
 
-    overview.prepare()
-    quicklook.prepare()
+    try:
+        overview.prepare()
+        quicklook.prepare()
+    except Exception:  # noqa: BLE001 - the children draw without the prepared figures
+        pass
 
 
 def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
     warm()
 
     lines = _Lines(stdin_fd)
+    prepared = False
     try:
         while (line := lines.next()) is not None:
             if not line.strip():
                 continue
             request = json.loads(line)
+            if not prepared and request["processor"].startswith(GEOMAP_PROCESSORS):
+                prepare_quicklooks()
+                prepared = True
             pid = os.fork()
             if pid == 0:
                 _child(request, stdout_fd)
