@@ -201,7 +201,7 @@ def report(r: dict, archive_days: int) -> None:
         ("wall per day", f"{per_day:.2f} s"),
         ("  L1C processor (process_seconds)", f"{l1c:.2f} s (min {min(r['l1c']):.2f})"),
         ("  L2 geomap + quicklooks (seconds)", f"{l2:.2f} s (min {min(r['l2']):.2f})"),
-        ("  the rest (orchestration, validation, telemetry)", f"{rest:.2f} s"),
+        ("  the rest (negative: a day's L2 overlaps the next L1C)", f"{rest:.2f} s"),
         (
             "standalone process_file, same days",
             f"{alone:.2f} s (min {min(r['standalone']):.2f}, max {max(r['standalone']):.2f})",
