@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.steps.outcome import DayFailure
 
-# One line per failed day (and asset) in the description of the Failure the assets raise
-# (reach_pipeline.defs.events.failure_text): "YYYY-MM-DD reach_cdf: ErrorType: message";
-# the asset may be left out: "YYYY-MM-DD: ErrorType: message".
-_FAILURE_LINE = re.compile(r"(\d{4}-\d{2}-\d{2})(?: ([^:\s]+))?: ([^:\s]+): (.*)")
 
-
-def parse_failure_lines(text: str, asset: str) -> list[DayFailure]:
-    """The failed days a Failure's description names (``asset`` where a line names none);
-    [] when it is not in that form."""
-    failures = []
-    for line in text.splitlines():
-        match = _FAILURE_LINE.fullmatch(line.strip())
-        if match is None:
-            return []
-        try:
-            day = dt.date.fromisoformat(match[1])
-        except ValueError:
-            return []
-        failures.append(DayFailure(day, match[2] or asset, match[3], match[4]))
-    return failures
+def failures_of(records: object, asset: str) -> list[DayFailure]:
+    """The failed days a step's ``Failure`` carries as records (``DayFailure.as_record``,
+    under ``defs.events.DAY_FAILURES``), ``asset`` where a record names none; [] when
+    there are none or they are not in that form."""
+    if not isinstance(records, list) or not records:
+        return []
+    try:
+        failures = [DayFailure.from_record(record) for record in records]
+    except (KeyError, TypeError, ValueError):
+        return []
+    return [f if f.asset else replace(f, asset=asset) for f in failures]
 
 
 def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -54,6 +46,8 @@ class RunDays:
     materialized: set[dt.date] = field(default_factory=set)
     skipped: set[dt.date] = field(default_factory=set)
     failures: list[DayFailure] = field(default_factory=list)
+    # what a re-made day changed (its L1C's report, else its L2's), from the metadata
+    changes: dict[dt.date, ChangeReport] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,6 +59,7 @@ class BackfillTally:
     failed: list[DayFailure]  # one per day (its latest failure)
     skipped: list[dt.date]
     not_run: list[dt.date]
+    changes: dict[dt.date, ChangeReport] = field(default_factory=dict)  # materialized days'
 
 
 def tally_backfill(
@@ -74,6 +69,7 @@ def tally_backfill(
     after a failure counts as its last run says). A day is failed, skipped (no input),
     materialized, or not run (its run was canceled, or never launched)."""
     state: dict[dt.date, object] = {}
+    changes: dict[dt.date, ChangeReport] = {}
     for run in runs:
         failed = {f.day: f for f in run.failures}
         for day in run.days:
@@ -83,6 +79,8 @@ def tally_backfill(
                 state[day] = "skipped"
             elif day in run.materialized:
                 state[day] = "materialized"
+                if day in run.changes:
+                    changes[day] = run.changes[day]
     all_days = sorted(set(requested) | set(state))
     return BackfillTally(
         backfill_id=backfill_id,
@@ -92,6 +90,7 @@ def tally_backfill(
         failed=[s for d in all_days if isinstance(s := state.get(d), DayFailure)],
         skipped=[d for d in all_days if state.get(d) == "skipped"],
         not_run=[d for d in all_days if d not in state],
+        changes={d: r for d, r in sorted(changes.items()) if state.get(d) == "materialized"},
     )
 
 

@@ -10,6 +10,7 @@ from dagster import BetaWarning, Definitions, in_process_executor, with_source_c
 from .alerts import ALERT_SENSORS
 from .assets import reach_csv, reach_day
 from .input_sensor import reach_input_sensor
+from .io_manager import IO_MANAGER_KEY, ReachProductsIOManager
 from .jobs import reach_daily_job
 from .legacy_import import reach_legacy_import_sensor
 from .resources import ReachS3, ReachSettings
@@ -26,8 +27,14 @@ SENSORS = (reach_input_sensor, reach_legacy_import_sensor, *ALERT_SENSORS)
 
 
 def resources(settings: ReachSettings | None = None, s3: ReachS3 | None = None) -> dict:
-    """The resources every asset, check, sensor and schedule asks for."""
-    return {"reach": settings or ReachSettings(), "reach_s3": s3 or ReachS3()}
+    """The resources every asset, check, sensor and schedule asks for, and the IO manager
+    that gives other assets the products' paths."""
+    settings = settings or ReachSettings()
+    return {
+        "reach": settings,
+        "reach_s3": s3 or ReachS3(),
+        IO_MANAGER_KEY: ReachProductsIOManager(reach=settings),
+    }
 
 
 def build_definitions(settings: ReachSettings | None = None, s3: ReachS3 | None = None):

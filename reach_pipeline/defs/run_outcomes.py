@@ -12,8 +12,11 @@ from reach_pipeline.alerts.facts import (
     RunDays,
     days_between,
     error_parts,
-    parse_failure_lines,
+    failures_of,
 )
+from reach_pipeline.defs.change import report_from
+
+from .events import DAY_FAILURES
 
 PARTITION = "dagster/partition"
 RANGE_START = "dagster/asset_partition_range_start"
@@ -70,6 +73,7 @@ def read_run(instance: DagsterInstance, run: DagsterRun) -> RunDays:
             day = _day(materialization.partition)
             if day is not None:
                 result.materialized.add(day)
+                remember_change(result, day, materialization)
         elif event.event_type == DagsterEventType.ASSET_OBSERVATION:
             observation = entry.asset_observation
             result.assets.add(observation.asset_key.to_user_string())
@@ -92,14 +96,29 @@ def read_run(instance: DagsterInstance, run: DagsterRun) -> RunDays:
     return result
 
 
+# Whose change report speaks for the day: its L1C's, else its L2's (a run of the L2 only).
+_CHANGE_OF = ("reach_cdf", "reach_geomap")
+
+
+def remember_change(result: RunDays, day: dt.date, materialization) -> None:
+    """Keep the day's change report from a materialization's metadata (``defs.change``)."""
+    asset = materialization.asset_key.to_user_string()
+    report = report_from(materialization.metadata) if asset in _CHANGE_OF else None
+    if report is None:
+        return
+    if asset == _CHANGE_OF[0] or day not in result.changes:
+        result.changes[day] = report
+
+
 def step_failure_days(event, days: list[dt.date], assets: str | None) -> list[DayFailure]:
-    """The failed days of one step failure: those the assets' Failure names (one line per
-    day and asset), else every day of the run with the step's error."""
+    """The failed days of one step failure: those the assets' Failure carries (one record
+    per day and asset), else every day of the run with the step's error."""
     data = event.step_failure_data
     user = data.user_failure_data
     asset = assets or event.step_key or "?"
     if user is not None:
-        named = parse_failure_lines(user.description or "", asset)
+        records = user.metadata.get(DAY_FAILURES)
+        named = failures_of(records.value if records is not None else None, asset)
         if named:
             return named
         message = user.description or ""

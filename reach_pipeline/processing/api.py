@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from reach_pipeline.machine import os_fault
+
 from .cdf import write_cdf
 from .errors import ReachInputError
 from .read import read_observations
@@ -48,7 +50,8 @@ def process_day(
     Raises ``ReachInputError`` (a ``ValueError``) naming the file and the problem when the
     input cannot be used; nothing is written then. Any other ``Exception`` on the way is
     turned into one too, naming the file, the step and the exception's type, so no bare
-    Python message escapes; ``KeyboardInterrupt`` and ``SystemExit`` pass through.
+    Python message escapes; ``KeyboardInterrupt`` and ``SystemExit`` pass through, and so
+    does a fault of the machine (a full disk, an I/O error: not the input's).
     """
     started = time.perf_counter()
     path = Path(path)
@@ -76,12 +79,16 @@ def process_day(
 
 @contextmanager
 def _named(path: Path, doing: str) -> Iterator[None]:
-    """The safety net: an unexpected exception becomes a ReachInputError naming the file."""
+    """The safety net: an unexpected exception becomes a ReachInputError naming the file,
+    but for a fault of the machine (a full disk, an I/O error: ``machine.os_fault``),
+    which is not the input's."""
     try:
         yield
     except ReachInputError:
         raise
     except Exception as exc:
+        if os_fault(exc) is not None:
+            raise
         text = str(exc).splitlines()[0] if str(exc) else ""
         raise ReachInputError(
             path, f"unexpected {type(exc).__name__} while {doing}: {text[:300]}"

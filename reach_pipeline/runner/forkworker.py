@@ -9,9 +9,9 @@ cdflib. (multiprocessing's forkserver would re-import the parent's ``__main__`` 
 child — the whole Dagster CLI — which costs the same again.)
 
 Protocol, one JSON object per line: the parent writes ``{"id", "processor", "input",
-"staging", "options"}``; the worker answers ``{"id", "pid"}`` once the child runs and
-``{"id", "exit"}`` when it ends, each reply carrying its request's id. The child leaves
-``RESULT_NAME`` in the staging folder.
+"staging", "options", "result"}``; the worker answers ``{"id", "pid"}`` once the child runs
+and ``{"id", "exit"}`` when it ends, each reply carrying its request's id. The child writes
+its result to the ``result`` file.
 
 Staying in step. A request is over for the parent when it has read the request's
 ``exit`` reply: the child has then exited and been reaped. Anything else that ends a
@@ -63,6 +63,7 @@ class Request:
     input_path: Path
     staging: Path
     options: dict | None = None
+    result: Path | None = None  # where the child reports (outside the output folder)
     pid: int | None = None
     # No child of this request can still be running (none started, or it has exited):
     # only then may its staging folder go.
@@ -108,6 +109,7 @@ def _child(request: dict, stdout_fd: int) -> None:
             request["input"],
             request["staging"],
             request.get("options") or {},
+            request["result"],
         )
     except BaseException:  # noqa: BLE001 - the child exits with a code, whatever happened
         code = 1
@@ -224,6 +226,7 @@ class ForkWorker:
             "input": str(request.input_path),
             "staging": str(request.staging),
             "options": request.options or {},
+            "result": str(request.result),
         }
         pidfd = None
         request.settled = False

@@ -11,10 +11,14 @@ contract is ``contract.telemetry.FAILED`` (a string in the CSV): two names, two 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from reach_pipeline.change.report import ChangeReport
+from reach_pipeline.machine import MachineFault
 
 if TYPE_CHECKING:  # boto3 is imported at run time only
     from reach_pipeline.s3upload import UploadResult
@@ -38,6 +42,27 @@ class DayFailure:
     error_type: str  # the telemetry ``error_type``
     message: str
     input_file: str = ""  # the file the stage was working from, when known
+    # A fault of the machine (a full disk, ``machine``): the run stops at this day. Not
+    # part of the record: the error type and message say it.
+    fault: MachineFault | None = field(default=None, compare=False)
+
+    def as_record(self) -> dict[str, str]:
+        """As plain JSON (the step's ``Failure`` carries these; ``from_record`` reads one)."""
+        return {
+            "day": self.day.isoformat(),
+            "asset": self.asset,
+            "error_type": self.error_type,
+            "message": self.message,
+            "input_file": self.input_file,
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, str]) -> DayFailure:
+        """Raises KeyError, TypeError or ValueError for a record not in that form."""
+        fields = (record["asset"], record["error_type"], record["message"])
+        if not all(isinstance(f, str) for f in fields):
+            raise TypeError(f"not a day's failure: {record!r}")
+        return cls(date.fromisoformat(record["day"]), *fields, str(record.get("input_file", "")))
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,8 @@ class L1cFacts:
     duplicates_dropped: int | None = None
     ids_imputed: int | None = None
     rows_dropped: int | None = None
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
+    change: ChangeReport | None = None  # what it changed from the CDF it replaced
 
     @property
     def path(self) -> str:
@@ -93,6 +120,8 @@ class GeomapFacts:
     bins_filled: dict[str, int] = field(default_factory=dict)
     max_dose: dict[str, float | None] = field(default_factory=dict)
     median_dose: dict[str, float | None] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
+    change: ChangeReport | None = None  # what it changed from the L2 it replaced
 
     @property
     def path(self) -> str:
@@ -147,7 +176,8 @@ def error_type_of(exc: BaseException) -> str:
 
 def failed(day: date, exc: BaseException, input_file: object = "") -> DayOutcome:
     """The day FAILED at a stage with ``exc`` (working from ``input_file``)."""
-    failure = DayFailure(day, "", error_type_of(exc), str(exc), str(input_file or ""))
+    fault = exc if isinstance(exc, MachineFault) else None
+    failure = DayFailure(day, "", error_type_of(exc), str(exc), str(input_file or ""), fault)
     return DayOutcome(day, Status.FAILED, failure=failure)
 
 

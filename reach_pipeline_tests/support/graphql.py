@@ -251,6 +251,25 @@ def reexecute_backfill_from_failure(client: GraphQLClient, backfill_id: str) -> 
     return expect_type(answer, "LaunchBackfillSuccess", f"re-execute {backfill_id}")["backfillId"]
 
 
+def launch_job_backfill(
+    client: GraphQLClient, location: str, job: str, partitions: list[str]
+) -> dict:
+    """A job's backfill as its page in the UI launches it (its partition set, the days)."""
+    params = {
+        "tags": [dict(tag) for tag in UI_TAGS],
+        "selector": {
+            "partitionSetName": f"{job}_partition_set",
+            "repositorySelector": {
+                "repositoryName": "__repository__",
+                "repositoryLocationName": location,
+            },
+        },
+        "partitionNames": list(partitions),
+        "fromFailure": False,
+    }
+    return client(LAUNCH_BACKFILL, {"backfillParams": params})["launchPartitionBackfill"]
+
+
 def backfill(client: GraphQLClient, backfill_id: str) -> dict:
     """The backfill's status and runs (each with its status and tags)."""
     data = client(BACKFILL, {"id": backfill_id})["partitionBackfillOrError"]
@@ -285,3 +304,53 @@ def launch_day_run(
     }
     answer = client(LAUNCH_RUN, {"params": params})["launchRun"]
     return expect_type(answer, "LaunchRunSuccess", f"launch {job} {day}")["run"]["runId"]
+
+
+# What the UI asks for a partitioned asset's stale status per day (and the code version
+# its definition has now, ``opVersion``).
+STALE_STATUS = """
+query HarnessStaleStatus($key: AssetKeyInput!, $partitions: [String!]) {
+  assetNodeOrError(assetKey: $key) {
+    __typename
+    ... on AssetNode {
+      opVersion
+      staleStatusByPartition(partitions: $partitions)
+      staleCausesByPartition(partitions: $partitions) { reason category }
+    }
+  }
+}
+"""
+
+RELOAD_LOCATION = """
+mutation HarnessReloadLocation($name: String!) {
+  reloadRepositoryLocation(repositoryLocationName: $name) {
+    __typename
+    ... on WorkspaceLocationEntry { name loadStatus }
+    ... on PythonError { message }
+    ... on UnauthorizedError { message }
+    ... on ReloadNotSupported { message }
+    ... on RepositoryLocationNotFound { message }
+  }
+}
+"""
+
+
+def stale_status(client: GraphQLClient, asset_key: str, partitions: list[str]) -> dict:
+    """``{"code_version", "status": {day: FRESH|STALE|MISSING}, "causes": {day: [...]}}``."""
+    variables = {"key": {"path": asset_key.split("/")}, "partitions": list(partitions)}
+    node = client(STALE_STATUS, variables)["assetNodeOrError"]
+    expect_type(node, "AssetNode", f"asset {asset_key}")
+    causes = node["staleCausesByPartition"] or [[] for _ in partitions]
+    return {
+        "code_version": node["opVersion"],
+        "status": dict(zip(partitions, node["staleStatusByPartition"], strict=True)),
+        "causes": {
+            day: [c["reason"] for c in found] for day, found in zip(partitions, causes, strict=True)
+        },
+    }
+
+
+def reload_location(client: GraphQLClient, name: str) -> dict:
+    """Reload a code location, as the UI's "Reload" button does."""
+    answer = client(RELOAD_LOCATION, {"name": name})["reloadRepositoryLocation"]
+    return expect_type(answer, "WorkspaceLocationEntry", f"reload {name}")
