@@ -60,3 +60,20 @@ def test_a_days_l2_runs_while_the_next_days_l1c_runs(input_dir, output_dir):
     for day, outcomes in results:
         assert {s: o.ok for s, o in outcomes.items()} == {StageId.L1C: True, StageId.L2: True}
         assert day_l2(settings, day).is_file()
+
+
+def test_a_pipeline_closed_early_releases_its_days_and_starts_no_more(input_dir, output_dir):
+    """The run stops after the first day's outcomes (a machine fault, an interrupt): the
+    next day, already begun, ends or is not begun on the second thread, every claim is
+    released, and no later day is started."""
+    settings = ReachSettings(input_dir=str(input_dir), output_dir=str(output_dir)).resolve()
+    log = day_log(settings, "closed-run")
+    pipeline = pipelined_days(settings, DAYS, log, {StageId.L1C, StageId.L2})
+
+    day, outcomes = next(pipeline)
+    pipeline.close()
+
+    assert day == DAYS[0] and all(o.ok for o in outcomes.values())
+    assert not any(day_lock_path(output_dir, d).exists() for d in DAYS)
+    assert not (output_dir / "l1c" / "prelim" / f"{DAYS[2]:%Y/%m/%d}").exists()
+    assert not day_l2(settings, DAYS[2]).exists()
