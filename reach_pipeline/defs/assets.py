@@ -9,6 +9,7 @@ telemetry rows, ``events`` turns the outcomes into Dagster events.
 """
 
 import datetime as dt
+from contextlib import closing
 
 from dagster import (
     AssetExecutionContext,
@@ -30,7 +31,7 @@ from reach_pipeline.stages import (
     upstream_asset,
 )
 from reach_pipeline.steps.claim import run_baseline
-from reach_pipeline.steps.day import run_day
+from reach_pipeline.steps.day import pipelined_days
 
 from .checks import CHECK_SPECS
 from .events import day_events, days_failure, failures, stop_metadata
@@ -130,14 +131,15 @@ def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: Re
     baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)
     failed, stopped = [], {}
-    for index, day in enumerate(days):
-        outcomes = run_day(settings, day, log, {s.id for s in stages}, uploader, baseline)
-        failed += failures(outcomes)
-        yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
-        fault = next((f.fault for f in failures(outcomes) if f.fault is not None), None)
-        if fault is not None:  # the machine's: the run stops at the first day it hits
-            stopped = stop_metadata(fault, days[index + 1 :])
-            break
+    ids = {s.id for s in stages}
+    with closing(pipelined_days(settings, days, log, ids, uploader, baseline)) as pipeline:
+        for index, (_day, outcomes) in enumerate(pipeline):
+            failed += failures(outcomes)
+            yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
+            fault = next((f.fault for f in failures(outcomes) if f.fault is not None), None)
+            if fault is not None:  # the machine's: the run stops at the first day it hits
+                stopped = stop_metadata(fault, days[index + 1 :])
+                break
     if failed:
         raise days_failure(failed, stopped)
 
