@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from reach_pipeline.change.report import Verdict, tally_changes
 from reach_pipeline.stages import REACH_CDF, REACH_COVERAGE
 
 from .facts import BackfillTally, DayFailure, LateStage
@@ -73,9 +74,13 @@ def backfill_summary_alert(tally: BackfillTally, ui_base_url: str, limit: int = 
     ]
     if tally.not_run:
         fields.append(("Not run", str(len(tally.not_run))))
+    changes = change_fields(tally)
+    fields += changes
     fields.append(("Status", tally.status))
     lines = [f"{f.day.isoformat()}  {f.asset}  {f.error_type}" for f in tally.failed]
     detail = "Failed days:\n" + "\n".join(listed(lines, limit)) if lines else ""
+    if changes:
+        detail = "\n\n".join(part for part in (detail, most_changed_text(tally)) if part)
     return Alert(
         title=title,
         fields=tuple(fields),
@@ -83,6 +88,31 @@ def backfill_summary_alert(tally: BackfillTally, ui_base_url: str, limit: int = 
         link=("Open the backfill", backfill_url(ui_base_url, tally.backfill_id)),
         kind="backfill summary",
     )
+
+
+MOST_CHANGED = 5
+
+
+def change_fields(tally: BackfillTally) -> list[tuple[str, str]]:
+    """How the re-made days changed (none when every day was made for the first time)."""
+    if not any(r.verdict != Verdict.NEW for r in tally.changes.values()):
+        return []
+    counts = tally_changes({d.isoformat(): r for d, r in tally.changes.items()}).counts
+    return [
+        ("Changed (data)", str(counts[Verdict.DATA_CHANGED])),
+        ("Changed (metadata only)", str(counts[Verdict.METADATA_ONLY])),
+        ("Unchanged", str(counts[Verdict.NO_CHANGE])),
+        ("New", str(counts[Verdict.NEW])),
+    ]
+
+
+def most_changed_text(tally: BackfillTally) -> str:
+    """The days whose data changed most, at most five, each with its report's line."""
+    reports = {d.isoformat(): r for d, r in tally.changes.items()}
+    most = tally_changes(reports, MOST_CHANGED).most_changed
+    if not most:
+        return ""
+    return "Most changed days:\n" + "\n".join(f"{day}  {r.line()}" for day, r in most)
 
 
 def missing_day_alert(

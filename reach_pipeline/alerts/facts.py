@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.steps.outcome import DayFailure
 
 
@@ -46,6 +47,8 @@ class RunDays:
     materialized: set[dt.date] = field(default_factory=set)
     skipped: set[dt.date] = field(default_factory=set)
     failures: list[DayFailure] = field(default_factory=list)
+    # what a re-made day changed (its L1C's report, else its L2's), from the metadata
+    changes: dict[dt.date, ChangeReport] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class BackfillTally:
     failed: list[DayFailure]  # one per day (its latest failure)
     skipped: list[dt.date]
     not_run: list[dt.date]
+    changes: dict[dt.date, ChangeReport] = field(default_factory=dict)  # materialized days'
 
 
 def tally_backfill(
@@ -66,6 +70,7 @@ def tally_backfill(
     after a failure counts as its last run says). A day is failed, skipped (no input),
     materialized, or not run (its run was canceled, or never launched)."""
     state: dict[dt.date, object] = {}
+    changes: dict[dt.date, ChangeReport] = {}
     for run in runs:
         failed = {f.day: f for f in run.failures}
         for day in run.days:
@@ -75,6 +80,8 @@ def tally_backfill(
                 state[day] = "skipped"
             elif day in run.materialized:
                 state[day] = "materialized"
+                if day in run.changes:
+                    changes[day] = run.changes[day]
     all_days = sorted(set(requested) | set(state))
     return BackfillTally(
         backfill_id=backfill_id,
@@ -84,6 +91,7 @@ def tally_backfill(
         failed=[s for d in all_days if isinstance(s := state.get(d), DayFailure)],
         skipped=[d for d in all_days if state.get(d) == "skipped"],
         not_run=[d for d in all_days if d not in state],
+        changes={d: r for d, r in sorted(changes.items()) if state.get(d) == "materialized"},
     )
 
 

@@ -52,8 +52,9 @@ Readers
     last line, or a record whose quoted field is still open, is left for a later read),
     the rows before it, and the file's identity. A later scan from that mark reads only
     what was appended since, if the file is still the same one (same device and inode: a
-    migration replaces it), no shorter, and the byte before the mark ends a line; else it
-    reads the whole file. ``telemetry_view.TelemetryView`` keeps a process's knowledge of
+    migration replaces it), no shorter, and still holds the bytes that ended the earlier
+    read just before the mark (a file rewritten in place does not); else it reads the
+    whole file. ``telemetry_view.TelemetryView`` keeps a process's knowledge of
     the file up to date that way, so a run reads the file once.
 """
 
@@ -142,6 +143,7 @@ compatibility).  Existing files keep the terminator of their header line."""
 
 _HEADER_TEXT = ",".join(SCHEMA)
 _HEADER_PROBE_BYTES = 4096  # the header line; read on while it has no newline
+TAIL_BYTES = 4096  # at most this much of the last line a Mark keeps, to know the file again
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,8 +329,9 @@ def _read_file(path: Path, since: Mark | None) -> tuple[bytes, int, tuple[int, i
 
     ``data`` runs from ``since.offset`` to the end when the file is still the one
     ``since`` was read in (same device and inode: a header migration replaces the file),
-    at least that long, and the byte before the offset ends a line; else from the start
-    (``start`` 0). A missing file reads as ``(b"", 0, None)``.
+    at least that long, and still holds ``since.tail`` just before the offset (a file
+    rewritten in place does not); else from the start (``start`` 0). A missing file
+    reads as ``(b"", 0, None)``.
     """
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -343,7 +346,7 @@ def _read_file(path: Path, since: Mark | None) -> tuple[bytes, int, tuple[int, i
             and since.offset > 0
             and since.file_id == file_id
             and info.st_size >= since.offset
-            and os.pread(fd, 1, since.offset - 1) == b"\n"
+            and os.pread(fd, len(since.tail), since.offset - len(since.tail)) == since.tail
         ):
             start = since.offset
         return _read_from(fd, start), start, file_id
@@ -354,11 +357,13 @@ def _read_file(path: Path, since: Mark | None) -> tuple[bytes, int, tuple[int, i
 @dataclass(frozen=True, slots=True)
 class Mark:
     """Where a read of the file ended: after ``rows`` complete rows, at byte ``offset``
-    (the end of its last whole record), in the file ``file_id`` (device, inode)."""
+    (the end of its last whole record), in the file ``file_id`` (device, inode), whose
+    last line before the offset was ``tail`` (its last ``TAIL_BYTES`` at most)."""
 
     rows: int = 0
     offset: int = 0
     file_id: tuple[int, int] | None = None
+    tail: bytes = b""
 
 
 class Scan:
@@ -378,6 +383,7 @@ class Scan:
         data, self._start, self._file_id = _read_file(path, since if header else None)
         self.whole = self._start == 0
         self._rows_before = 0 if self.whole or since is None else since.rows
+        self._tail_before = b"" if self.whole or since is None else since.tail
         cut = data.rfind(b"\n") + 1
         if cut < len(data):
             if (cut or self._start) and not data[cut:].strip(b"\x00"):
@@ -417,7 +423,12 @@ class Scan:
         newline = len(self._data) - 1
         for _ in range(left):
             newline = self._data.rfind(b"\n", 0, newline)
-        return Mark(self._rows_before + self.rows, self._start + newline + 1, self._file_id)
+        end = newline + 1
+        tail = self._tail_before  # nothing consumed: the line the earlier read ended with
+        if end:  # the last line this read consumed
+            line = self._data.rfind(b"\n", 0, end - 1) + 1
+            tail = self._data[max(line, end - TAIL_BYTES) : end]
+        return Mark(self._rows_before + self.rows, self._start + end, self._file_id, tail)
 
 
 class TelemetryLog:

@@ -6,9 +6,11 @@ Dagster run's baseline) reads the whole file; every later question (a day's late
 for the next row's carried-forward columns, the rows appended since the run planned for
 ``claim``, the day's last UPLOADED row for the replaced S3 object) first reads from the
 ``Mark`` where the previous read ended (``TelemetryLog.scan``). The file is append-only, so
-that is exact; when it is not the file read before (a header migration replaces it) or it
-shrank, the view reads it whole again and rebuilds, keeping row positions (a migration
-keeps every row, in order).
+that is exact; when it is not the file read before (a header migration replaces it), it
+shrank, or its last line read is no longer where it was (rewritten in place), the view
+reads it whole again and rebuilds, keeping row positions (a migration keeps every row, in
+order). Rows edited in place before that last line are outside the legacy contract and
+are not noticed.
 
 One view per file per process (``TelemetryView.of``), shared while anyone holds it: the
 command line's planner holds it across its days, whose stages run in the same process, so

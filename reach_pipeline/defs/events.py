@@ -36,8 +36,10 @@ from reach_pipeline.settings import Settings
 from reach_pipeline.stages import REACH_CSV, StageId, stage
 from reach_pipeline.steps.outcome import DayFailure, DayOutcome, NoInput, Status
 
+from .change import change_metadata
 from .checks import day_checks
 from .metadata import to_dagster
+from .versions import CODE_VERSIONS, version_tags
 
 NOT_RUN_HERE = "not_run_here"  # observation metadata: why another process had the day
 DAY_FAILURES = "day_failures"  # the step Failure's metadata: its failed days, as records
@@ -58,16 +60,22 @@ def day_events(
         s = stage(stage_id)
         key, day = AssetKey(s.asset), outcome.day.isoformat()
         if outcome.ok:
-            metadata = to_dagster(s.metadata(outcome))
+            change = getattr(outcome.facts, "change", None)
+            metadata = to_dagster(s.metadata(outcome)) | change_metadata(change)
+            tags = day_version_tags(context, s.id, key, day)
             if ranged:
-                yield AssetMaterialization(asset_key=key, partition=day, metadata=metadata)
+                yield AssetMaterialization(
+                    asset_key=key, partition=day, metadata=metadata, tags=tags
+                )
             else:
-                yield MaterializeResult(asset_key=key, metadata=metadata)
+                yield MaterializeResult(asset_key=key, metadata=metadata, tags=tags)
         elif outcome.status == Status.NO_INPUT:
             context.log.info(f"{day} {s.asset}: not made (no input file)")
             yield no_input_observation(outcome)
-        elif outcome.status in (Status.SKIPPED, Status.NOT_CONFIGURED):
+        elif outcome.status == Status.SKIPPED:
             context.log.info(f"{day} {s.asset}: not made ({outcome.reason})")
+        elif outcome.status == Status.NOT_CONFIGURED:
+            context.log.info(f"{day} {s.asset}: not configured, skipped ({outcome.reason})")
         elif outcome.status == Status.LOCKED:
             context.log.warning(f"{s.asset}: {outcome.reason}")
             yield AssetObservation(
@@ -94,6 +102,14 @@ def day_events(
                 metadata=check.metadata,
                 severity=check.severity,
             )
+
+
+def day_version_tags(context: AssetExecutionContext, stage_id: StageId, key: AssetKey, day: str):
+    """The day's code and data version tags (``versions``): an asset without a code
+    version of its own gets the run's id, as Dagster gives it."""
+    code = CODE_VERSIONS.get(stage_id) or context.run_id
+    deps = list(context.assets_def.asset_deps[key])
+    return version_tags(context.instance, code, deps, day)
 
 
 def failures(outcomes: dict[StageId, DayOutcome]) -> list[DayFailure]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
+from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.durable import fsync_path
 
 from . import locks
@@ -38,10 +39,16 @@ _STALE_AFTER_S = 24 * 3600
 
 @dataclass(frozen=True)
 class Arrangement:
-    """Where a product goes: its folder below output_dir and the staged files it holds."""
+    """Where a product goes: its folder below output_dir and the staged files it holds.
+
+    ``kept``: the placed product's files, when the new one is the same (the caller
+    compared them): then nothing is placed, the old files stay as they are (``change``,
+    the caller's comparison, is handed back in ``Placed`` either way)."""
 
     relative_dir: PurePosixPath
     files: tuple[Path, ...]
+    kept: tuple[Path, ...] = ()
+    change: ChangeReport | None = None
 
 
 # (staged paths the processor reported, its facts or None) -> Arrangement; raises
@@ -51,10 +58,12 @@ Arrange = Callable[[list[Path], "dict | None"], Arrangement]
 
 @dataclass(frozen=True)
 class Placed:
-    files: tuple[Path, ...]  # final paths, in the arrangement's order
+    files: tuple[Path, ...]  # final paths, in the arrangement's order (the kept ones)
     relative_dir: PurePosixPath
     seconds: float  # the processor's wall time
     facts: dict | None  # from a reporting processor; None for a plugged-in one
+    change: ChangeReport | None = None  # what the new product changes (the arrangement's)
+    kept: bool = False  # the old product was left in place (the new one was the same)
 
 
 def run_isolated(
@@ -82,15 +91,16 @@ def run_isolated(
         seconds = round(time.perf_counter() - started, 3)
         plan = arrange(paths, facts)
         final_dir = output_dir / plan.relative_dir
-        swap_in(_gather(staging, plan.files), final_dir, staging)
+        if not plan.kept:
+            swap_in(_gather(staging, plan.files), final_dir, staging)
     finally:
         # Only once its child has exited (it may be writing there still); otherwise the
         # folder is left to the sweep of a later run.
         if request.settled:
             shutil.rmtree(staging, ignore_errors=True)
             result.unlink(missing_ok=True)
-    files = tuple(final_dir / p.name for p in plan.files)
-    return Placed(files, plan.relative_dir, seconds, facts)
+    files = plan.kept or tuple(final_dir / p.name for p in plan.files)
+    return Placed(files, plan.relative_dir, seconds, facts, plan.change, bool(plan.kept))
 
 
 def new_staging_dir(output_dir: Path, tag: str) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reach_pipeline.processing.sensor_stats import SensorDay
+from reach_pipeline.provenance.attributes import VOLATILE_ATTRIBUTES
 
 from .outcome import DayOutcome, GeomapFacts, GeomapUploadFacts, L1cFacts, L1cUploadFacts
 
@@ -63,6 +64,12 @@ _COUNTS = (
 _PER_FLAVOR = ("points_used", "bins_filled", "max_dose", "median_dose")
 
 
+def provenance_metadata(attributes: dict[str, str]) -> Metadata:
+    """A product's provenance attributes (``Input_sha256`` -> ``input_sha256`` ...), but
+    the volatile ones (the materialization has its own time)."""
+    return {k.lower(): v for k, v in attributes.items() if k not in VOLATILE_ATTRIBUTES}
+
+
 def l1c_metadata(outcome: DayOutcome) -> Metadata:
     facts: L1cFacts = outcome.facts
     metadata = {
@@ -79,6 +86,7 @@ def l1c_metadata(outcome: DayOutcome) -> Metadata:
     }
     counts = {name: getattr(facts, name) for name in _COUNTS}
     metadata.update({name: value for name, value in counts.items() if value is not None})
+    metadata.update(provenance_metadata(facts.provenance))
     if facts.sensor_days:
         metadata[SENSOR_DAYS] = SensorTable(facts.sensor_days)
     return metadata
@@ -119,6 +127,7 @@ def geomap_metadata(outcome: DayOutcome) -> Metadata:
             f"![overview of {outcome.day}](data:image/png;base64,{facts.thumbnail_b64})\n\n"
             f"Full image: `{facts.image_paths[0]}`",
         )
+    metadata.update(provenance_metadata(facts.provenance))
     return metadata
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.machine import MachineFault
 from reach_pipeline.processing.sensor_stats import SensorDay
 
@@ -87,6 +88,8 @@ class L1cFacts:
     duplicates_dropped: int | None = None
     ids_imputed: int | None = None
     rows_dropped: int | None = None
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
+    change: ChangeReport | None = None  # what it changed from the CDF it replaced
     sensor_days: tuple[SensorDay, ...] = ()  # per sensor: records, availability, ...
     # How late (``steps.latency``): Unix times, and hours after the day's last observation.
     input_arrived_at: float | None = None
@@ -126,6 +129,8 @@ class GeomapFacts:
     bins_filled: dict[str, int] = field(default_factory=dict)
     max_dose: dict[str, float | None] = field(default_factory=dict)
     median_dose: dict[str, float | None] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
+    change: ChangeReport | None = None  # what it changed from the L2 it replaced
 
     @property
     def path(self) -> str:

@@ -18,6 +18,8 @@ from .l1c import CDF_REFUSED
 from .latency import upload_latency
 from .outcome import DayOutcome, GeomapUploadFacts, L1cUploadFacts, failed, materialized
 
+NO_BUCKET = "no S3 bucket set: set REACH_S3_BUCKET to upload"
+
 
 def run_upload(
     settings: Settings,

@@ -24,6 +24,7 @@ from reach_pipeline.alerts.facts import (
     tally_backfill,
 )
 from reach_pipeline.alerts.message import Alert, clip, listed, mrkdwn
+from reach_pipeline.change.report import NEW_PRODUCT, ChangeReport, VariableChange, Verdict
 
 D = dt.date(2025, 9, 1)
 BASE = "http://127.0.0.1:3000"
@@ -277,6 +278,42 @@ def test_days_between(first, last, count):
 )
 def test_due_day(now, lag, deadline, expected):
     assert due_day(dt.datetime.fromisoformat(now), lag, deadline) == expected
+
+
+def changed(values: int, rel: float = 0.1) -> ChangeReport:
+    dose = VariableChange("dose_rate", values, 1000, 1e-6, rel)
+    return ChangeReport(Verdict.DATA_CHANGED, variables=(dose,))
+
+
+def test_backfill_summary_counts_changed_and_unchanged_days_and_names_the_most_changed():
+    ds = days(9)
+    reports = {d: changed(n) for n, d in enumerate(ds[:7], start=1)}
+    reports[ds[7]] = ChangeReport(Verdict.NO_CHANGE)
+    reports[ds[8]] = ChangeReport(Verdict.METADATA_ONLY, ("PI_name",))
+    tally = BackfillTally(
+        "b", "COMPLETED_FAILED", [*ds, days(1, ds[-1])[0]], ds, [failure(D)], [], [], reports
+    )
+    alert = backfill_summary_alert(tally, BASE)
+    fields = dict(alert.fields)
+    assert (fields["Changed (data)"], fields["Changed (metadata only)"]) == ("7", "1")
+    assert (fields["Unchanged"], fields["Failed"]) == ("1", "1")
+    most = alert.detail.split("Most changed days:\n")[1].splitlines()
+    assert [line.split()[0] for line in most] == [d.isoformat() for d in ds[6:1:-1]]
+    assert most[0].endswith("DATA_CHANGED: dose_rate 7/1000 (max abs 1e-06, rel 0.1)")
+
+
+def test_a_backfill_of_new_days_says_nothing_of_changes():
+    tally = BackfillTally("b", "COMPLETED_SUCCESS", days(2), days(2), [], [], [])
+    tally.changes.update({d: NEW_PRODUCT for d in days(2)})
+    assert "Unchanged" not in dict(backfill_summary_alert(tally, BASE).fields)
+
+
+def test_the_tally_keeps_the_change_of_each_materialized_days_last_run():
+    d1, d2 = days(2)
+    first = RunDays(days=[d1, d2], materialized={d1, d2}, changes={d1: changed(1), d2: changed(2)})
+    again = RunDays(days=[d2], failures=[failure(d2)])
+    tally = tally_backfill("b", "COMPLETED_FAILED", days(2), [first, again])
+    assert tally.changes == {d1: changed(1)}
 
 
 def test_tally_each_day_ends_as_its_last_run_says():

@@ -56,6 +56,13 @@ def _replaced_by_edited_copy(path: Path) -> None:
     copy.replace(path)
 
 
+def _rewritten_in_place(path: Path) -> None:
+    """Another tool rewrote the file in place (same inode) with its last day renamed and a
+    row added: longer, a newline where the earlier read ended, another row before it."""
+    data = path.read_bytes().replace(b",2025-09-06,", b",2025-08-06,")
+    path.write_bytes(data + data.splitlines(keepends=True)[-1])
+
+
 UPLOADED_0901 = _row("2025-09-01", t.UPLOADED, s3_bucket="b", s3_key="k1")
 STEPS = {
     "appends": [
@@ -83,6 +90,10 @@ STEPS = {
     "NUL padding left by a crash": [
         _raw("\x00" * 64),
         _append(_row("2025-09-06", t.PROCESSED)),
+    ],
+    "the file rewritten in place, edited and longer": [
+        lambda path: _rewritten_in_place(path),
+        _append(_row("2025-09-07", t.PROCESSED)),
     ],
     "the file replaced by an edited copy of the same length": [
         lambda path: _replaced_by_edited_copy(path),
