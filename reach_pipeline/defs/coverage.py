@@ -1,5 +1,5 @@
 """reach_coverage: the last 90 days as a sensor x day picture (inline in the UI) and a CSV,
-refreshed by its own automation sensor once days are made.
+refreshed by its own sensor once days are made.
 
 The per-day numbers come from reach_cdf's materializations (``sensor_days``), not from the
 CDFs: one query for the 90 days. The product (``reach_pipeline.coverage``) goes to
@@ -11,12 +11,16 @@ import datetime as dt
 
 from dagster import (
     AssetExecutionContext,
-    AutomationCondition,
-    AutomationConditionSensorDefinition,
+    DagsterRunStatus,
     DefaultSensorStatus,
     MaterializeResult,
     MetadataValue,
+    RunRequest,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
     asset,
+    sensor,
 )
 
 from reach_pipeline.coverage import POD_SENSORS, coverage, write_coverage
@@ -25,17 +29,16 @@ from reach_pipeline.stages import REACH_CDF, REACH_COVERAGE
 from .assets import GROUP, OWNERS
 from .preflight import run_settings
 from .resources import ReachSettings
-from .sensor_days import day_history, newest_made_day
+from .sensor_days import day_history, latest_l1c_event, newest_made_day
 
 COVERAGE_DAYS = 90
-
-# After days are made (once a run that made some has ended: not during it), whatever
-# their partition: eager() would look at the latest partition only.
-REFRESHED_AFTER_DAYS = (
-    AutomationCondition.any_deps_updated().since_last_handled()
-    & ~AutomationCondition.any_deps_in_progress()
-    & ~AutomationCondition.in_progress()
-).with_label("refreshed after days are made")
+IN_PROGRESS = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
 
 
 @asset(
@@ -44,7 +47,6 @@ REFRESHED_AFTER_DAYS = (
     owners=OWNERS,
     deps=[REACH_CDF],
     kinds={"csv", "png"},
-    automation_condition=REFRESHED_AFTER_DAYS,
     description=f"Each sensor's availability over the {COVERAGE_DAYS} days up to the newest "
     "day with an L1C: a sensor x day picture (availability as colour, days without an L1C "
     "grey, a sensor with no records that day red) and the same numbers in "
@@ -76,10 +78,24 @@ def reach_coverage(context: AssetExecutionContext, reach: ReachSettings) -> Mate
     )
 
 
-reach_coverage_automation = AutomationConditionSensorDefinition(
-    "reach_coverage_automation",
-    target=[reach_coverage],
-    default_status=DefaultSensorStatus.RUNNING,
+@sensor(
+    name="reach_coverage_sensor",
+    asset_selection=[REACH_COVERAGE],
     minimum_interval_seconds=30,
-    description="Requests reach_coverage after days are made (its automation condition).",
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Requests reach_coverage once days were made (any day, old or new) since "
+    "the days its last requested run covers, when no run is in progress.",
 )
+def reach_coverage_sensor(context: SensorEvaluationContext):
+    # The cursor is reach_cdf's latest materialization when a refresh was requested: the
+    # run reads the days after that, so a day made later (a larger id) asks again. (An
+    # automation condition "deps updated since last handled" lost a day made in the tick
+    # in which the previous refresh materialized.)
+    latest = latest_l1c_event(context.instance)
+    if latest <= int(context.cursor or 0):
+        return SkipReason("no day made since the last refresh")
+    running = context.instance.get_runs(RunsFilter(statuses=IN_PROGRESS), limit=1)
+    if running:
+        return SkipReason(f"waiting for run {running[0].run_id} to end")
+    context.update_cursor(str(latest))
+    return RunRequest(run_key=f"reach_coverage after {latest}")

@@ -9,7 +9,7 @@ from dagster import BetaWarning, Definitions, in_process_executor, with_source_c
 
 from .alerts import ALERT_SENSORS
 from .assets import reach_csv, reach_day
-from .coverage import reach_coverage, reach_coverage_automation
+from .coverage import reach_coverage, reach_coverage_sensor
 from .input_sensor import reach_input_sensor
 from .io_manager import IO_MANAGER_KEY, ReachProductsIOManager
 from .jobs import reach_daily_job
@@ -30,7 +30,7 @@ SENSORS = (
     reach_legacy_import_sensor,
     *ALERT_SENSORS,
     reach_sensor_watch,
-    reach_coverage_automation,
+    reach_coverage_sensor,
 )
 
 

@@ -20,6 +20,13 @@ L1C_KEY = AssetKey(REACH_CDF)
 PAGE = 200
 
 
+def latest_l1c_event(instance: DagsterInstance) -> int:
+    """The storage id of reach_cdf's latest materialization (0: none): it grows with
+    every day made, old or new."""
+    records = instance.fetch_materializations(L1C_KEY, limit=1).records
+    return records[0].storage_id if records else 0
+
+
 def newest_made_day(instance: DagsterInstance) -> dt.date | None:
     """The newest day with an L1C materialization."""
     keys = instance.get_materialized_partitions(L1C_KEY)

@@ -17,7 +17,7 @@ from reach_pipeline.alerts.watch import Thresholds, episodes_from_json, episodes
 from reach_pipeline.settings import AlertSettings, resolve_alert_settings
 
 from .alerts import NO_DESTINATION, dispatcher
-from .sensor_days import L1C_KEY, day_history, newest_made_day
+from .sensor_days import day_history, latest_l1c_event, newest_made_day
 
 
 def thresholds(alerts: AlertSettings) -> Thresholds:
@@ -27,12 +27,6 @@ def thresholds(alerts: AlertSettings) -> Thresholds:
         silent_pct=alerts.silent_pct,
         dose_factor=alerts.dose_jump_factor,
     )
-
-
-def latest_l1c_event(instance) -> int:
-    """The storage id of reach_cdf's latest materialization (0: none)."""
-    records = instance.fetch_materializations(L1C_KEY, limit=1).records
-    return records[0].storage_id if records else 0
 
 
 @sensor(

@@ -3,7 +3,7 @@ a loopback webhook, twelve small days of four sensors of which the last three la
 
 Exactly one alert names the silent sensor, its satellite and its first silent day; when it
 is back (a thirteenth day), exactly one more message says so; reach_coverage is refreshed
-by its automation sensor each time, unattended, and its CSV shows the gap.
+by its sensor each time, unattended, and its CSV shows the gap.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600
 DAYS = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(12)]
 BACK = dt.date(2026, 1, 13)
 SILENT = "REACH-135"  # on Iridium-126
-UNDER_TEST = ("reach_sensor_watch", "reach_coverage_automation")
+UNDER_TEST = ("reach_sensor_watch", "reach_coverage_sensor")
 UI = "https://dagster.example.org"
 
 

@@ -1,6 +1,6 @@
 """Per sensor, per day numbers in reach_cdf's metadata; reach_coverage made from them (the
 CSV product, the inline picture) and requested by its automation condition after days are
-made, whatever their partition."""
+made, whatever their partition, by its sensor."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ import csv
 import datetime as dt
 
 import pytest
-from dagster import AssetKey, evaluate_automation_conditions, materialize
+from dagster import (
+    AssetKey,
+    DagsterRun,
+    DagsterRunStatus,
+    RunRequest,
+    build_sensor_context,
+    materialize,
+)
 
 from reach_pipeline.coverage import CSV_COLUMNS
+from reach_pipeline.defs.coverage import reach_coverage_sensor
 from reach_pipeline.defs.metadata import SENSOR_DAYS
-from reach_pipeline.defs.registry import ASSETS, build_definitions
+from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline_tests.support.sensor_days import FOUR_SENSORS, write_sensor_day
 
@@ -106,24 +114,35 @@ def test_coverage_csv_and_picture_hold_the_days_numbers(instance, settings, outp
     assert png.startswith(b"\x89PNG")
 
 
-def test_coverage_is_requested_after_days_are_made_old_or_new(instance, settings):
-    defs = build_definitions(settings)
+def test_coverage_is_requested_after_days_are_made_old_or_new(
+    persistent_instance, settings, input_dir
+):
+    instance = persistent_instance
 
     def tick(cursor):
-        result = evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-        return result.total_requested, result.cursor
+        context = build_sensor_context(instance=instance, cursor=cursor)
+        result = reach_coverage_sensor(context)
+        return result, context.cursor
 
-    count, cursor = tick(None)
-    assert count == 0  # nothing made yet
+    result, cursor = tick(None)
+    assert result.skip_message == "no day made since the last refresh"  # nothing made yet
     make([REACH_CDF], instance, settings, DAYS[2:])
-    count, cursor = tick(cursor)
-    assert count == 1
+    result, cursor = tick(cursor)
+    assert isinstance(result, RunRequest)
+    result, cursor = tick(cursor)
+    assert result.skip_message == "no day made since the last refresh"  # requested once
     make([COVERAGE], instance, settings)
-    count, cursor = tick(cursor)
-    assert count == 0  # handled
     make([REACH_CDF], instance, settings, DAYS[:1])  # an older day: not the latest partition
-    count, cursor = tick(cursor)
-    assert count == 1
+    result, newer = tick(cursor)
+    assert isinstance(result, RunRequest) and int(newer) > int(cursor)
+
+
+def test_coverage_waits_for_runs_in_progress(persistent_instance, settings, input_dir):
+    make([REACH_CDF], persistent_instance, settings, DAYS[:1])
+    persistent_instance.add_run(DagsterRun(job_name="a_run", status=DagsterRunStatus.STARTED))
+    context = build_sensor_context(instance=persistent_instance)
+    assert reach_coverage_sensor(context).skip_message.startswith("waiting for run ")
+    assert context.cursor is None
 
 
 def test_coverage_without_any_day_is_an_empty_picture(instance, settings: ReachSettings):

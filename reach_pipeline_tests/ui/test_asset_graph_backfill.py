@@ -483,7 +483,7 @@ def test_no_input_day_kinds_and_owners_in_the_browser(playwright_api, dev_server
 
 
 def wait_for_coverage(home: Path, server: DagsterDev, last_day: str) -> dict:
-    """reach_coverage's metadata once its automation sensor has refreshed it up to
+    """reach_coverage's metadata once its sensor has refreshed it up to
     ``last_day`` (nobody requests it here)."""
     deadline = time.monotonic() + BACKFILL_S
     with DagsterInstance.from_config(str(home)) as instance:
@@ -514,7 +514,7 @@ def check_coverage_picture(page, expect, shots: Screenshots) -> Path:
 
 def test_coverage_picture_in_the_browser(playwright_api, dev_server, reach_dirs, page):
     """Two sample days made from the shell; the coverage refreshes by itself (its
-    automation sensor in dagster dev's daemon) and shows its picture on its page."""
+    sensor in dagster dev's daemon) and shows its picture on its page."""
     expect = playwright_api.expect
     shots = Screenshots("coverage")
     with shots.on_failure(page):
