@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -136,6 +137,7 @@ def _resolution(epoch_unix_ns: np.ndarray) -> str:
     return f"{step!r}s"
 
 
+@cache
 def _software_version() -> str:
     try:
         return version("reach_pipeline")

@@ -74,12 +74,12 @@ def _plain(table: pa.Table, where: Layout) -> bool:
     in the seoList cell (it cannot be parsed), no quote in a label (it would unquote it)."""
     for name in {*where.seo_tokens, *(p.token for p in where.pieces.values())}:
         col = table.column(name)
-        if pa.types.is_floating(col.type):
-            continue
+        if not pa.types.is_dictionary(col.type):
+            continue  # numbers; a number token's length is checked as it converts (_numbers)
         text = _distinct_text(col)
         if (pc.max(pc.binary_length(text)).as_py() or 0) > _MAX_TOKEN_CHARS:
             return False
-        if pa.types.is_dictionary(col.type) and pc.any(pc.match_substring(text, "\x00")).as_py():
+        if pc.any(pc.match_substring(text, "\x00")).as_py():
             return False
     return not any(
         pc.any(pc.match_substring(_distinct_text(table.column(c)), '"')).as_py()
@@ -150,7 +150,10 @@ def _numbers(table: pa.Table, piece: Piece) -> np.ndarray | None:
     col = table.column(piece.token)
     if pa.types.is_floating(col.type):
         return floats(col)
-    text = _cut(col.combine_chunks(), piece)
+    col = col.combine_chunks()
+    if (pc.max(pc.binary_length(col)).as_py() or 0) > _MAX_TOKEN_CHARS:
+        return None  # a token no real cell has: the general reader says what it is
+    text = _cut(col, piece)
     if text is None:
         return None
     try:
