@@ -73,23 +73,25 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
         f, n_f = slot[pair], len(flavors[0])
         time_code, epochs = timed.result()
     n_t = len(epochs)
-    ts = time_code * n_s + sensor  # a (time, sensor) cell
-    kept = _latest_per_cell(ts * n_f + f, _take(obs.created_at, rows))
-    n_kept = len(ts) if kept is None else len(kept)
-    ts, f = _take(ts, kept), _take(f, kept)
-    value = _take(values["value"], kept)
-    dose = np.full(n_t * n_s * n_f, FILLVAL)
-    dose[ts * n_f + f] = np.where(np.isnan(value), FILLVAL, value)
-    rep = _representatives(ts, f, n_t * n_s, n_f)
-    if kept is not None:  # index the observations before the dedupe directly
-        rep = np.where(rep >= 0, np.take(kept, rep), -1)
+    cell = (time_code * n_s + sensor) * n_f + f  # a (time, sensor, flavor slot) cell
+    kept = _latest_per_cell(cell, _take(obs.created_at, rows))
+    n_kept = len(cell) if kept is None else len(kept)
+    if kept is None:
+        kept = np.arange(n_kept)
+    else:
+        cell = np.take(cell, kept)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the dose beside the per-sensor values
+        dosed = pool.submit(_dose, cell, np.take(values["value"], kept), n_t * n_s * n_f)
+        rep = _representatives(cell, kept, n_t * n_s, n_f)
+        per_sensor = _per_sensor(values, rep, (n_t, n_s))
+        dose = dosed.result()
     grid = DayGrid(
         epoch_unix_ns=np.asarray(epochs, dtype=np.int64),
         sensor_labels=labels,
         sensor_ids=ids,
         flavors=flavors,
         dose_rate=dose.reshape(n_t, n_s, n_f),
-        per_sensor=_per_sensor(values, rep, (n_t, n_s)),
+        per_sensor=per_sensor,
         descriptor=descriptor,
     )
     counts = Counts(
@@ -156,13 +158,26 @@ def _time_axis(ob_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.take(rank, encoded.indices.to_numpy(zero_copy_only=False)), distinct[order]
 
 
-def _representatives(ts: np.ndarray, f: np.ndarray, cells: int, n_f: int) -> np.ndarray:
-    """Per (time, sensor) cell, the observation that speaks for it: its lowest flavor slot
-    present; -1 where the sensor has no observation at that time."""
-    rep = np.full(cells, -1, dtype=np.int64)
-    for k in range(n_f - 1, -1, -1):  # lower slots overwrite higher ones
-        at = np.flatnonzero(f == k)
-        rep[np.take(ts, at)] = at
+def _dose(cell: np.ndarray, value: np.ndarray, size: int) -> np.ndarray:
+    """The dose of each (time, sensor, flavor slot) cell; FILLVAL where none or NaN."""
+    dose = np.full(size, FILLVAL)
+    dose[cell] = np.where(np.isnan(value), FILLVAL, value)
+    return dose
+
+
+def _representatives(cell: np.ndarray, index: np.ndarray, cells: int, n_f: int) -> np.ndarray:
+    """Per (time, sensor) cell, the observation that speaks for it: the one of its lowest
+    flavor slot present; -1 where the sensor has no observation at that time.
+
+    ``cell`` is each deduplicated observation's (time, sensor, flavor slot) cell (no cell
+    twice) and ``index`` its index among the observations.
+    """
+    at = np.full(cells * n_f, -1, dtype=np.int64)
+    at[cell] = index
+    at = at.reshape(cells, n_f)
+    rep = at[:, n_f - 1].copy()
+    for k in range(n_f - 2, -1, -1):  # lower slots win
+        np.copyto(rep, at[:, k], where=at[:, k] >= 0)
     return rep
 
 
