@@ -59,9 +59,12 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
     rows, dropped = _usable(path, sensors, obs)
     values = {name: _take(getattr(obs, name), rows) for name in ("value", *SENSOR_FIELDS)}
     # The time axis and the number checks run beside the sensor axis (numpy and Arrow
-    # release the GIL): the day's serial tail, after the parallel parse, is shorter.
+    # release the GIL): the day's serial tail, after the parallel parse, is shorter. Large
+    # arrays are allocated here, on the main thread, and filled by the workers: freed
+    # memory of a worker's own malloc arena would not be reused, raising the peak.
+    time_code = np.empty(len(obs.ob_time) if rows is None else len(rows), dtype=np.int64)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        timed = pool.submit(_time_axis, _take(obs.ob_time, rows))
+        timed = pool.submit(_time_axis, _take(obs.ob_time, rows), time_code)
         checked = pool.submit(_check_numbers, path, obs.unit, _take(obs.row, rows), values)
         try:
             sensor, labels, ids = _sensor_axis(path, obs, sensors, _take(sensors.codes, rows))
@@ -71,20 +74,23 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
         pair = sensor.astype(np.int64) * n_d + _take(obs.description.codes, rows)
         slot, flavors = _flavor_slots(pair, n_s, obs.description.names)
         f, n_f = slot[pair], len(flavors[0])
-        time_code, epochs = timed.result()
+        epochs = timed.result()
     n_t = len(epochs)
     cell = (time_code * n_s + sensor) * n_f + f  # a (time, sensor, flavor slot) cell
+    n_obs = len(cell)
+    del time_code, sensor, pair, f
     kept = _latest_per_cell(cell, _take(obs.created_at, rows))
     n_kept = len(cell) if kept is None else len(kept)
     if kept is None:
         kept = np.arange(n_kept)
     else:
         cell = np.take(cell, kept)
+    dose = np.full(n_t * n_s * n_f, FILLVAL)
     with ThreadPoolExecutor(max_workers=1) as pool:  # the dose beside the per-sensor values
-        dosed = pool.submit(_dose, cell, np.take(values["value"], kept), n_t * n_s * n_f)
+        dosed = pool.submit(_fill_dose, dose, cell, np.take(values["value"], kept))
         rep = _representatives(cell, kept, n_t * n_s, n_f)
         per_sensor = _per_sensor(values, rep, (n_t, n_s))
-        dose = dosed.result()
+        dosed.result()
     grid = DayGrid(
         epoch_unix_ns=np.asarray(epochs, dtype=np.int64),
         sensor_labels=labels,
@@ -99,7 +105,7 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
         observations=len(obs.row),
         ids_imputed=imputed,
         rows_dropped=dropped,
-        duplicates_dropped=len(time_code) - n_kept,
+        duplicates_dropped=n_obs - n_kept,
         after_dedupe=n_kept,
     )
     return grid, counts
@@ -148,21 +154,23 @@ def _sensor_axis(
     return codes, labels, _sensor_ids(path, obs, sensors, used)
 
 
-def _time_axis(ob_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct times, sorted (the Epoch records), and each observation's index in them."""
+def _time_axis(ob_time: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """The distinct times, sorted (the Epoch records); each observation's index in them
+    goes into ``code``."""
     encoded = pc.dictionary_encode(pa.array(ob_time))
     distinct = encoded.dictionary.to_numpy()
     order = np.argsort(distinct)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return np.take(rank, encoded.indices.to_numpy(zero_copy_only=False)), distinct[order]
+    np.take(rank, encoded.indices.to_numpy(zero_copy_only=False), out=code)
+    return distinct[order]
 
 
-def _dose(cell: np.ndarray, value: np.ndarray, size: int) -> np.ndarray:
-    """The dose of each (time, sensor, flavor slot) cell; FILLVAL where none or NaN."""
-    dose = np.full(size, FILLVAL)
-    dose[cell] = np.where(np.isnan(value), FILLVAL, value)
-    return dose
+def _fill_dose(dose: np.ndarray, cell: np.ndarray, value: np.ndarray) -> None:
+    """Each (time, sensor, flavor slot) cell's dose into ``dose`` (all FILLVAL before);
+    a NaN value stays FILLVAL."""
+    dose[cell] = value
+    dose[np.isnan(dose)] = FILLVAL
 
 
 def _representatives(cell: np.ndarray, index: np.ndarray, cells: int, n_f: int) -> np.ndarray:
@@ -187,15 +195,17 @@ def _per_sensor(
     """Each per-(time, sensor) variable: its representative's value, FILLVAL where there
     is none or the value is NaN."""
     missing = rep < 0
+    out = {name: np.empty(shape) for name in SENSOR_FIELDS}  # see build_grid: main thread
 
-    def gather(name: str) -> np.ndarray:
-        grid = np.take(values[name], rep)
+    def gather(name: str) -> None:
+        grid = out[name].reshape(-1)
+        np.take(values[name], rep, out=grid)
         grid[missing | np.isnan(grid)] = FILLVAL
-        return grid.reshape(shape)
 
     # Random gathers, memory-bound; numpy releases the GIL: two threads for two cores.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(SENSOR_FIELDS, pool.map(gather, SENSOR_FIELDS), strict=True))
+        list(pool.map(gather, SENSOR_FIELDS))
+    return out
 
 
 def _why_no_valid_records(sensors: Labels, obs: Observations) -> str:
