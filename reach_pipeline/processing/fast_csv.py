@@ -35,7 +35,7 @@ def read_fast_csv(path: Path, header: list[str], first_line: str) -> Observation
     if where is None:
         return None
     table = _parse(path, where)
-    if table is None or table.num_rows == 0 or not _plain(table, where):
+    if table is None or table.num_rows == 0:
         return None
     return _observations(path, table, where)
 
@@ -97,12 +97,15 @@ def _distinct_text(col: pa.ChunkedArray) -> pa.Array:
 def _observations(path: Path, table: pa.Table, where: Layout) -> Observations | None:
     pieces = where.pieces
     with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow and numpy release the GIL
+        plain = pool.submit(_plain, table, where)
         pending = {k: pool.submit(_numbers, table, pieces[k]) for k in _NUMBERS}
         labels = {name: Labels.from_arrow(table.column(name)) for name in LABEL_COLUMNS}
         cut = {k: _cut_labels(table.column(pieces[k].token), pieces[k]) for k in _LABELLED}
         quality = None if cut["quality"] is None else _label_numbers(cut["quality"])
         numbers = {k: future.result() for k, future in pending.items()}
-    if quality is None or cut["description"] is None or any(v is None for v in numbers.values()):
+    if not plain.result() or quality is None or cut["description"] is None:
+        return None
+    if any(v is None for v in numbers.values()):
         return None
     n = table.num_rows
     return Observations(
