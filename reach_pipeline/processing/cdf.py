@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -137,12 +136,16 @@ def _resolution(epoch_unix_ns: np.ndarray) -> str:
     return f"{step!r}s"
 
 
-@cache
 def _software_version() -> str:
     try:
         return version("reach_pipeline")
     except PackageNotFoundError:
         return "unknown"
+
+
+# Looked up once, with the imports (the package metadata search costs ~10 ms): a process
+# that writes many days (a warm worker) pays it once, and never inside a day's time.
+_SOFTWARE_VERSION = _software_version()
 
 
 def _time_attrs(resolution: str) -> dict:
@@ -233,7 +236,7 @@ def _write(grid: DayGrid, stem: str, path: Path) -> None:
             "Logical_file_id": stem,
             "Logical_source": LOGICAL_SOURCE,
             "CDF_Lib_version": f"cdflib {cdflib.__version__}",
-            "reach_pipeline_version": _software_version(),
+            "reach_pipeline_version": _SOFTWARE_VERSION,
         }
     )
     label_width = max(len(s) for s in grid.sensor_labels)
