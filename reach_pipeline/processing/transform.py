@@ -81,13 +81,13 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
     del time_code, sensor, pair, f
     kept = _latest_per_cell(cell, _take(obs.created_at, rows))
     n_kept = len(cell) if kept is None else len(kept)
-    if kept is None:
-        kept = np.arange(n_kept)
+    if kept is None:  # no duplicates
+        kept, value = np.arange(n_kept), values["value"]
     else:
-        cell = np.take(cell, kept)
+        cell, value = np.take(cell, kept), np.take(values["value"], kept)
     dose = np.full(n_t * n_s * n_f, FILLVAL)
     with ThreadPoolExecutor(max_workers=1) as pool:  # the dose beside the per-sensor values
-        dosed = pool.submit(_fill_dose, dose, cell, np.take(values["value"], kept))
+        dosed = pool.submit(_fill_dose, dose, cell, value)
         rep = _representatives(cell, kept, n_t * n_s, n_f)
         per_sensor = _per_sensor(values, rep, (n_t, n_s))
         dosed.result()
