@@ -78,9 +78,20 @@ def check_folder(field: str, path: Path, folder: Path, *, writing: bool) -> None
     if not existing.is_dir():
         problem = "is a file" if existing == path else f"cannot be made: {existing} is a file"
         raise _mistake(field, path, problem, "point the setting at a folder")
+    if writing and _read_only(existing):
+        problem = "is" if existing == path else f"cannot be made: {existing} is"
+        raise _mistake(field, path, f"{problem} on a read-only file system", _REMOUNT)
     if writing and not os.access(existing, os.W_OK | os.X_OK):
         problem = "is not writable" if existing == path else f"cannot be made in {existing}"
         raise _mistake(field, path, problem, "fix the permissions or choose a writable folder")
+
+
+_REMOUNT = "remount it read-write, or choose a writable folder"
+
+
+def _read_only(path: Path) -> bool:
+    """``path`` is on a file system mounted read-only (no permission makes it writable)."""
+    return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
 
 
 def check_telemetry(path: Path, *, writing: bool) -> None:
@@ -97,6 +108,8 @@ def check_telemetry(path: Path, *, writing: bool) -> None:
         raise _mistake(field, path, "is a folder", "name the telemetry CSV file instead")
     if not stat.S_ISREG(mode):
         raise _mistake(field, path, "is not a regular file", "name the telemetry CSV file")
+    if writing and _read_only(path):
+        raise _mistake(field, path, "is on a read-only file system", _REMOUNT)
     wanted = os.R_OK | (os.W_OK if writing else 0)
     if not os.access(path, wanted) or (writing and not os.access(path.parent, os.W_OK)):
         raise _mistake(
@@ -122,9 +135,9 @@ def telemetry_header_problem(path: Path) -> str | None:
         head = handle.read(_HEADER_PROBE_BYTES)
     if not head:
         return None
-    if b"\x00" in head:
-        return "it holds NUL bytes: binary data"
     line, newline, _ = head.partition(b"\n")
+    if b"\x00" in line:  # after the header, a NUL-filled tail is a torn append (telemetry)
+        return "it holds NUL bytes: binary data"
     try:
         text = line.decode("utf-8").lstrip("\ufeff").rstrip("\r")
     except UnicodeDecodeError:

@@ -82,6 +82,7 @@ _positive_float = _bounded(
     "a number of seconds, e.g. 3600",
     "a positive number of seconds, e.g. 3600",
 )
+_factor = _bounded(lambda n: 1 < n < float("inf"), "a number greater than 1, e.g. 10")
 _percent = _bounded(lambda n: 0 <= n <= 100, "a percentage from 0 to 100, e.g. 90")
 
 
@@ -155,6 +156,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "processor": _processor,
     "positive_float": _positive_float,
     "percent": _percent,
+    "factor": _factor,
     "days": _days,
     "quicklooks": _choice(*QUICKLOOK_MODES),
     "count": _count,
@@ -229,6 +231,10 @@ class AlertSettings:
     slack_api_url: str
     ui_base_url: str
     freshness_deadline_utc: dt.time
+    watch_window_days: int = 30
+    watch_min_days: int = 7
+    silent_pct: float = 10.0
+    dose_jump_factor: float = 10.0
 
     @property
     def destinations(self) -> list[str]:

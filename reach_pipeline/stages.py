@@ -23,9 +23,10 @@ in ``steps.metadata``; and its tests.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 
 from reach_pipeline.contract.daylog import DayLog
 from reach_pipeline.settings import Settings
@@ -45,6 +46,7 @@ REACH_CDF = "reach_cdf"
 REACH_CDF_S3 = "reach_cdf_s3"
 REACH_GEOMAP = "reach_geomap"
 REACH_GEOMAP_S3 = "reach_geomap_s3"
+REACH_COVERAGE = "reach_coverage"  # not a day's stage: the last 90 days (defs.coverage)
 
 
 class StageId(StrEnum):
@@ -69,12 +71,22 @@ class Validity:
 @dataclass(frozen=True)
 class DayRun:
     """What a stage's runner gets: the run's settings, the day, the run's telemetry log,
-    and the uploader (``uploader(path, key)``, ``uploader.remove(key)``) for the uploads."""
+    the uploader (``uploader(path, key)``, ``uploader.remove(key)``) for the uploads, and
+    the day's outcomes so far in this run (``steps.day`` fills ``done``)."""
 
     settings: Settings
     day: date
     log: DayLog
     uploader: object | None = None
+    done: dict[StageId, DayOutcome] = field(default_factory=dict)
+
+    def l1c(self) -> Path | None:
+        """The day's L1C CDF: the one this run just placed (nothing read again), else the
+        one the day's telemetry row names (``geomap.day_l1c``)."""
+        made = self.done.get(StageId.L1C)
+        if made is not None and made.ok:
+            return Path(made.facts.cdf_path)
+        return geomap.day_l1c(self.settings, self.day, self.log.view)
 
 
 @dataclass(frozen=True)
@@ -100,15 +112,15 @@ def _l1c(run: DayRun) -> DayOutcome:
 
 def _l1c_upload(run: DayRun) -> DayOutcome:
     remover = getattr(run.uploader, "remove", None)
-    return upload.upload_l1c(run.settings, run.day, run.log, run.uploader, remover)
+    return upload.upload_l1c(run.settings, run.day, run.log, run.uploader, remover, run.l1c())
 
 
 def _l2(run: DayRun) -> DayOutcome:
-    return geomap.run_geomap(run.settings, run.day)
+    return geomap.run_geomap(run.settings, run.day, run.l1c())
 
 
 def _l2_upload(run: DayRun) -> DayOutcome:
-    return upload.run_l2_upload(run.settings, run.day, run.uploader)
+    return upload.run_l2_upload(run.settings, run.day, run.uploader, run.l1c())
 
 
 CDF_VALID = Validity(

@@ -115,6 +115,8 @@ def test_a_relative_path_is_shown_with_its_absolute_form(tmp_path, monkeypatch):
         (b"run_id,chunk_da", None),  # a header being written
         (b"run_id,chunk_date_utc,status,extra\nx,2025-09-01,PROCESSED,y\n", None),
         (b"\x1f\x8b\x08\x00" + b"\x00" * 20, "it holds NUL bytes: binary data"),
+        # NUL bytes after the last complete row: a torn append, recovered by the telemetry
+        (b"run_id,chunk_date_utc,status\r\nx,2025-09-01,PROCESSED\r\n" + b"\x00" * 4096, None),
         (b"caf\xe9,x\n", "its first line is not UTF-8 text"),
         (b"id,obTime,seoList\n1,2,3\n", "its header lacks run_id, chunk_date_utc, status"),
         (b"run_id,status\n", "its header lacks chunk_date_utc"),

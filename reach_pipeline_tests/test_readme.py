@@ -14,8 +14,8 @@ import boto3
 import pytest
 
 from reach_pipeline_tests.support.instance_reads import (
-    all_runs,
     create_storage,
+    day_runs,
     sensor_ticks,
     ticks_after,
 )
@@ -238,7 +238,7 @@ def test_readme_ui_commands_keep_the_instance_across_a_restart(workspace, tmp_pa
         forced = server.stop()
     assert not forced, f"outlived dagster dev (killed): {forced}"
     before = sensor_ticks(home, sensor)
-    [run] = all_runs(home)
+    [run] = day_runs(home)
     assert _slots(home) == 2
 
     known = {t.tick_id for t in before}
@@ -259,5 +259,5 @@ def test_readme_ui_commands_keep_the_instance_across_a_restart(workspace, tmp_pa
     reasons = [t.skip_reason for t in new if t.skip_reason]
     assert reasons and all("no new or changed day files" in r for r in reasons), reasons
     assert not any(t.run_ids for t in new)
-    assert [r.run_id for r in all_runs(home)] == [run.run_id]
+    assert [r.run_id for r in day_runs(home)] == [run.run_id]
     assert _slots(home) == 2

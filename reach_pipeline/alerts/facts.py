@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
+from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.steps.outcome import DayFailure
 
 
@@ -45,6 +47,8 @@ class RunDays:
     materialized: set[dt.date] = field(default_factory=set)
     skipped: set[dt.date] = field(default_factory=set)
     failures: list[DayFailure] = field(default_factory=list)
+    # what a re-made day changed (its L1C's report, else its L2's), from the metadata
+    changes: dict[dt.date, ChangeReport] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class BackfillTally:
     failed: list[DayFailure]  # one per day (its latest failure)
     skipped: list[dt.date]
     not_run: list[dt.date]
+    changes: dict[dt.date, ChangeReport] = field(default_factory=dict)  # materialized days'
 
 
 def tally_backfill(
@@ -65,6 +70,7 @@ def tally_backfill(
     after a failure counts as its last run says). A day is failed, skipped (no input),
     materialized, or not run (its run was canceled, or never launched)."""
     state: dict[dt.date, object] = {}
+    changes: dict[dt.date, ChangeReport] = {}
     for run in runs:
         failed = {f.day: f for f in run.failures}
         for day in run.days:
@@ -74,6 +80,8 @@ def tally_backfill(
                 state[day] = "skipped"
             elif day in run.materialized:
                 state[day] = "materialized"
+                if day in run.changes:
+                    changes[day] = run.changes[day]
     all_days = sorted(set(requested) | set(state))
     return BackfillTally(
         backfill_id=backfill_id,
@@ -83,6 +91,7 @@ def tally_backfill(
         failed=[s for d in all_days if isinstance(s := state.get(d), DayFailure)],
         skipped=[d for d in all_days if state.get(d) == "skipped"],
         not_run=[d for d in all_days if d not in state],
+        changes={d: r for d, r in sorted(changes.items()) if state.get(d) == "materialized"},
     )
 
 
@@ -93,3 +102,19 @@ def due_day(now: dt.datetime, lag_days: int, deadline: dt.time) -> dt.date | Non
     if now.time() < deadline:
         return None
     return now.date() - dt.timedelta(days=lag_days)
+
+
+class LateStage(StrEnum):
+    """Which stage a day without its L1C at the deadline waits on."""
+
+    INPUT = "no input file yet"  # the download (not ours) is late
+    PROCESSING = "input there, not processed"  # never run, or still pending
+    FAILED = "input there, processing failed"
+
+
+def late_stage(has_input: bool, telemetry_status: str | None) -> LateStage:
+    """The late stage of a day with no L1C: the input's, unless its file is there; then
+    processing, failed when the day's latest telemetry row says FAILED."""
+    if not has_input:
+        return LateStage.INPUT
+    return LateStage.FAILED if telemetry_status == "FAILED" else LateStage.PROCESSING

@@ -11,6 +11,8 @@ from datetime import date, datetime
 
 from reach_pipeline.settings import BY_FIELD, RUN, SETTINGS, Setting
 
+from .selection import Asked, parse_stages
+
 
 class UsageError(Exception):
     """Bad arguments or settings: exit code 2 with a one-line reason."""
@@ -136,6 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="retry days whose last try FAILED (default: off, they are skipped)",
     )
     proc.add_argument(
+        "--stale",
+        action="store_true",
+        help="also make again the days done with a stale product: its L1C was made by "
+        "another processor or processor version than REACH_PROCESSOR's now, or from "
+        "another input than the day's file now (read from the product's provenance "
+        "attributes; a product without them counts as stale); their L2 is made again too "
+        "unless --no-geomap (default: off)",
+    )
+    proc.add_argument(
         "--limit-days",
         type=int,
         default=None,
@@ -155,6 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="make the L1C only, not the L2 geomap (default: off, both are made)",
     )
+    proc.add_argument(
+        "--stages",
+        type=parse_stages,
+        default=None,
+        metavar="LIST",
+        help="the stages to make, comma-separated: l1c, l2, upload; each day's missing ones "
+        "are made, done ones skipped (default: as the telemetry plans the day: the L1C, with "
+        "the L2 unless --no-geomap, the uploads with --upload-to-s3)",
+    )
+    proc.add_argument(
+        "--force",
+        action="store_true",
+        help="make the chosen stages again even when done, and say what changed (default: off)",
+    )
     _setting_flag(proc, "s3_bucket")
     proc.add_argument("--aws-region", default=None, metavar="REGION", help=AWS_REGION_HELP)
 
@@ -173,6 +198,9 @@ def validate(args: argparse.Namespace) -> None:
         raise UsageError(f"--end-date {args.end_date} is before --start-date {args.start_date}")
     if getattr(args, "limit_days", None) is not None and args.limit_days <= 0:
         raise UsageError(f"--limit-days must be positive, got {args.limit_days}")
+    stages = getattr(args, "stages", None)
+    if stages is not None and Asked.L2 in stages and args.no_geomap:
+        raise UsageError("--no-geomap contradicts --stages with l2: give one of them")
 
 
 def explicit_settings(args: argparse.Namespace) -> dict:

@@ -16,22 +16,31 @@ from datetime import date
 
 from reach_pipeline.contract import planning
 from reach_pipeline.contract.layout import InputProblem, find_input
-from reach_pipeline.contract.state import cdf_on_disk
+from reach_pipeline.contract.state import cdf_on_disk, locate_cdf
 from reach_pipeline.contract.telemetry import (
     FAILED,
     PROCESSED,
     SKIPPED_NO_INPUT,
     UPLOAD_PENDING,
     UPLOADED,
-    TelemetryLog,
 )
+from reach_pipeline.contract.telemetry_view import TelemetryView
 from reach_pipeline.settings import Settings
-from reach_pipeline.stages import StageId, day_assets, with_downstream
+from reach_pipeline.stages import StageId, stage
 from reach_pipeline.steps.claim import BASELINE_TAG
+from reach_pipeline.steps.geomap import day_l2
 
+from . import selection
 from .args import UsageError
 from .interrupts import StopSignals, exit_code, interrupted_line
-from .report import console_log_level, failure_detail, run_error, skipped_failed_note
+from .report import (
+    change_note,
+    console_log_level,
+    day_changes,
+    failure_detail,
+    run_error,
+    skipped_failed_note,
+)
 
 log = logging.getLogger("reach_pipeline.cli")
 
@@ -72,15 +81,28 @@ def resources(args: argparse.Namespace, explicit: dict) -> dict:
     return registered(settings, s3)
 
 
-def day_selection(action: str, *, upload: bool, geomap: bool) -> list:
-    """The assets a CLI run of one day materializes (their checks come with them): not
-    the L1C of an upload-only day, nothing of the L2 without ``geomap``."""
+def day_selection(stages: tuple[StageId, ...]) -> list:
+    """The assets a CLI run of one day materializes (their checks come with them)."""
     from dagster import AssetKey
 
-    without = {StageId.L1C} if action == planning.RUN_UPLOAD_ONLY else set()
-    if not geomap:
-        without |= with_downstream(StageId.L2)
-    return [AssetKey(name) for name in day_assets(upload=upload, without=without)]
+    return [AssetKey(stage(s).asset) for s in stages]
+
+
+def day_stages(args, settings: Settings, p: planning.DayPlan) -> tuple[StageId, ...]:
+    """The stages of ``p``'s day this run makes (``selection``)."""
+    wanted = selection.asked(args.stages, upload=args.upload_to_s3, geomap=not args.no_geomap)
+    if args.stages is None:
+        return selection.legacy_stages(p.action, wanted)
+    l1c = locate_cdf(
+        p.day, p.prior, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+    )
+    return selection.missing_stages(
+        p.action,
+        wanted,
+        l1c_on_disk=l1c is not None,
+        l2_on_disk=day_l2(settings, p.day).is_file(),
+        force=args.force,
+    )
 
 
 def materialize_day(day: date, selection: list, resources, instance, tags):
@@ -103,16 +125,19 @@ def materialize_day(day: date, selection: list, resources, instance, tags):
     return result
 
 
-def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]:
-    state = TelemetryLog(settings.telemetry_path).latest_by_day()
+def plan(
+    args: argparse.Namespace, settings: Settings, telemetry: TelemetryView
+) -> list[planning.DayPlan]:
     return planning.plan_days(
         args.start_date,
         args.end_date,
-        state=state,
+        state=telemetry.latest_by_day(),
         find_input=lambda d: planned_input(settings, d),
         upload_to_s3=args.upload_to_s3,
         retry_failed=args.retry_failed,
         limit_days=args.limit_days,
+        stale=stale_check(settings) if getattr(args, "stale", False) else None,
+        force=args.force,
         cdf_exists=lambda path: (
             cdf_on_disk(
                 path, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
@@ -120,6 +145,26 @@ def plan(args: argparse.Namespace, settings: Settings) -> list[planning.DayPlan]
             is not None
         ),
     )
+
+
+def stale_check(settings: Settings):
+    """``stale(day, prior, input_path)`` for the planner: the day's L1C on disk was made by
+    another processor version than the current one, or from another input."""
+    from reach_pipeline.provenance.staleness import made_by, stale_reason
+    from reach_pipeline.provenance.versions import processor_version
+
+    try:
+        current = processor_version(settings.processor)
+    except ValueError as exc:
+        raise UsageError(f"REACH_PROCESSOR: {exc}") from None
+
+    def stale(day: date, prior, input_path) -> bool:
+        cdf = locate_cdf(
+            day, prior, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+        )
+        return cdf is not None and stale_reason(made_by(cdf), current, cdf, input_path) is not None
+
+    return stale
 
 
 def planned_input(settings: Settings, day: date):
@@ -143,12 +188,19 @@ def input_label(settings: Settings, p: planning.DayPlan) -> str:
     return p.input_path.name
 
 
-def print_plan(plans: list[planning.DayPlan], out, settings: Settings) -> None:
-    out.write(f"{'day':<12}{'action':<18}{'last status':<18}input\n")
+def print_plan(
+    plans: list[planning.DayPlan], out, settings: Settings, stages: dict | None = None
+) -> None:
+    """The plan, as the legacy tool prints it; with ``stages`` (``--stages``, ``--force``)
+    a column of each day's stages before the input."""
+    made = "" if stages is None else f"{'stages':<32}"
+    out.write(f"{'day':<12}{'action':<18}{'last status':<18}{made}input\n")
     for p in plans:
         status = p.prior.status if p.prior else "-"
         name = input_label(settings, p)
-        out.write(f"{p.day.isoformat():<12}{p.action:<18}{status:<18}{name}\n")
+        if stages is not None:
+            made = f"{','.join(stages[p.day]) or '-':<32}"
+        out.write(f"{p.day.isoformat():<12}{p.action:<18}{status:<18}{made}{name}\n")
 
 
 class Progress:
@@ -205,11 +257,14 @@ def check_partitions(args: argparse.Namespace) -> None:
 
 
 def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) -> int:
+    if args.stages is not None and selection.Asked.UPLOAD in args.stages:
+        args.upload_to_s3 = True
     if args.upload_to_s3 and not settings.s3_bucket:
-        raise UsageError("--upload-to-s3 needs --s3-bucket (or REACH_S3_BUCKET)")
+        flag = "--upload-to-s3" if args.stages is None else "--stages upload"
+        raise UsageError(f"{flag} needs --s3-bucket (or REACH_S3_BUCKET)")
     check_partitions(args)
     with StopSignals() as stop:
-        batch = Batch(TelemetryLog(settings.telemetry_path))
+        batch = Batch(TelemetryView.of(settings.telemetry_path))
         try:
             return batch.run(args, settings, explicit, stop)
         except KeyboardInterrupt:
@@ -225,9 +280,13 @@ def cmd_process(args: argparse.Namespace, settings: Settings, explicit: dict) ->
 
 
 class Batch:
-    """One invocation's days and what became of them (read again if it is interrupted)."""
+    """One invocation's days and what became of them (read again if it is interrupted).
 
-    def __init__(self, telemetry: TelemetryLog):
+    It holds the process's ``TelemetryView`` for the whole invocation: the plan reads the
+    telemetry file once, and the days' stages (in this process) and the rows each day
+    wrote are read from what was appended since."""
+
+    def __init__(self, telemetry: TelemetryView):
         self.telemetry = telemetry
         self.invocation = uuid.uuid4().hex[:12]
         self.baseline = 0
@@ -241,21 +300,23 @@ class Batch:
     def run(self, args, settings: Settings, explicit: dict, stop: StopSignals) -> int:
         # The baseline before the plan: a row another process writes after it means that
         # process took the day (steps.claim).
-        self.baseline = len(self.telemetry.rows())
-        plans = plan(args, settings)
+        self.baseline = self.telemetry.refresh()
+        plans = plan(args, settings, self.telemetry)
+        stages = {p.day: day_stages(args, settings, p) for p in plans}
         if args.dry_run:
-            print_plan(plans, sys.stdout, settings)
+            shown = stages if args.stages is not None or args.force else None
+            print_plan(plans, sys.stdout, settings, shown)
             return 0
         summary = self.summary = Summary(planned=len(plans))
-        self.to_run = [
-            p for p in plans if p.action in (*planning.WORK_ACTIONS, planning.SKIP_NO_INPUT)
-        ]
+        self.to_run = [p for p in plans if stages[p.day]]
         tags = {
             "reach/invocation": self.invocation,
             "reach/source": "cli",
             BASELINE_TAG: str(self.baseline),
         }
         for p in plans:
+            if stages[p.day]:
+                continue
             if p.action == planning.SKIP_EXISTING:
                 summary.skipped_existing += 1
             elif p.action == planning.SKIP_TERMINAL:
@@ -271,14 +332,13 @@ class Batch:
                     raise KeyboardInterrupt
                 self.current, self.finished = p, False
                 progress.step(p.day)
-                selection = day_selection(
-                    p.action, upload=args.upload_to_s3, geomap=not args.no_geomap
-                )
                 with stop.quiet():
                     result = materialize_day(
-                        p.day, selection, run_resources, dagster_instance, tags
+                        p.day, day_selection(stages[p.day]), run_resources, dagster_instance, tags
                     )
-                rows = [r for r in self.telemetry.rows() if r.run_id == result.run_id]
+                rows = [
+                    r for r in self.telemetry.rows_since(self.baseline) if r.run_id == result.run_id
+                ]
                 statuses = {r.status for r in rows}
                 elsewhere = not_run_here(result)
                 if stop.received() and not (statuses & CLOSING_STATUSES or elsewhere):
@@ -287,14 +347,23 @@ class Batch:
                     self.locked.append(p.day)
                 # A stage without telemetry (the L2 geomap) fails the run, not a row.
                 run_failed = not result.success and not elsewhere
-                for key in count_keys(statuses, elsewhere=bool(elsewhere), run_failed=run_failed):
+                untracked = not {StageId.L1C, StageId.L1C_UPLOAD} & set(stages[p.day])
+                keys = count_keys(
+                    statuses, elsewhere=bool(elsewhere), run_failed=run_failed, untracked=untracked
+                )
+                for key in keys:
                     setattr(summary, key, getattr(summary, key) + 1)
                 self.finished = True
-                outcome = FAILED if run_failed else outcome_of(statuses, elsewhere)
-                detail = None
-                if outcome == FAILED:
+                outcome = FAILED if run_failed else outcome_of(statuses, elsewhere, untracked)
+                fault = machine_fault(result)
+                detail = change_note(day_changes(result))
+                if outcome == FAILED and fault is None:
                     detail = failure_detail(rows, run_error(result), p.input_path)
                 progress.step(p.day, outcome, detail)
+                if fault is not None:  # the machine's fault: said once, and the run stops
+                    print(self.stopped_line(*fault), file=sys.stderr)
+                    print(summary.line(self.invocation))
+                    return 2
                 if stop.received():
                     raise KeyboardInterrupt
         skipped_failed = [p.day for p in plans if p.action == planning.SKIP_FAILED]
@@ -310,7 +379,7 @@ class Batch:
         if self.current is None:
             return []
         key = self.current.day.isoformat()
-        return [r for r in self.telemetry.rows()[self.baseline :] if r.chunk_date_utc == key]
+        return [r for r in self.telemetry.rows_since(self.baseline) if r.chunk_date_utc == key]
 
     def not_started(self) -> list[date]:
         """The planned days this invocation did not start (the current one included if it
@@ -321,6 +390,15 @@ class Batch:
         started = self.finished or bool(self.rows_since())
         return [p.day for p in self.to_run[index + (1 if started else 0) :]]
 
+    def stopped_line(self, cause: str, fix: str) -> str:
+        """The operator's line when a fault of the machine stopped the run at the current
+        day: what happened and where, the days left, the fix."""
+        later = self.not_started()
+        return (
+            f"reach-pipeline: error: {cause}; stopped at {self.current.day}"
+            f" ({len(later)} later day(s) not started): {fix}"
+        )
+
     def progress_end(self) -> str:
         return "\n" if self.progress is not None and self.progress.tty else ""
 
@@ -328,6 +406,7 @@ class Batch:
 _COUNTED = {PROCESSED: "processed", UPLOADED: "uploaded", SKIPPED_NO_INPUT: "skipped_no_input"}
 CLOSING_STATUSES = frozenset({PROCESSED, UPLOADED, SKIPPED_NO_INPUT, FAILED})
 SKIPPED_LOCKED = "SKIPPED_LOCKED"  # progress only: not a telemetry status
+L2_MADE = "L2_MADE"  # progress only: a day whose L2 (and its upload) alone was made
 
 
 def not_run_here(result) -> list[str]:
@@ -342,20 +421,40 @@ def not_run_here(result) -> list[str]:
     return reasons
 
 
-def count_keys(statuses: set[str], elsewhere: bool = False, run_failed: bool = False) -> list[str]:
+def machine_fault(result) -> tuple[str, str] | None:
+    """What stopped this run's day, and the fix, when it was a fault of the machine
+    (``defs.events.MACHINE_FAULT``); ``None`` otherwise."""
+    from reach_pipeline.defs.events import MACHINE_FAULT, MACHINE_FAULT_FIX
+
+    for event in result.get_step_failure_events():
+        user = event.step_failure_data.user_failure_data
+        metadata = user.metadata if user is not None else {}
+        if MACHINE_FAULT in metadata:
+            return metadata[MACHINE_FAULT].value, metadata[MACHINE_FAULT_FIX].value
+    return None
+
+
+def count_keys(
+    statuses: set[str], elsewhere: bool = False, run_failed: bool = False, untracked: bool = False
+) -> list[str]:
     """What one day's run adds to the summary, from the rows it wrote (as the legacy tool
     counts: a day processed and then failed at the upload counts in both). A day another
     process had (``elsewhere``) may have no row of this run, and is not a failure; a run
-    that failed at a stage without telemetry (``run_failed``: the geomap) is one."""
+    that failed at a stage without telemetry (``run_failed``: the geomap) is one. A day
+    whose stages write no telemetry (``untracked``: its L2 only) counts as processed."""
     keys = [key for status, key in _COUNTED.items() if status in statuses]
+    if untracked and not run_failed and not elsewhere:
+        keys.append("processed")
     upload_left_pending = UPLOAD_PENDING in statuses and not statuses & {UPLOADED, FAILED}
     if FAILED in statuses or upload_left_pending or run_failed or not (keys or elsewhere):
         keys.append("failed")
     return keys
 
 
-def outcome_of(statuses: set[str], elsewhere=()) -> str:
+def outcome_of(statuses: set[str], elsewhere=(), untracked: bool = False) -> str:
     for status in (FAILED, UPLOADED, UPLOAD_PENDING, PROCESSED, SKIPPED_NO_INPUT):
         if status in statuses:
             return status
-    return SKIPPED_LOCKED if elsewhere else FAILED
+    if elsewhere:
+        return SKIPPED_LOCKED
+    return L2_MADE if untracked else FAILED

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from reach_pipeline.change.report import ChangeReport, Verdict
 from reach_pipeline.contract.telemetry import FAILED, TelemetryRow
 
 _LISTED_DAYS = 5
@@ -54,3 +55,23 @@ def skipped_failed_note(days: Sequence[date]) -> str:
         f"skipped {len(days)} day(s) whose last try FAILED ({listed}{more}); "
         "--retry-failed re-runs them"
     )
+
+
+def change_note(reports: dict[str, ChangeReport]) -> str | None:
+    """What the day's re-made products changed, by asset, in one line (None when nothing
+    was replaced: a day made for the first time says nothing more)."""
+    told = [f"{asset} {r.line()}" for asset, r in reports.items() if r.verdict != Verdict.NEW]
+    return "; ".join(told) or None
+
+
+def day_changes(result) -> dict[str, ChangeReport]:
+    """The change reports of a Dagster run's materializations, by asset."""
+    from reach_pipeline.defs.change import report_from
+
+    reports = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        report = report_from(materialization.metadata)
+        if report is not None:
+            reports[materialization.asset_key.to_user_string()] = report
+    return reports

@@ -28,7 +28,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings, explicit: dict) -> 
     if settings.s3_bucket or uploaded_somewhere:
         client = resources(args, explicit)["reach_s3"].client()
     s3 = S3Column(client, settings.s3_bucket)
-    print(f"{'day':<12}{'status':<18}{'cdf':<6}{'s3':<6}{'l2':<6}")
+    current = current_processor(settings)
+    print(f"{'day':<12}{'status':<18}{'cdf':<6}{'s3':<6}{'l2':<6}made_by")
     for day in days:
         row = latest.get(day)
         cdf = locate_cdf(
@@ -38,10 +39,35 @@ def cmd_status(args: argparse.Namespace, settings: Settings, explicit: dict) -> 
             f"{day.isoformat():<12}{(row.status if row else '-'):<18}"
             f"{'yes' if cdf else 'no':<6}{s3.cell(day, row, cdf):<6}"
             f"{'yes' if day_l2(settings, day).is_file() else 'no':<6}"
+            f"{made_by_cell(cdf, current)}"
         )
     if s3.error:
         print(f"reach-pipeline: s3 column '?': {s3.error}", file=sys.stderr)
+    print(f"current processor: {current}")
     return 0
+
+
+def current_processor(settings: Settings) -> str:
+    """``module:function@version`` of REACH_PROCESSOR now (``@unknown`` if not found)."""
+    from reach_pipeline.provenance.versions import processor_version
+
+    try:
+        return processor_version(settings.processor).code_version
+    except ValueError:
+        return f"{settings.processor}@unknown"
+
+
+def made_by_cell(cdf, current: str) -> str:
+    """The processor version the day's L1C records (its provenance attributes), with
+    ``(stale)`` when it is not the current one; ``-`` without an L1C."""
+    if cdf is None:
+        return "-"
+    from reach_pipeline.provenance.staleness import made_by
+
+    made = made_by(cdf)
+    spec, version = made.processor, made.version
+    name = version if spec == current.rpartition("@")[0] else f"{spec}@{version}"
+    return name if made.code_version == current else f"{name} (stale)"
 
 
 class S3Column:

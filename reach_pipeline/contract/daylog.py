@@ -6,12 +6,18 @@ SKIPPED_NO_INPUT row. Each row carries the day's download columns forward from t
 latest earlier row (the legacy tool's ``_carry_forward``), fills sensor_id / descriptor /
 output_format from the run's settings where the download tool left none, and, at the
 upload stage, repeats the CDF's columns so a retry can upload only.
+
+What it knows of the file comes from the process's ``TelemetryView``: the run's first
+read, then only the rows appended since. A row that cannot be
+written for a fault of the machine (a full disk) raises ``machine.MachineFault``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
+from reach_pipeline.machine import fault_at
 
 from .telemetry import (
     FAILED,
@@ -25,6 +31,7 @@ from .telemetry import (
     carry_forward,
     utc_now_iso,
 )
+from .telemetry_view import TelemetryView
 
 _MAX_MESSAGE = 500
 
@@ -80,6 +87,7 @@ class DayLog:
         output_format: str,
     ) -> None:
         self.log = log
+        self.view = TelemetryView.of(log)
         self.run_id = run_id
         self._defaults = {
             "sensor_id": sensor_id,
@@ -89,7 +97,7 @@ class DayLog:
         self._started: dict[date, str] = {}
 
     def latest(self, day: date) -> TelemetryRow | None:
-        return self.log.latest_by_day().get(day)
+        return self.view.latest(day)
 
     # ------------------------------------------------------------- the rows
 
@@ -159,5 +167,11 @@ class DayLog:
         values.update(run_id=self.run_id, chunk_date_utc=day.isoformat(), status=status)
         values.update(fields)
         row = TelemetryRow.from_mapping(values)
-        self.log.append(row)
+        try:
+            self.log.append(row)
+        except OSError as exc:  # a full or read-only telemetry disk: the machine's fault
+            fault = fault_at(exc, self.log.path, "telemetry_path")
+            if fault is None:
+                raise
+            raise fault from exc
         return row

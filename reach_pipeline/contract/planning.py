@@ -25,18 +25,20 @@ from reach_pipeline.contract.telemetry import (
     UPLOADED,
     TelemetryRow,
 )
+from reach_pipeline.machine import MACHINE_ERROR_TYPES
 
 logger = logging.getLogger(__name__)
 
 RUN_PROCESS = "run_process"
 RUN_UPLOAD_ONLY = "run_upload_only"
+RUN_STALE = "run_stale"  # done, but its product is stale (--stale): made again
 SKIP_EXISTING = "skip_existing"
 SKIP_NO_INPUT = "skip_no_input"
 SKIP_TERMINAL = "skip_terminal"
 SKIP_FAILED = "skip_failed"
 SKIP_LIMIT = "skip_limit"
 
-WORK_ACTIONS: frozenset[str] = frozenset({RUN_PROCESS, RUN_UPLOAD_ONLY})
+WORK_ACTIONS: frozenset[str] = frozenset({RUN_PROCESS, RUN_UPLOAD_ONLY, RUN_STALE})
 """Actions that do work; ``limit_days`` counts only days with one of these."""
 
 ACTIONS: frozenset[str] = WORK_ACTIONS | {
@@ -61,6 +63,7 @@ def decide_action(
     input_available: bool,
     retry_failed: bool,
     cdf_exists: Callable[[str], bool] = _cdf_is_file,
+    force: bool = False,
 ) -> str:
     """The action for one day whose latest telemetry row is ``prior`` (``None``: no row).
 
@@ -83,7 +86,9 @@ def decide_action(
     UPLOAD_PENDING       no             skip_existing (as PROCESSED);
                                         run_process if CDF missing
     PROCESS_PENDING      any            run_process
-    FAILED               any            skip_failed, unless retry_failed:
+    FAILED               any            skip_failed, unless retry_failed or the
+                                        machine failed (a full disk: its error_type
+                                        in MACHINE_ERROR_TYPES), which retries:
     FAILED + retry       yes            run_upload_only if the row's cdf_path is
                                         non-empty and on disk, else run_process
     FAILED + retry       no             run_process
@@ -95,16 +100,25 @@ def decide_action(
     Whenever the table says run_process but the day's input is not available, the action
     is skip_no_input (skip_terminal for a SKIPPED_NO_INPUT prior, as in the table).
 
+    ``force`` re-makes a done day (UPLOADED, PROCESSED, UPLOAD_PENDING: run_process) when
+    its input is there; without its input the table stands (the day keeps its product).
+
     One deliberate change from the legacy code: a FAILED day retried in upload mode whose
     failed row names a CDF still on disk (the failure was at the upload stage) is uploaded
     only.  The legacy runbook promises operators exactly that ("the orchestrator detects
     the existing CDF and uploads only"), but the legacy ``_decide_process_action``
     re-processes every retried FAILED day.
+
+    And one addition: a day FAILED for a fault of the machine (a full disk, a read-only
+    folder, an I/O error) is not skipped as a FAILED day is: the input was never to blame,
+    and a plain rerun after the fault is fixed completes it.
     """
     process = RUN_PROCESS if input_available else SKIP_NO_INPUT
     if prior is None:
         return process
     status = prior.status
+    if force and input_available and status in (UPLOADED, PROCESSED, UPLOAD_PENDING):
+        return RUN_PROCESS
     if status == UPLOADED:
         return SKIP_EXISTING
     if status in (PROCESSED, UPLOAD_PENDING):
@@ -113,7 +127,7 @@ def decide_action(
             return process
         return RUN_UPLOAD_ONLY if upload_to_s3 else SKIP_EXISTING
     if status == FAILED:
-        if not retry_failed:
+        if not (retry_failed or prior.error_type.strip() in MACHINE_ERROR_TYPES):
             return SKIP_FAILED
         if upload_to_s3 and cdf_exists(prior.cdf_path):
             return RUN_UPLOAD_ONLY
@@ -183,15 +197,20 @@ def plan_days(
     retry_failed: bool = False,
     limit_days: int | None = None,
     cdf_exists: Callable[[str], bool] = _cdf_is_file,
+    stale: Callable[[date, TelemetryRow | None, Path], bool] | None = None,
+    force: bool = False,
 ) -> list[DayPlan]:
     """One ``DayPlan`` per day of the inclusive UTC range ``start`` … ``end``.
 
     ``state`` is ``TelemetryLog.latest_by_day()``; ``find_input(day)`` returns the day's
-    input file or ``None``; ``cdf_exists`` is passed to ``decide_action``.  ``limit_days``
-    caps the days that need work (action in ``WORK_ACTIONS``), counted from ``start``:
+    input file or ``None``; ``cdf_exists`` and ``force`` are passed to ``decide_action``.
+    ``limit_days`` caps the days that need work (action in ``WORK_ACTIONS``), counted
+    from ``start``:
     later days that would need work get ``skip_limit``, days that need none keep their
-    action.  ``None`` means no limit.  Raises ``ValueError`` when ``end`` is before
-    ``start`` or ``limit_days`` is not positive.
+    action.  ``None`` means no limit.  ``stale(day, prior, input_path)``, when given, is
+    asked about each day done locally (skip_existing or run_upload_only) whose input is
+    there: a stale day gets run_stale (made again, then uploaded when uploading).  Raises
+    ``ValueError`` when ``end`` is before ``start`` or ``limit_days`` is not positive.
     """
     for name, value in (("start", start), ("end", end)):
         if isinstance(value, datetime) or not isinstance(value, date):
@@ -212,7 +231,11 @@ def plan_days(
             input_available=input_path is not None,
             retry_failed=retry_failed,
             cdf_exists=cdf_exists,
+            force=force,
         )
+        done = action in (SKIP_EXISTING, RUN_UPLOAD_ONLY) and input_path is not None
+        if done and stale is not None and stale(day, prior, input_path):
+            action = RUN_STALE
         if action in WORK_ACTIONS:
             if limit_days is not None and worked >= limit_days:
                 action = SKIP_LIMIT

@@ -29,7 +29,9 @@ Writers
     writes the whole row with one ``os.write`` and fsyncs.  It reads only the header line
     and the last byte of the file (the whole file only to migrate or to repair a torn line).
 
-    A failed append leaves the file exactly as it was: everything ``append`` writes goes
+    A failed append leaves the file exactly as it was (but for a tail of NUL bytes after
+    its last complete row, which a power loss during an append leaves and which holds no
+    row: the repair cuts it off before appending): everything ``append`` writes goes
     at the end of the file, and if the write or its fsync fails (ENOSPC or EFBIG after a
     short write, EIO, an interruption), the file is truncated back, still under the lock,
     to the size it had before.  No fragment of a row ever stays behind.
@@ -40,10 +42,20 @@ Line terminator
 
 Readers
     ``rows`` and ``latest_by_day`` never lock and survive a missing file, a torn last line
-    (a final line without a trailing newline is skipped), rows shorter than the header
-    (remnants of torn writes, skipped), unknown extra columns (ignored), missing columns
-    (blank) and unparseable dates (a row whose ``chunk_date_utc`` does not parse is
-    skipped by ``latest_by_day``).
+    (a final line without a trailing newline is skipped, and so is a tail of NUL bytes
+    after the last complete row), rows shorter than the header (remnants of torn writes,
+    skipped), unknown extra columns (ignored), missing columns (blank) and unparseable
+    dates (a row whose ``chunk_date_utc`` does not parse is skipped by ``latest_by_day``).
+
+    Every read goes through ``scan`` (one place opens the file to read it: ``_read_file``).
+    A ``Scan`` ends at a ``Mark``: the byte offset after its last whole record (a torn
+    last line, or a record whose quoted field is still open, is left for a later read),
+    the rows before it, and the file's identity. A later scan from that mark reads only
+    what was appended since, if the file is still the same one (same device and inode: a
+    migration replaces it), no shorter, and still holds the bytes that ended the earlier
+    read just before the mark (a file rewritten in place does not); else it reads the
+    whole file. ``telemetry_view.TelemetryView`` keeps a process's knowledge of
+    the file up to date that way, so a run reads the file once.
 """
 
 from __future__ import annotations
@@ -130,7 +142,8 @@ NEW_FILE_LINE_TERMINATOR = "\r\n"
 compatibility).  Existing files keep the terminator of their header line."""
 
 _HEADER_TEXT = ",".join(SCHEMA)
-_HEADER_PROBE_BYTES = 64 * 1024
+_HEADER_PROBE_BYTES = 4096  # the header line; read on while it has no newline
+TAIL_BYTES = 4096  # at most this much of the last line a Mark keeps, to know the file again
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,41 +210,53 @@ def carry_forward(prior: TelemetryRow | None) -> dict[str, str]:
     return {name: getattr(prior, name) for name in CARRY_FORWARD_COLUMNS}
 
 
-def _parse_csv(text: str) -> Iterator[list[str]]:
-    """Parse CSV text like ``csv.reader`` (default dialect), but fast.
+class _Records:
+    """The records of CSV text, parsed like ``csv.reader`` (default dialect) but fast.
 
     A line without a quote character is split on commas directly; a line with one is
     handed to one shared ``csv.reader``, which pulls further lines itself while a quoted
-    field (an embedded newline) is open.
+    field (an embedded newline) is open. ``lines`` counts the lines of the records given so
+    far: a record whose quoted field is still open at the end of the text is not given (it
+    is not whole yet), so a reader knows where the whole records end.
     """
-    pieces = text.split("\n")
-    if pieces[-1] == "":
-        pieces.pop()  # the text ends with a newline, not with an empty line
-    lines = iter(pieces)
-    pushed: list[str] = []
 
-    def feed() -> Iterator[str]:
-        while True:
-            if pushed:
-                yield pushed.pop()
+    def __init__(self, text: str) -> None:
+        self.pieces = text.split("\n")
+        if self.pieces[-1] == "":
+            self.pieces.pop()  # the text ends with a newline, not with an empty line
+        self.lines = 0
+
+    def __iter__(self) -> Iterator[list[str]]:
+        pieces, count = self.pieces, len(self.pieces)
+        position = 0
+        ran_out = False
+
+        def feed() -> Iterator[str]:
+            nonlocal position, ran_out
+            while position < count:
+                position += 1
+                yield pieces[position - 1] + "\n"
+            ran_out = True
+
+        reader = csv.reader(feed())
+        while position < count:
+            line = pieces[position]
+            if '"' not in line:
+                position += 1
+                if line.endswith("\r"):
+                    line = line[:-1]
+                record = line.split(",") if line else []
             else:
-                line = next(lines, None)
-                if line is None:
-                    return
-                yield line + "\n"
-
-    reader = csv.reader(feed())
-    for line in lines:
-        if '"' not in line:
-            if line.endswith("\r"):
-                line = line[:-1]
-            yield line.split(",") if line else []
-        else:
-            pushed.append(line + "\n")
-            record = next(reader, None)
-            if record is None:
-                return
+                record = next(reader, None)
+                if record is None or ran_out:
+                    return  # a quoted field still open at the end of the text
+            self.lines = position
             yield record
+
+
+def _parse_csv(text: str) -> Iterator[list[str]]:
+    """The records of ``text`` (``_Records``)."""
+    return iter(_Records(text))
 
 
 def _clean_header(fields: list[str]) -> list[str]:
@@ -242,7 +267,7 @@ def _clean_header(fields: list[str]) -> list[str]:
     return names
 
 
-def _row_factory(header: list[str]) -> Callable[[list[str]], TelemetryRow]:
+def row_factory(header: list[str]) -> Callable[[list[str]], TelemetryRow]:
     """A function turning a record laid out as ``header`` into a ``TelemetryRow``."""
     if tuple(header) == SCHEMA:
         return lambda rec: TelemetryRow(*rec[: len(SCHEMA)])
@@ -250,10 +275,160 @@ def _row_factory(header: list[str]) -> Callable[[list[str]], TelemetryRow]:
     return lambda rec: TelemetryRow(**{name: rec[i] for name, i in columns})
 
 
+def _nul_tail(start: int, end: int) -> str:
+    """How the warnings name a NUL-filled tail: its bytes, and that no row is lost."""
+    return (
+        f"{end - start} NUL bytes at bytes {start}-{end - 1} after the last complete row "
+        "(an append cut by a power loss; every row before them is intact)"
+    )
+
+
 def _csv_line(values: list[str], terminator: str) -> str:
     buf = io.StringIO()
     csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator=terminator).writerow(values)
     return buf.getvalue()
+
+
+def by_date(
+    last: Mapping[str, tuple[int, list[str]]], path: Path
+) -> dict[date, tuple[int, list[str]]]:
+    """``last`` (each ``chunk_date_utc`` as written -> its last (position, record)) keyed
+    by the day it names: of " 2025-09-01" and "2025-09-01" the later record wins. Values
+    that do not parse are skipped with a warning naming ``path``."""
+    latest: dict[date, tuple[int, list[str]]] = {}
+    bad_dates: list[str] = []
+    for day_text, found in last.items():
+        try:
+            day = date.fromisoformat(day_text.strip())
+        except ValueError:
+            bad_dates.append(day_text)
+            continue
+        if day not in latest or found[0] > latest[day][0]:
+            latest[day] = found
+    if bad_dates:
+        logger.warning(
+            "%s: skipped the rows of %d unparseable chunk_date_utc value(s), e.g. %r",
+            path,
+            len(bad_dates),
+            bad_dates[0],
+        )
+    return latest
+
+
+def _read_from(fd: int, offset: int) -> bytes:
+    """The bytes of the open file from ``offset`` to its end."""
+    chunks = []
+    while chunk := os.pread(fd, 1 << 20, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _read_file(path: Path, since: Mark | None) -> tuple[bytes, int, tuple[int, int] | None]:
+    """The one place the file is opened to be read: ``(data, start, file_id)``.
+
+    ``data`` runs from ``since.offset`` to the end when the file is still the one
+    ``since`` was read in (same device and inode: a header migration replaces the file),
+    at least that long, and still holds ``since.tail`` just before the offset (a file
+    rewritten in place does not); else from the start (``start`` 0). A missing file
+    reads as ``(b"", 0, None)``.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return b"", 0, None
+    try:
+        info = os.fstat(fd)
+        file_id = (info.st_dev, info.st_ino)
+        start = 0
+        if (
+            since is not None
+            and since.offset > 0
+            and since.file_id == file_id
+            and info.st_size >= since.offset
+            and os.pread(fd, len(since.tail), since.offset - len(since.tail)) == since.tail
+        ):
+            start = since.offset
+        return _read_from(fd, start), start, file_id
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where a read of the file ended: after ``rows`` complete rows, at byte ``offset``
+    (the end of its last whole record), in the file ``file_id`` (device, inode), whose
+    last line before the offset was ``tail`` (its last ``TAIL_BYTES`` at most)."""
+
+    rows: int = 0
+    offset: int = 0
+    file_id: tuple[int, int] | None = None
+    tail: bytes = b""
+
+
+class Scan:
+    """One read of the file, from a ``Mark`` of an earlier read or from the start.
+
+    From the mark (``whole`` false) when the file is still the one read then and only
+    grew (``_read_file``): the rows appended since, parsed with the earlier read's
+    ``header``. Otherwise (no mark, no header, a migrated or rewritten file) the whole
+    file, header first. Either way a torn last line (no newline yet) and a record whose
+    quoted field is still open are left for a later read, and ``records()`` gives the
+    complete records (at least as many fields as the header; shorter ones are torn
+    remnants, skipped). Once they are consumed, ``end`` is the mark to read on from.
+    """
+
+    def __init__(self, path: Path, since: Mark | None, header: list[str] | None) -> None:
+        self.path = path
+        data, self._start, self._file_id = _read_file(path, since if header else None)
+        self.whole = self._start == 0
+        self._rows_before = 0 if self.whole or since is None else since.rows
+        self._tail_before = b"" if self.whole or since is None else since.tail
+        cut = data.rfind(b"\n") + 1
+        if cut < len(data):
+            if (cut or self._start) and not data[cut:].strip(b"\x00"):
+                end = self._start + len(data)
+                logger.warning("%s: skipping %s", path, _nul_tail(self._start + cut, end))
+            else:
+                logger.warning("%s: skipping torn last line %r", path, data[cut:][:200])
+        self._data = data[:cut]
+        text = self._data.decode("utf-8", errors="replace")
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        self._parsed = _Records(text)
+        self._iter = iter(self._parsed)
+        self.header = _clean_header(next(self._iter, [])) if self.whole else list(header or [])
+        self.rows = 0  # complete records given so far
+
+    def records(self) -> Iterator[list[str]]:
+        if not self.header:
+            return
+        width, short = len(self.header), 0
+        try:
+            for record in self._iter:
+                if len(record) >= width:
+                    self.rows += 1
+                    yield record
+                elif record:
+                    short += 1
+        except csv.Error as exc:
+            logger.warning("%s: stopped reading at a malformed record: %s", self.path, exc)
+        if short:
+            logger.warning("%s: skipped %d short (torn) row(s)", self.path, short)
+
+    @property
+    def end(self) -> Mark:
+        """Where this read's whole records end (read on from here next time)."""
+        left = len(self._parsed.pieces) - self._parsed.lines  # lines not yet whole records
+        newline = len(self._data) - 1
+        for _ in range(left):
+            newline = self._data.rfind(b"\n", 0, newline)
+        end = newline + 1
+        tail = self._tail_before  # nothing consumed: the line the earlier read ended with
+        if end:  # the last line this read consumed
+            line = self._data.rfind(b"\n", 0, end - 1) + 1
+            tail = self._data[max(line, end - TAIL_BYTES) : end]
+        return Mark(self._rows_before + self.rows, self._start + end, self._file_id, tail)
 
 
 class TelemetryLog:
@@ -269,76 +444,31 @@ class TelemetryLog:
 
     # ------------------------------------------------------------------ reading
 
-    def _records(self) -> tuple[list[str], Iterator[list[str]]]:
-        """The header and an iterator over the complete data records of the file."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return [], iter(())
-        text = raw.decode("utf-8", errors="replace")
-        if "\x00" in text:
-            text = text.replace("\x00", "")
-        if text and not text.endswith("\n"):
-            cut = text.rfind("\n") + 1
-            logger.warning("%s: skipping torn last line %r", self.path, text[cut:][:200])
-            text = text[:cut]
-        records = _parse_csv(text)
-        header = _clean_header(next(records, []))
-        if not header:
-            return [], iter(())
-        return header, self._complete(records, len(header))
-
-    def _complete(self, records: Iterator[list[str]], width: int) -> Iterator[list[str]]:
-        """The records that have at least ``width`` fields; shorter ones are torn remnants."""
-        short = 0
-        try:
-            for record in records:
-                if len(record) >= width:
-                    yield record
-                elif record:
-                    short += 1
-        except csv.Error as exc:
-            logger.warning("%s: stopped reading at a malformed record: %s", self.path, exc)
-        if short:
-            logger.warning("%s: skipped %d short (torn) row(s)", self.path, short)
+    def scan(self, since: Mark | None = None, header: list[str] | None = None) -> Scan:
+        """Read the file: from ``since`` (with the ``header`` of that earlier read) when
+        only rows were appended since (see ``Scan``), else all of it."""
+        return Scan(self.path, since, header)
 
     def rows(self) -> list[TelemetryRow]:
         """Every complete row, in file order; ``[]`` when the file does not exist."""
-        header, records = self._records()
-        to_row = _row_factory(header)
-        return [to_row(rec) for rec in records]
+        scan = self.scan()
+        to_row = row_factory(scan.header)
+        return [to_row(rec) for rec in scan.records()]
 
     def latest_by_day(self) -> dict[date, TelemetryRow]:
         """Each day's latest row, keyed by ``chunk_date_utc``: its last row in the file
         (see the module docstring).  Rows whose ``chunk_date_utc`` does not parse are
         skipped with a warning.
         """
-        header, records = self._records()
-        if "chunk_date_utc" not in header:
+        scan = self.scan()
+        if "chunk_date_utc" not in scan.header:
             return {}
-        day_i = header.index("chunk_date_utc")
+        day_i = scan.header.index("chunk_date_utc")
         last: dict[str, tuple[int, list[str]]] = {}  # as written -> (position, record)
-        for position, rec in enumerate(records):
+        for position, rec in enumerate(scan.records()):
             last[rec[day_i]] = (position, rec)
-        latest: dict[date, tuple[int, list[str]]] = {}
-        bad_dates: list[str] = []
-        for day_text, found in last.items():
-            try:
-                day = date.fromisoformat(day_text.strip())
-            except ValueError:
-                bad_dates.append(day_text)
-                continue
-            if day not in latest or found[0] > latest[day][0]:  # " 2025-09-01" vs "2025-09-01"
-                latest[day] = found
-        if bad_dates:
-            logger.warning(
-                "%s: skipped the rows of %d unparseable chunk_date_utc value(s), e.g. %r",
-                self.path,
-                len(bad_dates),
-                bad_dates[0],
-            )
-        to_row = _row_factory(header)
-        return {day: to_row(rec) for day, (_, rec) in sorted(latest.items())}
+        to_row = row_factory(scan.header)
+        return {day: to_row(rec) for day, (_, rec) in sorted(by_date(last, self.path).items())}
 
     # ------------------------------------------------------------------ writing
 
@@ -416,7 +546,7 @@ class TelemetryLog:
         values = row.as_list() if tuple(header) == SCHEMA else self._aligned(row, header)
         prefix = ""
         if newline < 0 or os.pread(fd, 1, size - 1) != b"\n":
-            prefix = self._line_repair(fd, term)
+            size, prefix = self._line_repair(fd, size, term)
         self._write_at_end(fd, size, (prefix + _csv_line(values, term)).encode("utf-8"))
         return True
 
@@ -450,27 +580,30 @@ class TelemetryLog:
             seen.add(name)
         return values
 
-    def _line_repair(self, fd: int, term: str) -> str:
-        """Text that ends a torn last line so the next row starts on a fresh line.
+    def _line_repair(self, fd: int, size: int, term: str) -> tuple[int, str]:
+        """The file's size after the repair, and the text that ends a torn last line so
+        the next row starts on a fresh line.
 
         If the torn line stopped inside a quoted field (an odd number of quote characters
         in the file), the quote is closed first so the fragment cannot swallow the row
-        that follows; readers then skip the fragment as a short row.
+        that follows; readers then skip the fragment as a short row. A tail of NUL bytes
+        after the last complete row (a power loss during an append: the size grew, the
+        data never reached the disk) holds no row: it is cut off.
         """
         data = self._read_all(fd)
+        cut = data.rfind(b"\n") + 1
+        if cut and not data[cut:].strip(b"\x00"):
+            os.ftruncate(fd, cut)
+            logger.warning("%s: removed %s before appending", self.path, _nul_tail(cut, size))
+            return cut, ""
         logger.warning("%s: terminating a torn last line before appending", self.path)
         if data.count(b'"') % 2:
-            return '"' + term
-        return "\n" if data.endswith(b"\r") else term
+            return size, '"' + term
+        return size, "\n" if data.endswith(b"\r") else term
 
     @staticmethod
     def _read_all(fd: int) -> bytes:
-        chunks = []
-        offset = 0
-        while chunk := os.pread(fd, 1 << 20, offset):
-            chunks.append(chunk)
-            offset += len(chunk)
-        return b"".join(chunks)
+        return _read_from(fd, 0)
 
     def _migrate(self, fd: int, term: str) -> None:
         """Rewrite a file with a shorter, prefix-of-``SCHEMA`` header to the full schema.

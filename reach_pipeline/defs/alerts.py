@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import time
+from pathlib import Path
 
 from dagster import (
     AssetKey,
@@ -31,7 +32,7 @@ from reach_pipeline.alerts.compose import (
 )
 from reach_pipeline.alerts.destinations import SlackDestination, WebhookDestination
 from reach_pipeline.alerts.dispatch import Dispatcher
-from reach_pipeline.alerts.facts import due_day, tally_backfill
+from reach_pipeline.alerts.facts import due_day, late_stage, tally_backfill
 from reach_pipeline.alerts.redact import environment_secrets
 from reach_pipeline.contract.layout import find_input
 from reach_pipeline.contract.telemetry import TelemetryLog
@@ -201,12 +202,23 @@ def reach_backfill_alert_sensor(context: SensorEvaluationContext):
 # ------------------------------------------------------------------------------ missing day
 
 
-def telemetry_text(settings: Settings, day: dt.date) -> str:
-    row = TelemetryLog(settings.telemetry_path).latest_by_day().get(day)
+def telemetry_text(row, telemetry_path: Path) -> str:
+    """The day's latest telemetry row in a few words (``row`` None: no row)."""
     if row is None:
-        return f"no row for the day in {settings.telemetry_path}"
+        return f"no row for the day in {telemetry_path}"
     error = f" ({row.error_type}: {row.error_message})" if row.error_type else ""
     return f"{row.status}{error}"
+
+
+def day_input(settings: Settings, day: dt.date) -> tuple[Path | None, dt.datetime | None]:
+    """The day's input file and its arrival (modification time); None, None when there is
+    none (or it cannot be told: the day's own run reports that)."""
+    try:
+        path = find_input(settings.input_dir, day, settings.sensor_id, settings.output_format)
+        mtime = path.stat().st_mtime if path else None
+    except (OSError, ValueError):
+        return None, None
+    return path, (dt.datetime.fromtimestamp(mtime, dt.UTC) if mtime else None)
 
 
 def has_l1c(instance, day: dt.date) -> bool:
@@ -240,12 +252,17 @@ def reach_missing_day_sensor(context: SensorEvaluationContext, reach: ReachSetti
     if has_l1c(context.instance, day):
         return SkipReason(f"{key} has its L1C")
     sender = dispatcher(alerts, context.log)
+    row = TelemetryLog(settings.telemetry_path).latest_by_day().get(day)
+    path, arrived = day_input(settings, day)
+    late = late_stage(path is not None, row.status if row else None)
     alert = missing_day_alert(
         day,
         deadline,
         input_file_text(reach, day),
-        telemetry_text(settings, day),
+        telemetry_text(row, settings.telemetry_path),
         alerts.ui_base_url,
+        late,
+        arrived,
     )
     took = sender.send(alert)
     return SkipReason(f"{key} has no L1C: alert posted to {took} destination(s)")

@@ -9,6 +9,7 @@ telemetry rows, ``events`` turns the outcomes into Dagster events.
 """
 
 import datetime as dt
+from contextlib import closing
 
 from dagster import (
     AssetExecutionContext,
@@ -30,14 +31,16 @@ from reach_pipeline.stages import (
     upstream_asset,
 )
 from reach_pipeline.steps.claim import run_baseline
-from reach_pipeline.steps.day import run_day
+from reach_pipeline.steps.day import pipelined_days
 
 from .checks import CHECK_SPECS
-from .events import day_events, days_failure, failures
+from .events import day_events, days_failure, failures, stop_metadata
+from .io_manager import FIND, IO_MANAGER_KEY
 from .metadata import l1c_column_schema
 from .partitions import daily_partitions, run_days
 from .preflight import run_settings
 from .resources import ReachS3, ReachSettings, day_log
+from .versions import CODE_VERSIONS
 
 GROUP = "reach"
 # A backfill runs up to this many days per run (one run per day costs ~2-3 s of Dagster
@@ -77,16 +80,22 @@ reach_csv = AssetSpec(
 )
 
 # What a stage's spec has besides the table's: Dagster-only parts.
+# reach_cdf and reach_geomap: a code version from their processor's (``versions``).
 EXTRA = {
-    StageId.L1C: {"metadata": L1C_COLUMNS, "freshness_policy": l1c_freshness()},
+    StageId.L1C: {
+        "metadata": L1C_COLUMNS,
+        "freshness_policy": l1c_freshness(),
+        "code_version": CODE_VERSIONS[StageId.L1C],
+    },
     StageId.L1C_UPLOAD: {"metadata": L1C_COLUMNS},
+    StageId.L2: {"code_version": CODE_VERSIONS[StageId.L2]},
 }
 
 
 def day_spec(stage: Stage) -> AssetSpec:
     """The spec of one of the daily assets ``reach_day`` makes (skippable: a day's later
     stages do not run when an earlier one fails or is not selected)."""
-    return AssetSpec(
+    spec = AssetSpec(
         stage.asset,
         deps=[upstream_asset(stage)],
         skippable=True,
@@ -95,6 +104,8 @@ def day_spec(stage: Stage) -> AssetSpec:
         **DAILY,
         **EXTRA.get(stage.id, {}),
     )
+    # Other assets load reach_cdf and reach_geomap as the day's file (defs.io_manager).
+    return spec.with_io_manager_key(IO_MANAGER_KEY) if stage.asset in FIND else spec
 
 
 SPECS = [day_spec(stage) for stage in STAGES]
@@ -112,18 +123,25 @@ SPECS = [day_spec(stage) for stage in STAGES]
 def reach_day(context: AssetExecutionContext, reach: ReachSettings, reach_s3: ReachS3):
     settings = run_settings(reach)  # an operator's mistake fails here: no day touched
     stages = [stage_of_asset(key.to_user_string()) for key in context.selected_asset_keys]
-    uploads = any(s.is_upload for s in stages)
+    # No bucket: the upload stages are NOT_CONFIGURED (skipped, saying why), the day is not
+    # failed for it (an asset selection with them is "Materialize all" in the UI).
+    uploads = any(s.is_upload for s in stages) and reach_s3.configured()
     uploader = _uploader(context, reach_s3) if uploads else None
     log = day_log(settings, context.run_id)
     baseline = run_baseline(context.run.tags, log.log)
     days = run_days(context)
-    failed = []
-    for day in days:
-        outcomes = run_day(settings, day, log, {s.id for s in stages}, uploader, baseline)
-        failed += failures(outcomes)
-        yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
+    failed, stopped = [], {}
+    ids = {s.id for s in stages}
+    with closing(pipelined_days(settings, days, log, ids, uploader, baseline)) as pipeline:
+        for index, (_day, outcomes) in enumerate(pipeline):
+            failed += failures(outcomes)
+            yield from day_events(context, settings, outcomes, ranged=len(days) > 1)
+            fault = next((f.fault for f in failures(outcomes) if f.fault is not None), None)
+            if fault is not None:  # the machine's: the run stops at the first day it hits
+                stopped = stop_metadata(fault, days[index + 1 :])
+                break
     if failed:
-        raise days_failure(failed)
+        raise days_failure(failed, stopped)
 
 
 def _uploader(context: AssetExecutionContext, reach_s3: ReachS3):

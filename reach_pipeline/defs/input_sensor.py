@@ -50,7 +50,7 @@ from reach_pipeline.contract.telemetry import TelemetryLog
 from reach_pipeline.settings import Settings, input_sensor_interval_s
 from reach_pipeline.stages import REACH_CSV
 
-from .jobs import daily_selection, reach_daily_job
+from .jobs import LIVE_TAGS, daily_selection, reach_daily_job
 from .partitions import daily_partitions
 from .resources import ReachS3, ReachSettings
 
@@ -155,7 +155,7 @@ def run_request(file: DayFile, action: str, reach_s3: ReachS3) -> RunRequest:
         run_key=f"{file.key}:{file.version}",
         partition_key=file.key,
         asset_selection=selection,
-        tags={"reach/sensor_action": action},
+        tags={**LIVE_TAGS, "reach/sensor_action": action},
     )
 
 

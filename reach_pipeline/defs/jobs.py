@@ -9,6 +9,11 @@ from .resources import ReachS3
 
 PROCESS_ONLY = [AssetKey(name) for name in day_assets(upload=False)]
 PROCESS_AND_UPLOAD = [AssetKey(name) for name in day_assets(upload=True)]
+# The live day goes first: the run queue dequeues higher `dagster/priority` first, and the
+# pool gives a freed slot to the waiting step of highest run priority. A campaign's backfill
+# has priority 0 unless launched with a lower one (README, "Campaigns and the live day").
+LIVE_PRIORITY = 10
+LIVE_TAGS = {"dagster/priority": str(LIVE_PRIORITY)}
 
 reach_daily_job = define_asset_job(
     "reach_daily_job",

@@ -18,6 +18,7 @@ from reach_pipeline.stages import REACH_CDF
 from .input_sensor import file_version
 from .partitions import daily_partitions
 from .resources import ReachSettings
+from .versions import CODE_VERSION_TAG, LEGACY_CODE_VERSION
 
 _REACH_CDF = AssetKey(REACH_CDF)
 
@@ -45,6 +46,8 @@ def legacy_import_events(instance: DagsterInstance, settings: Settings) -> list:
                 asset_key=_REACH_CDF,
                 partition=key,
                 description="Processed by the legacy tool (imported from the telemetry file)",
+                # Made by another processor than ours: such a day shows stale.
+                tags={CODE_VERSION_TAG: LEGACY_CODE_VERSION},
                 metadata={
                     "path": str(item.cdf_path.absolute()),
                     "source": "legacy telemetry",

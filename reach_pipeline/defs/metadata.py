@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dagster import MetadataValue, TableColumn, TableSchema
+from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
 from reach_pipeline.processing.product import SENSOR_VARS, VARIABLE_NAMES
+from reach_pipeline.processing.sensor_stats import SensorDay
 from reach_pipeline.steps.metadata import (
+    SENSOR_DAYS,
     MarkdownValue,
     Metadata,
     PathValue,
+    SensorTable,
     Shown,
     TextValue,
     UrlValue,
@@ -22,13 +25,39 @@ _SHOWN = {
 }
 
 
+SENSOR_DAY_SCHEMA = TableSchema(
+    columns=[
+        TableColumn("sensor", "string", description="REACH pod"),
+        TableColumn("satellite", "string", description="Iridium vehicle hosting it"),
+        TableColumn("records", "int", description="dose values (both dosimeters)"),
+        TableColumn("availability_pct", "float", description="records / 34,560"),
+        TableColumn("quality_pct", "float", description="% of records with obQuality != 0"),
+        TableColumn("median_dose", "float", description="median dose rate (rad/s)"),
+    ]
+)
+
+
 def to_dagster(metadata: Metadata) -> dict:
     """A stage's metadata (``steps.metadata``) as Dagster metadata: a ``Shown`` value as
-    the ``MetadataValue`` of its kind, the rest as they are."""
-    return {
-        name: _SHOWN[type(value)](value.value) if isinstance(value, Shown) else value
-        for name, value in metadata.items()
-    }
+    the ``MetadataValue`` of its kind, a ``SensorTable`` as a table, the rest as they are."""
+    return {name: _value(value) for name, value in metadata.items()}
+
+
+def _value(value):
+    if isinstance(value, Shown):
+        return _SHOWN[type(value)](value.value)
+    if isinstance(value, SensorTable):
+        records = [TableRecord(row.as_dict()) for row in value.rows]
+        return MetadataValue.table(records=records, schema=SENSOR_DAY_SCHEMA)
+    return value
+
+
+def sensor_days_of(metadata: dict) -> list[SensorDay] | None:
+    """The per-sensor table of an L1C materialization's metadata; None without one."""
+    table = metadata.get(SENSOR_DAYS)
+    if table is None:
+        return None
+    return [SensorDay.from_dict(record.data) for record in table.records]
 
 
 # The L1C variables that are not per-(time, sensor) measurements: (CDF type and

@@ -9,25 +9,40 @@ from dagster import BetaWarning, Definitions, in_process_executor, with_source_c
 
 from .alerts import ALERT_SENSORS
 from .assets import reach_csv, reach_day
+from .coverage import reach_coverage, reach_coverage_automation
 from .input_sensor import reach_input_sensor
+from .io_manager import IO_MANAGER_KEY, ReachProductsIOManager
 from .jobs import reach_daily_job
 from .legacy_import import reach_legacy_import_sensor
 from .resources import ReachS3, ReachSettings
 from .schedules import reach_daily_schedule
+from .watch_sensor import reach_sensor_watch
 
 # Each asset's page links to the code that defines it (reach_csv is external: its code is
 # the download tool's). Code references are "beta" in Dagster 1.13; used knowingly.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", BetaWarning)
-    ASSETS = tuple(with_source_code_references([reach_csv, reach_day]))
+    ASSETS = tuple(with_source_code_references([reach_csv, reach_day, reach_coverage]))
 JOBS = (reach_daily_job,)
 SCHEDULES = (reach_daily_schedule,)
-SENSORS = (reach_input_sensor, reach_legacy_import_sensor, *ALERT_SENSORS)
+SENSORS = (
+    reach_input_sensor,
+    reach_legacy_import_sensor,
+    *ALERT_SENSORS,
+    reach_sensor_watch,
+    reach_coverage_automation,
+)
 
 
 def resources(settings: ReachSettings | None = None, s3: ReachS3 | None = None) -> dict:
-    """The resources every asset, check, sensor and schedule asks for."""
-    return {"reach": settings or ReachSettings(), "reach_s3": s3 or ReachS3()}
+    """The resources every asset, check, sensor and schedule asks for, and the IO manager
+    that gives other assets the products' paths."""
+    settings = settings or ReachSettings()
+    return {
+        "reach": settings,
+        "reach_s3": s3 or ReachS3(),
+        IO_MANAGER_KEY: ReachProductsIOManager(reach=settings),
+    }
 
 
 def build_definitions(settings: ReachSettings | None = None, s3: ReachS3 | None = None):

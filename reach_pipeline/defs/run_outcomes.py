@@ -14,6 +14,7 @@ from reach_pipeline.alerts.facts import (
     error_parts,
     failures_of,
 )
+from reach_pipeline.defs.change import report_from
 
 from .events import DAY_FAILURES
 
@@ -72,6 +73,7 @@ def read_run(instance: DagsterInstance, run: DagsterRun) -> RunDays:
             day = _day(materialization.partition)
             if day is not None:
                 result.materialized.add(day)
+                remember_change(result, day, materialization)
         elif event.event_type == DagsterEventType.ASSET_OBSERVATION:
             observation = entry.asset_observation
             result.assets.add(observation.asset_key.to_user_string())
@@ -92,6 +94,20 @@ def read_run(instance: DagsterInstance, run: DagsterRun) -> RunDays:
     if not step_failures and run_failure is not None:
         result.failures.extend(run_failure_days(run_failure, days, assets))
     return result
+
+
+# Whose change report speaks for the day: its L1C's, else its L2's (a run of the L2 only).
+_CHANGE_OF = ("reach_cdf", "reach_geomap")
+
+
+def remember_change(result: RunDays, day: dt.date, materialization) -> None:
+    """Keep the day's change report from a materialization's metadata (``defs.change``)."""
+    asset = materialization.asset_key.to_user_string()
+    report = report_from(materialization.metadata) if asset in _CHANGE_OF else None
+    if report is None:
+        return
+    if asset == _CHANGE_OF[0] or day not in result.changes:
+        result.changes[day] = report
 
 
 def step_failure_days(event, days: list[dt.date], assets: str | None) -> list[DayFailure]:

@@ -9,7 +9,7 @@ from dagster import (
     schedule,
 )
 
-from .jobs import daily_selection, reach_daily_job
+from .jobs import LIVE_TAGS, daily_selection, reach_daily_job
 from .resources import ReachS3, ReachSettings
 
 
@@ -34,4 +34,5 @@ def reach_daily_schedule(
         run_key=day.isoformat(),
         partition_key=day.isoformat(),
         asset_selection=daily_selection(reach_s3),
+        tags=LIVE_TAGS,
     )

@@ -77,14 +77,14 @@ def make_geomap(
 
 def _quicklooks(maps, day, span, directory: Path, mode: str) -> tuple[list[Path], str]:
     """Overview (and its thumbnail), then the per-flavor maps. matplotlib loads only here."""
-    from .overview import draw_rgba, overview_figure, thumbnail_b64, write_overview
+    from .overview import overview_figure, thumbnail_b64, write_overview
     from .png import PngWriter
     from .product import STATISTICS
     from .quicklook import write_maps
 
     statistics = STATISTICS if mode == "all" else ("median",)
     with PngWriter() as writer:
-        rgba = draw_rgba(overview_figure(maps.maps["median"], maps.points_used, day, span))
+        rgba = overview_figure().draw(maps.maps["median"], maps.points_used, day, span)
         overview = write_overview(rgba, day, directory, writer.write)
         thumbnail = thumbnail_b64(rgba)
         images = write_maps(maps.maps, statistics, day, span, directory, writer.write)

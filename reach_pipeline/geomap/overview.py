@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from .basemap import draw_basemap, label_panel
+from .blit import Blitter
 from .product import FLAVORS, overview_file_name
 from .quicklook import SavePixels
 from .style import CMAP, NOTE_BOX, cell_colours, flavor_label, norm_for, style_colorbar
@@ -34,48 +35,88 @@ def panel_offsets() -> list[tuple[float, float]]:
     return [((k % 3) * step_x, -(k // 3) * step_y) for k in range(len(FLAVORS))]
 
 
-def overview_figure(
-    medians: np.ndarray, points: tuple[int, ...], day: dt.date, span: tuple[str, str]
-) -> Figure:
-    """Six median maps (one per flavor, each in its own labelled panel), one colour bar."""
-    fig = Figure(figsize=OVERVIEW_SIZE_IN, dpi=OVERVIEW_DPI)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.005, 0.15, 0.99, 0.73))
-    offsets = panel_offsets()
-    xs, ys = [dx for dx, _ in offsets], [dy for _, dy in offsets]
-    ax.set_xlim(min(xs) - 180 - _MARGIN_DEG["left"], max(xs) + 180 + _MARGIN_DEG["right"])
-    ax.set_ylim(min(ys) - 90 - _MARGIN_DEG["bottom"], max(ys) + 90 + _MARGIN_DEG["top"])
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    norm = norm_for("median", medians)
-    for k, (dx, dy) in enumerate(offsets):
+class OverviewFigure:
+    """Six median maps (one per flavor, each in its own labelled panel), one colour bar.
+
+    What does not change from day to day (the panels' degree labels, the colour bar) is
+    drawn once and kept as a background; a day redraws only its images and texts, with
+    the lines laid over from a layer drawn once (``blit``), as the quicklook maps do.
+    """
+
+    def __init__(self) -> None:
+        self.fig = Figure(figsize=OVERVIEW_SIZE_IN, dpi=OVERVIEW_DPI)
+        FigureCanvasAgg(self.fig)
+        ax = self.fig.add_axes((0.005, 0.15, 0.99, 0.73))
+        offsets = panel_offsets()
+        xs, ys = [dx for dx, _ in offsets], [dy for _, dy in offsets]
+        ax.set_xlim(min(xs) - 180 - _MARGIN_DEG["left"], max(xs) + 180 + _MARGIN_DEG["right"])
+        ax.set_ylim(min(ys) - 90 - _MARGIN_DEG["bottom"], max(ys) + 90 + _MARGIN_DEG["top"])
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        self.images, self.titles, self.notes = [], [], []
+        for dx, dy in offsets:
+            self._panel(ax, dx, dy, lon=dy == min(ys), lat=dx == 0)
+        lines = draw_basemap(ax, offsets, lon_step=60, lat_step=30, lw=0.6, frame=True)
+        self.suptitle = self.fig.suptitle("", fontsize=15, y=0.965)
+        self.legend = self.fig.text(0.5, 0.905, "", ha="center", fontsize=10, color="0.25")
+        cax = self.fig.add_axes((0.25, 0.075, 0.5, 0.03))
+        norm = norm_for("median", np.zeros(1))  # the same log scale every day
+        bar = self.fig.colorbar(
+            ScalarMappable(norm, CMAP), cax=cax, orientation="horizontal", extend="both"
+        )
+        style_colorbar(bar, "median")
+        self.norm = norm
+        texts = [*self.titles, *self.notes, self.suptitle, self.legend]
+        self.blit = Blitter(self.fig, self.images, lines, texts)
+
+    def _panel(self, ax, dx: float, dy: float, *, lon: bool, lat: bool) -> None:
+        """A flavor's panel at (dx, dy): its image, title and note (set each day) and its
+        degree labels (drawn once)."""
         extent = (dx - 180, dx + 180, dy - 90, dy + 90)
-        colours = cell_colours("median", medians[k], norm)
-        ax.imshow(colours, extent=extent, origin="lower", interpolation="nearest", zorder=1)
-        title = f"{flavor_label(k)}   ({points[k]:,} points)"
-        ax.text(dx, dy + 94, title, ha="center", va="bottom", fontsize=10)
-        label_panel(ax, (dx, dy), steps=(60, 30), lon=dy == min(ys), lat=dx == 0, size=7, gap=3.5)
-        if points[k] == 0:
-            message = f"no flavor {FLAVORS[k]} data this day"
-            ax.text(dx, dy, message, ha="center", va="center", fontsize=12, zorder=6, bbox=NOTE_BOX)
-    draw_basemap(ax, offsets, lon_step=60, lat_step=30, lw=0.6, frame=True)
-    title = f"REACH dosimeters, {day:%Y-%m-%d}: median dose rate per 5° × 5° cell"
-    fig.suptitle(title, fontsize=15, y=0.965)
-    legend = (
-        f"{span[0]} – {span[1]} UTC    ·    black: coastlines    ·    "
-        "orange: radiation-region outlines    ·    blank: no data"
-    )
-    fig.text(0.5, 0.905, legend, ha="center", fontsize=10, color="0.25")
-    cax = fig.add_axes((0.25, 0.075, 0.5, 0.03))
-    bar = fig.colorbar(ScalarMappable(norm, CMAP), cax=cax, orientation="horizontal", extend="both")
-    style_colorbar(bar, "median")
-    return fig
+        blank = np.zeros((2, 2, 4), np.uint8)
+        image = ax.imshow(blank, extent=extent, origin="lower", interpolation="nearest", zorder=1)
+        self.images.append(image)
+        self.titles.append(ax.text(dx, dy + 94, "", ha="center", va="bottom", fontsize=10))
+        label_panel(ax, (dx, dy), steps=(60, 30), lon=lon, lat=lat, size=7, gap=3.5)
+        note = ax.text(0, 0, "", ha="center", va="center", fontsize=12, zorder=6, bbox=NOTE_BOX)
+        note.set_position((dx, dy))
+        self.notes.append(note)
+
+    def draw(
+        self, medians: np.ndarray, points: tuple[int, ...], day: dt.date, span: tuple[str, str]
+    ) -> np.ndarray:
+        """The day's overview: its pixels (RGBA; the figure's buffer, valid until the next
+        call)."""
+        for k, image in enumerate(self.images):
+            image.set_data(cell_colours("median", medians[k], self.norm))
+            self.titles[k].set_text(f"{flavor_label(k)}   ({points[k]:,} points)")
+            self.notes[k].set_text(f"no flavor {FLAVORS[k]} data this day")
+            self.notes[k].set_visible(points[k] == 0)
+        self.suptitle.set_text(
+            f"REACH dosimeters, {day:%Y-%m-%d}: median dose rate per 5° × 5° cell"
+        )
+        self.legend.set_text(
+            f"{span[0]} – {span[1]} UTC    ·    black: coastlines    ·    "
+            "orange: radiation-region outlines    ·    blank: no data"
+        )
+        return self.blit.frame()
 
 
-def draw_rgba(fig: Figure) -> np.ndarray:
-    """The figure's pixels (RGBA), drawn once."""
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba())
+_FIGURE: list[OverviewFigure] = []  # the process's one overview figure
+
+
+def overview_figure() -> OverviewFigure:
+    """The process's overview figure, built on first use."""
+    if not _FIGURE:
+        _FIGURE.append(OverviewFigure())
+    return _FIGURE[0]
+
+
+def prepare() -> None:
+    """Build the overview figure and draw its background now (a fork worker calls this
+    before it forks, so every day's child starts with it)."""
+    blank = np.full((len(FLAVORS), 2, 2), np.nan)
+    overview_figure().draw(blank, (0,) * len(FLAVORS), dt.date(2000, 1, 1), ("", ""))
 
 
 def write_overview(rgba: np.ndarray, day: dt.date, directory: Path, save: SavePixels) -> Path:

@@ -1,8 +1,12 @@
 """The per-flavor quicklook maps, drawn like the legacy ones.
 
 One figure serves every map of a kind: its frame, degree labels and colour bar are drawn once and
-kept as a background; each map then only redraws the image, the lines over it and the
-title (blitting), which is what makes a map cost tens of milliseconds instead of hundreds.
+kept as a background; each map then only redraws the image and the title, with the lines
+laid over it from a layer drawn once (``blit``), which is what makes a map cost
+milliseconds instead of hundreds.
+The figures live as long as the process (``map_figure``): a fork worker builds them and
+draws the dose maps' background before it forks its first L2 child (``prepare``), so each
+later day's child starts with them ready instead of building them again.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
 from .basemap import draw_basemap, global_axes, label_panel
+from .blit import Blitter
 from .product import FLAVORS, quicklook_file_name
 from .style import (
     CMAP,
@@ -60,10 +65,7 @@ class MapFigure:
         self.note = ax.text(
             0, 0, "", ha="center", va="center", fontsize=14, zorder=5, bbox=NOTE_BOX
         )
-        self.dynamic = [self.image, *lines, self.note, self.title]
-        for artist in self.dynamic:
-            artist.set_animated(True)
-        self._background = None
+        self.blit = Blitter(self.fig, [self.image], lines, [self.note, self.title])
         self._statistic = None
 
     def render(
@@ -79,24 +81,43 @@ class MapFigure:
         """Draw one map (``empty``: the flavor had no points that day) and save it."""
         norm = norm_for(statistic, values)
         self.image.set_data(cell_colours(statistic, values, norm))
+        self._scale(statistic, norm)
+        self.title.set_text(title)
+        self.note.set_text("no data for this flavor on this day")
+        self.note.set_visible(empty)
+        return save(self.blit.frame(), path)
+
+    def prime(self, statistic: str) -> None:
+        """Draw the background of a statistic whose colour bar does not depend on the day
+        (every one but the count) ahead of the first map."""
+        self._scale(statistic, norm_for(statistic, np.zeros(1)))
+        self.blit.frame()
+
+    def _scale(self, statistic: str, norm) -> None:
         if is_count(statistic) or statistic != self._statistic:
             # The colour bar changes: redraw the background.
             self.scale.set_norm(norm)
             self.colorbar.update_normal(self.scale)
             style_colorbar(self.colorbar, statistic)
-            self._background = None
+            self.blit.reset()
             self._statistic = statistic
-        self.title.set_text(title)
-        self.note.set_text("no data for this flavor on this day")
-        self.note.set_visible(empty)
-        if self._background is None:
-            self.canvas.draw()
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            self.canvas.restore_region(self._background)
-        for artist in self.dynamic:
-            self.fig.draw_artist(artist)
-        return save(np.asarray(self.canvas.buffer_rgba()), path)
+
+
+# The process's map figures, for count maps (True) and dose maps (False).
+_FIGURES: dict[bool, MapFigure] = {}
+
+
+def map_figure(count: bool) -> MapFigure:
+    """The process's figure for count maps or for dose maps, built on first use."""
+    if count not in _FIGURES:
+        _FIGURES[count] = MapFigure(extend="neither" if count else "both")
+    return _FIGURES[count]
+
+
+def prepare() -> None:
+    """Build the dose maps' figure and draw the median's background now (a fork worker
+    calls this before it forks: the default quicklooks then start drawn)."""
+    map_figure(False).prime("median")
 
 
 def map_title(time_start: str, time_end: str, flavor_index: int, statistic: str) -> str:
@@ -113,17 +134,13 @@ def write_maps(
     save: SavePixels,
 ) -> list[Path]:
     """One PNG per flavor x statistic, named like the legacy quicklooks."""
-    figures: dict[bool, MapFigure] = {}
     paths = []
     for statistic in statistics:  # statistic-major: a figure's colour bar changes least
         for k, flavor in enumerate(FLAVORS):
-            count = is_count(statistic)
-            if count not in figures:
-                figures[count] = MapFigure(extend="neither" if count else "both")
             title = map_title(*span, k, statistic)
             path = Path(directory) / quicklook_file_name(day, flavor, statistic)
             empty = not maps["count"][k].any()
-            figure = figures[count]
+            figure = map_figure(is_count(statistic))
             paths.append(
                 figure.render(statistic, maps[statistic][k], title, path, save, empty=empty)
             )

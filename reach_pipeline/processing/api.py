@@ -11,9 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from reach_pipeline.machine import os_fault
+
 from .cdf import write_cdf
 from .errors import ReachInputError
 from .read import read_observations
+from .sensor_stats import sensor_days
 from .transform import build_grid
 
 
@@ -35,6 +38,7 @@ class DayFacts:
     sensors: list[str]
     descriptor: str
     process_seconds: float
+    sensor_days: list[dict]  # SensorDay.as_dict() per sensor
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -48,7 +52,8 @@ def process_day(
     Raises ``ReachInputError`` (a ``ValueError``) naming the file and the problem when the
     input cannot be used; nothing is written then. Any other ``Exception`` on the way is
     turned into one too, naming the file, the step and the exception's type, so no bare
-    Python message escapes; ``KeyboardInterrupt`` and ``SystemExit`` pass through.
+    Python message escapes; ``KeyboardInterrupt`` and ``SystemExit`` pass through, and so
+    does a fault of the machine (a full disk, an I/O error: not the input's).
     """
     started = time.perf_counter()
     path = Path(path)
@@ -58,6 +63,7 @@ def process_day(
         grid, counts = build_grid(path, obs)
         del obs
         first, last = _utc(grid.epoch_unix_ns[0]), _utc(grid.epoch_unix_ns[-1])
+        per_sensor = sensor_days(grid.sensor_labels, grid.dose_rate, grid.per_sensor["quality"])
     with _named(path, "writing the CDF"):
         directory = Path.cwd() if output_dir is None else Path(output_dir)
         cdf_path = write_cdf(grid, first.date(), directory)
@@ -70,18 +76,23 @@ def process_day(
         sensors=list(grid.sensor_labels),
         descriptor=grid.descriptor,
         process_seconds=round(time.perf_counter() - started, 3),
+        sensor_days=[d.as_dict() for d in per_sensor],
         **asdict(counts),
     )
 
 
 @contextmanager
 def _named(path: Path, doing: str) -> Iterator[None]:
-    """The safety net: an unexpected exception becomes a ReachInputError naming the file."""
+    """The safety net: an unexpected exception becomes a ReachInputError naming the file,
+    but for a fault of the machine (a full disk, an I/O error: ``machine.os_fault``),
+    which is not the input's."""
     try:
         yield
     except ReachInputError:
         raise
     except Exception as exc:
+        if os_fault(exc) is not None:
+            raise
         text = str(exc).splitlines()[0] if str(exc) else ""
         raise ReachInputError(
             path, f"unexpected {type(exc).__name__} while {doing}: {text[:300]}"

@@ -11,6 +11,7 @@ import numpy as np
 from cdflib.cdfwrite import CDF as CDFWriter
 
 from reach_pipeline.durable import write_atomically
+from reach_pipeline.provenance.attributes import VOLATILE_ATTRIBUTES
 
 from .product import DATA_VERSION, FILLVAL, SENSOR_VARS, cdf_file_stem
 from .transform import DayGrid
@@ -86,15 +87,7 @@ _GLOBAL_ATTRS: dict[str, str] = {
     "Data_version": DATA_VERSION,
 }
 # Attributes that differ run to run (dates, library versions): not part of the contract.
-VOLATILE_GLOBAL_ATTRS = frozenset(
-    {
-        "Generation_date",
-        "CDF_Lib_version",
-        "SWxSOC_version",
-        "REACH_version",
-        "reach_pipeline_version",
-    }
-)
+VOLATILE_GLOBAL_ATTRS = VOLATILE_ATTRIBUTES
 
 CDF_CHAR, CDF_INT4, CDF_DOUBLE, CDF_TIME_TT2000 = 51, 4, 45, 33
 _DMAX = np.finfo(np.float64).max

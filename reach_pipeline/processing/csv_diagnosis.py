@@ -12,12 +12,21 @@ import pyarrow as pa
 
 from .header import data_rows, not_utf8
 
+# The parser reads a file in blocks of this size (pyarrow's default, which both readers
+# use): a row longer than a block cannot be parsed ("straddling object").
+BLOCK_BYTES = 1 << 20
 
-def describe_arrow_error(path: Path, width: int, exc: pa.ArrowInvalid) -> str:
-    """The problem to report for pyarrow's parse error ``exc`` on a CSV ``width`` wide."""
+
+def describe_arrow_error(path: Path, header: list[str], exc: pa.ArrowInvalid) -> str:
+    """The problem to report for pyarrow's parse error ``exc`` on a CSV with ``header``."""
     text = str(exc)
+    width = len(header)
     if re.search(r"invalid utf-?8", text, re.IGNORECASE):
         return _locate_bad_utf8(path)
+    if "straddl" in text:
+        return _locate_long_row(path, header) or (
+            f"malformed CSV: a row longer than {BLOCK_BYTES >> 20} MiB (a cell far too long)"
+        )
     m = re.search(r"Expected (\d+) columns, got (\d+)", text)
     if m:
         return _locate_bad_row(path, width) or (
@@ -60,5 +69,19 @@ def _locate_bad_row(path: Path, width: int) -> str | None:
         )
         return (
             f"row {row}: malformed CSV: {len(fields)} fields where the header has {width} ({why})"
+        )
+    return None
+
+
+def _locate_long_row(path: Path, header: list[str]) -> str | None:
+    """The first data row too long to parse, and its longest cell's column."""
+    for row, fields in enumerate(data_rows(path), 1):
+        if sum(map(len, fields)) + len(fields) < BLOCK_BYTES:
+            continue
+        longest = max(range(len(fields)), key=lambda i: len(fields[i]))
+        column = header[longest] if longest < len(header) else f"column {longest + 1}"
+        return (
+            f"row {row}: {column} cell too long ({len(fields[longest]):,} characters; "
+            f"a row of a day file must be shorter than {BLOCK_BYTES >> 20} MiB)"
         )
     return None

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from .converters import TIMESTAMP, blank_strings_to_null, floats, times
+from .csv_diagnosis import BLOCK_BYTES
 from .fast_layout import Layout, Piece, layout
 from .observations import LABEL_COLUMNS, NUMERIC_COLUMNS, TIME_COLUMNS, Labels, Observations
 
@@ -59,7 +60,9 @@ def _parse(path: Path, where: Layout) -> pa.Table | None:
             path,
             # 1 MiB blocks (Arrow's default): measured faster than larger ones, less CPU
             # too; a block is parsed and converted while it is still in the cache.
-            read_options=pv.ReadOptions(column_names=where.names, skip_rows=1, block_size=1 << 20),
+            read_options=pv.ReadOptions(
+                column_names=where.names, skip_rows=1, block_size=BLOCK_BYTES
+            ),
             parse_options=pv.ParseOptions(quote_char=False, double_quote=False),
             convert_options=pv.ConvertOptions(
                 include_columns=list(types), column_types=types, strings_can_be_null=True

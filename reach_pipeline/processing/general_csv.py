@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pv
 
-from .csv_diagnosis import describe_arrow_error
+from .csv_diagnosis import BLOCK_BYTES, describe_arrow_error
 from .errors import ReachInputError
 from .from_cells import observations_from_cells
 from .observations import REQUIRED_COLUMNS, Observations
@@ -22,6 +22,7 @@ def read_general_csv(path: Path, header: list[str]) -> Observations:
     try:
         table = pv.read_csv(
             path,
+            read_options=pv.ReadOptions(block_size=BLOCK_BYTES),
             parse_options=pv.ParseOptions(newlines_in_values=True),
             convert_options=pv.ConvertOptions(
                 include_columns=list(REQUIRED_COLUMNS),
@@ -30,7 +31,7 @@ def read_general_csv(path: Path, header: list[str]) -> Observations:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise ReachInputError(path, describe_arrow_error(path, len(header), exc)) from exc
+        raise ReachInputError(path, describe_arrow_error(path, header, exc)) from exc
     if table.num_rows == 0:
         raise ReachInputError(path, "header only, no data rows")
     cols = {c: table.column(c).to_pylist() for c in REQUIRED_COLUMNS}

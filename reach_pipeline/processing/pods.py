@@ -48,3 +48,12 @@ EXPECTED_RECORDS_ONE_SENSOR = DOSIMETERS_PER_POD * STEPS_PER_DAY  # 34,560
 def expected_records(sensor_id: str) -> int:
     """Records a complete day holds: all 32 pods for ``ALL``, one pod otherwise."""
     return EXPECTED_RECORDS_ALL if sensor_id.upper() == "ALL" else EXPECTED_RECORDS_ONE_SENSOR
+
+
+REACH_TO_IRIDIUM: dict[str, str] = {pod: vehicle for vehicle, pod in IRIDIUM_TO_REACH.items()}
+
+
+def satellite_of(sensor: str) -> str:
+    """The Iridium vehicle hosting ``sensor`` (``REACH-101`` -> ``Iridium-102``); "" if
+    the sensor is not one of the 32 pods."""
+    return REACH_TO_IRIDIUM.get(sensor, "")

@@ -9,6 +9,7 @@ import cdflib
 import numpy as np
 
 from .product import FILLVAL, VARIABLE_NAMES
+from .sensor_stats import sensor_days
 
 # Where a CDF (version 3) records the offset of its GDR, and where the GDR records the
 # file's end (the CDF Internal Format Description: CDR and GDR fields, all big-endian).
@@ -51,6 +52,8 @@ def facts_from_cdf(path: str | Path) -> dict:
     dose = cdf.varget("dose_rate")
     first, last = tt2000_to_datetime(epoch[[0, -1]])
     gattrs = cdf.globalattsget()
+    labels = [str(s) for s in np.atleast_1d(cdf.varget("sensor_labels"))]
+    quality = np.asarray(cdf.varget("obQuality"), dtype=np.float64).reshape(len(epoch), -1)
     return {
         "cdf_path": str(path),
         "records_read": None,
@@ -62,9 +65,16 @@ def facts_from_cdf(path: str | Path) -> dict:
         "epoch_count": int(len(epoch)),
         "first_time": first.isoformat(),
         "last_time": last.isoformat(),
-        "sensors": [str(s) for s in np.atleast_1d(cdf.varget("sensor_labels"))],
+        "sensors": labels,
         "descriptor": str(gattrs.get("UDL_Source", [""])[0]),
+        "sensor_days": [d.as_dict() for d in sensor_days(labels, dose, quality)],
     }
+
+
+def last_observation(path: str | Path) -> str:
+    """The time of a CDF's last Epoch record, ISO 8601 UTC (only Epoch is read)."""
+    epoch = np.atleast_1d(cdflib.CDF(str(path)).varget("Epoch"))
+    return tt2000_to_datetime(epoch[[-1]])[0].isoformat()
 
 
 def cdf_problems(path: str | Path, day: dt.date) -> list[str]:

@@ -1,16 +1,17 @@
 """A long-lived helper process that forks one child per day to run the processor.
 
-The parent (a Dagster run worker, the CLI) starts it once; it imports the processing
-code once, then for each request forks a child that changes into the staging folder,
-runs the processor and writes its result next to the product. Forking a warm process
+The parent (a Dagster run worker, the CLI) starts one per thread that uses it
+(``ForkWorker``); it imports the processing code once, then for each request forks a
+child that changes into the staging folder, runs the processor and writes its result
+next to the product. Forking a warm process
 takes milliseconds where a fresh interpreter spends ~0.5 s importing numpy, pyarrow and
 cdflib. (multiprocessing's forkserver would re-import the parent's ``__main__`` in every
 child — the whole Dagster CLI — which costs the same again.)
 
 Protocol, one JSON object per line: the parent writes ``{"id", "processor", "input",
-"staging", "options"}``; the worker answers ``{"id", "pid"}`` once the child runs and
-``{"id", "exit"}`` when it ends, each reply carrying its request's id. The child leaves
-``RESULT_NAME`` in the staging folder.
+"staging", "options", "result"}``; the worker answers ``{"id", "pid"}`` once the child runs
+and ``{"id", "exit"}`` when it ends, each reply carrying its request's id. The child writes
+its result to the ``result`` file.
 
 Staying in step. A request is over for the parent when it has read the request's
 ``exit`` reply: the child has then exited and been reaped. Anything else that ends a
@@ -62,6 +63,7 @@ class Request:
     input_path: Path
     staging: Path
     options: dict | None = None
+    result: Path | None = None  # where the child reports (outside the output folder)
     pid: int | None = None
     # No child of this request can still be running (none started, or it has exited):
     # only then may its staging folder go.
@@ -107,6 +109,7 @@ def _child(request: dict, stdout_fd: int) -> None:
             request["input"],
             request["staging"],
             request.get("options") or {},
+            request["result"],
         )
     except BaseException:  # noqa: BLE001 - the child exits with a code, whatever happened
         code = 1
@@ -148,15 +151,36 @@ def warm() -> None:
     import reach_pipeline.processing.api  # noqa: F401
 
 
+GEOMAP_PROCESSORS = "reach_pipeline.geomap"
+
+
+def prepare_quicklooks() -> None:
+    """Build the quicklook figures with their backgrounds drawn, before the first L2 child
+    is forked: every later L2 child of this worker inherits them (a worker that makes only
+    L1Cs never builds them). A failure here costs only that saving: each child then builds
+    its own."""
+    from reach_pipeline.geomap import overview, quicklook
+
+    try:
+        overview.prepare()
+        quicklook.prepare()
+    except Exception:  # noqa: BLE001 - the children draw without the prepared figures
+        pass
+
+
 def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
     warm()
 
     lines = _Lines(stdin_fd)
+    prepared = False
     try:
         while (line := lines.next()) is not None:
             if not line.strip():
                 continue
             request = json.loads(line)
+            if not prepared and request["processor"].startswith(GEOMAP_PROCESSORS):
+                prepare_quicklooks()
+                prepared = True
             pid = os.fork()
             if pid == 0:
                 _child(request, stdout_fd)
@@ -172,11 +196,18 @@ def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
 # ----------------------------------------------------------------- parent side
 
 
-class ForkWorker:
-    """The parent's handle on its fork worker, started on first use (one per process)."""
+class _Lane(threading.local):
+    proc: subprocess.Popen | None = None
 
-    _lock = threading.Lock()
-    _proc: subprocess.Popen | None = None
+
+class ForkWorker:
+    """The parent's handle on its fork workers, each started on first use: one per thread
+    of the parent (a run that makes one day's L2 while the next day's L1C parses has two,
+    each serving its own requests one at a time). A worker outlives its thread only until
+    its stdin is closed: it then exits."""
+
+    _lock = threading.Lock()  # guards the ids only; each thread talks to its own worker
+    _lane = _Lane()
     _ids = itertools.count(1)
 
     @classmethod
@@ -185,46 +216,48 @@ class ForkWorker:
 
         Returns only once the child has exited. On any exception ``request.settled`` says
         whether the child is known to be gone (see the module docstring)."""
+        # One thread, one worker: no lock is held while the child runs.
+        proc = cls._ensure()
         with cls._lock:
-            proc = cls._ensure()
             rid = next(cls._ids)
-            message = {
-                "id": rid,
-                "processor": request.processor,
-                "input": str(request.input_path),
-                "staging": str(request.staging),
-                "options": request.options or {},
-            }
-            pidfd = None
-            request.settled = False
+        message = {
+            "id": rid,
+            "processor": request.processor,
+            "input": str(request.input_path),
+            "staging": str(request.staging),
+            "options": request.options or {},
+            "result": str(request.result),
+        }
+        pidfd = None
+        request.settled = False
+        try:
+            proc.stdin.write((json.dumps(message) + "\n").encode())
+            proc.stdin.flush()
+            request.pid = cls._reply(proc, rid, "pid", _REPLY_S)
+            pidfd = _pidfd(request.pid)
             try:
-                proc.stdin.write((json.dumps(message) + "\n").encode())
-                proc.stdin.flush()
-                request.pid = cls._reply(proc, rid, "pid", _REPLY_S)
-                pidfd = _pidfd(request.pid)
-                try:
-                    code = cls._reply(proc, rid, "exit", timeout_s)
-                except TimeoutError:
-                    if pidfd is not None:
-                        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                    cls._reply(proc, rid, "exit", _REPLY_S)
-                    request.settled = True
-                    raise ProcessingTimeout(timeout_s) from None
-                request.settled = True
-                return code
-            except BaseException:
-                if not request.settled:
-                    cls._discard(proc)
-                    request.settled = _gone(pidfd, proc.pid)
-                raise
-            finally:
+                code = cls._reply(proc, rid, "exit", timeout_s)
+            except TimeoutError:
                 if pidfd is not None:
-                    os.close(pidfd)
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                cls._reply(proc, rid, "exit", _REPLY_S)
+                request.settled = True
+                raise ProcessingTimeout(timeout_s) from None
+            request.settled = True
+            return code
+        except BaseException:
+            if not request.settled:
+                cls._discard(proc)
+                request.settled = _gone(pidfd, proc.pid)
+            raise
+        finally:
+            if pidfd is not None:
+                os.close(pidfd)
 
     @classmethod
     def _ensure(cls) -> subprocess.Popen:
-        if cls._proc is None or cls._proc.poll() is not None:
-            cls._proc = subprocess.Popen(
+        if cls._lane.proc is None or cls._lane.proc.poll() is not None:
+            cls._lane.proc = subprocess.Popen(
                 [sys.executable, "-m", __name__],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -233,14 +266,14 @@ class ForkWorker:
                 bufsize=0,
                 process_group=0,  # its own group: the terminal's signals go to the parent
             )
-        return cls._proc
+        return cls._lane.proc
 
     @classmethod
     def _discard(cls, proc: subprocess.Popen) -> None:
         """Kill the worker's whole process group (worker, child, the processor's own
         children) and reap the worker; the next request starts a fresh one."""
-        if cls._proc is proc:
-            cls._proc = None
+        if cls._lane.proc is proc:
+            cls._lane.proc = None
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
+from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.durable import fsync_path
 
 from . import locks
@@ -37,10 +39,16 @@ _STALE_AFTER_S = 24 * 3600
 
 @dataclass(frozen=True)
 class Arrangement:
-    """Where a product goes: its folder below output_dir and the staged files it holds."""
+    """Where a product goes: its folder below output_dir and the staged files it holds.
+
+    ``kept``: the placed product's files, when the new one is the same (the caller
+    compared them): then nothing is placed, the old files stay as they are (``change``,
+    the caller's comparison, is handed back in ``Placed`` either way)."""
 
     relative_dir: PurePosixPath
     files: tuple[Path, ...]
+    kept: tuple[Path, ...] = ()
+    change: ChangeReport | None = None
 
 
 # (staged paths the processor reported, its facts or None) -> Arrangement; raises
@@ -50,10 +58,12 @@ Arrange = Callable[[list[Path], "dict | None"], Arrangement]
 
 @dataclass(frozen=True)
 class Placed:
-    files: tuple[Path, ...]  # final paths, in the arrangement's order
+    files: tuple[Path, ...]  # final paths, in the arrangement's order (the kept ones)
     relative_dir: PurePosixPath
     seconds: float  # the processor's wall time
     facts: dict | None  # from a reporting processor; None for a plugged-in one
+    change: ChangeReport | None = None  # what the new product changes (the arrangement's)
+    kept: bool = False  # the old product was left in place (the new one was the same)
 
 
 def run_isolated(
@@ -70,22 +80,27 @@ def run_isolated(
     output_dir = Path(output_dir)
     sweep_staging(output_dir)
     staging = new_staging_dir(output_dir, tag)
-    request = Request(processor, Path(input_path).resolve(), staging, options)
+    # The child's report goes to the machine's temporary folder: it must arrive when the
+    # output disk is full or read-only (what it may be about).
+    result = Path(tempfile.gettempdir()) / f"reach-result-{staging.name}.json"
+    request = Request(processor, Path(input_path).resolve(), staging, options, result)
     try:
         started = time.perf_counter()
         code = ForkWorker.run(request, timeout_s)
-        paths, facts = read_result(staging, code)
+        paths, facts = read_result(result, staging, code)
         seconds = round(time.perf_counter() - started, 3)
         plan = arrange(paths, facts)
         final_dir = output_dir / plan.relative_dir
-        swap_in(_gather(staging, plan.files), final_dir, staging)
+        if not plan.kept:
+            swap_in(_gather(staging, plan.files), final_dir, staging)
     finally:
         # Only once its child has exited (it may be writing there still); otherwise the
         # folder is left to the sweep of a later run.
         if request.settled:
             shutil.rmtree(staging, ignore_errors=True)
-    files = tuple(final_dir / p.name for p in plan.files)
-    return Placed(files, plan.relative_dir, seconds, facts)
+            result.unlink(missing_ok=True)
+    files = plan.kept or tuple(final_dir / p.name for p in plan.files)
+    return Placed(files, plan.relative_dir, seconds, facts, plan.change, bool(plan.kept))
 
 
 def new_staging_dir(output_dir: Path, tag: str) -> Path:

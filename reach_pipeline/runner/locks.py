@@ -61,6 +61,8 @@ class HeldLock:
             return
         try:
             self.path.unlink(missing_ok=True)  # before the unlock: see the module docstring
+        except OSError:
+            pass  # a read-only or failing disk: the free file is left to the sweep
         finally:
             fd, self.fd = self.fd, None
             os.close(fd)
@@ -86,7 +88,12 @@ def try_lock(path: Path) -> HeldLock | None:
                 return None
             raise
         if _names(path, fd):
-            _record_holder(fd)
+            try:
+                _record_holder(fd)
+            except BaseException:  # a full disk: the lock is not taken, nor left behind
+                path.unlink(missing_ok=True)
+                os.close(fd)
+                raise
             return HeldLock(path, fd)
         os.close(fd)  # locked a file its holder had unlinked: try the path again
 

@@ -4,7 +4,13 @@ A processor follows the instrument package's contract ``process_file(path) -> li
 it writes into the current directory and returns the paths it wrote. Our own processors
 also have a reporting twin (``REPORTING``) that returns its facts (``.as_dict()``); the
 child calls the twin so the facts reach the Dagster metadata without reading the product
-back. The child writes ``RESULT_NAME`` into its staging folder, atomically.
+back. The child writes its result to the file the parent named, atomically: outside the
+output folder, so that a full or read-only output disk is reported as such.
+
+A processor that fails on a fault of the machine (``machine.os_fault``: a full disk, an
+I/O error) is reported with the ``OSError``'s errno and file name too, and the parent's
+``ProcessingFailed`` has that ``OSError`` again as its cause: the step can say what
+happened and where (``machine.fault_in``), not what the processor made of it.
 """
 
 from __future__ import annotations
@@ -17,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reach_pipeline.durable import atomic_write_bytes
+from reach_pipeline.machine import os_fault
 
 DEFAULT_PROCESSOR = "reach_pipeline.processing:process_file"
-RESULT_NAME = ".result.json"
 
 # processor spec -> a function (path, output_dir) -> facts with .as_dict(), same products
 REPORTING: dict[str, str] = {
@@ -59,13 +65,15 @@ def load_processor(spec: str) -> Callable:
     return fn
 
 
-def run_request(processor: str, input_path: str, staging: str, options: dict) -> None:
+def run_request(
+    processor: str, input_path: str, staging: str, options: dict, result_path: str
+) -> None:
     """In the child: run the processor with cwd = staging and record the outcome."""
     os.chdir(staging)
     try:
         if processor in REPORTING:
             facts = load_processor(REPORTING[processor])(input_path, staging, **options).as_dict()
-            paths = sorted(str(p) for p in Path(staging).iterdir() if p.name != RESULT_NAME)
+            paths = sorted(str(p) for p in Path(staging).iterdir())
             result = {"ok": True, "paths": paths, "facts": facts}
         else:
             paths = load_processor(processor)(Path(input_path))
@@ -77,12 +85,16 @@ def run_request(processor: str, input_path: str, staging: str, options: dict) ->
             "message": str(exc) or type(exc).__name__,
             "traceback": traceback.format_exc(limit=20),
         }
-    atomic_write_bytes(Path(staging) / RESULT_NAME, json.dumps(result).encode())
+        fault = os_fault(exc)
+        if fault is not None:
+            filename = None if fault.filename is None else os.fsdecode(fault.filename)
+            result.update(errno=fault.errno, filename=filename)
+    atomic_write_bytes(Path(result_path), json.dumps(result).encode())
 
 
-def read_result(staging: Path, exit_code: int) -> tuple[list[Path], dict | None]:
-    """In the parent: the child's reported paths and facts; ``ProcessingFailed`` otherwise."""
-    result_path = staging / RESULT_NAME
+def read_result(result_path: Path, staging: Path, exit_code: int) -> tuple[list[Path], dict | None]:
+    """In the parent: the child's reported paths and facts; ``ProcessingFailed`` otherwise
+    (caused by the ``OSError`` again for a fault of the machine)."""
     if not result_path.is_file():
         raise ProcessingFailed(
             "ProcessorCrashed", f"processor exited with code {exit_code} before reporting a result"
@@ -90,6 +102,10 @@ def read_result(staging: Path, exit_code: int) -> tuple[list[Path], dict | None]
     result = json.loads(result_path.read_text())
     result_path.unlink()
     if not result["ok"]:
-        raise ProcessingFailed(result["error_type"], result["message"])
+        failure = ProcessingFailed(result["error_type"], result["message"])
+        if "errno" in result:
+            code = result["errno"]
+            raise failure from OSError(code, os.strerror(code), result["filename"])
+        raise failure
     paths = [Path(p) if Path(p).is_absolute() else staging / p for p in result["paths"]]
     return paths, result["facts"]

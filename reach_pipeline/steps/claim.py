@@ -8,7 +8,8 @@ append-only, and its order is the one clock all writers share), and under the lo
 checks the day's rows after the baseline: one written by another run means another
 process has done (or is doing) that day, and this run leaves it. The command line sets the
 baseline when it plans (the ``BASELINE_TAG`` run tag); a run launched from Dagster takes
-it when its step starts.
+it when its step starts. The rows after the baseline come from the process's
+``TelemetryView`` (what was appended since its last read), not from a read of the file.
 
 Either way the day's outcome is LOCKED: not materialized, not failed, no telemetry row.
 """
@@ -22,6 +23,7 @@ from datetime import date
 from reach_pipeline.contract import telemetry as t
 from reach_pipeline.contract.daylog import DayLog
 from reach_pipeline.contract.telemetry import TelemetryLog, TelemetryRow
+from reach_pipeline.contract.telemetry_view import TelemetryView
 from reach_pipeline.runner import locks
 from reach_pipeline.runner.isolation import day_lock_path
 
@@ -39,7 +41,7 @@ _STAGE_STATUSES = frozenset(
 def run_baseline(tags: Mapping[str, str], log: TelemetryLog) -> int:
     """The run's baseline: from its tag when its planner set one, else the rows now."""
     value = tags.get(BASELINE_TAG)
-    return int(value) if value else len(log.rows())
+    return int(value) if value else TelemetryView.of(log).refresh()
 
 
 @contextmanager
@@ -70,7 +72,7 @@ def worked_since(log: DayLog, day: date, baseline: int | None) -> TelemetryRow |
     if baseline is None:
         return None
     key = day.isoformat()
-    for row in reversed(log.log.rows()[baseline:]):
+    for row in reversed(log.view.rows_since(baseline)):
         if row.chunk_date_utc == key and row.run_id != log.run_id and row.status in _STAGE_STATUSES:
             return row
     return None

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from reach_pipeline.change.report import Verdict
 from reach_pipeline.contract.daylog import CdfColumns, DayLog
 from reach_pipeline.contract.layout import InputProblem, cdf_day, day_dir, find_input
+from reach_pipeline.contract.state import locate_cdf
+from reach_pipeline.machine import fault_in, places
 from reach_pipeline.processing.pods import expected_records
+from reach_pipeline.processing.sensor_stats import SensorDay
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
+from .latency import l1c_latency
 from .outcome import DayOutcome, L1cFacts, NoInput, Status, failed, materialized
+from .provenance import Provenance, hash_input, l1c_provenance, stamp
 
 # The error type of a day whose CDF fails validation (the ``cdf_is_valid`` check).
 CDF_REFUSED = "CdfCheckFailed"
@@ -27,10 +34,16 @@ _OPTIONAL_COUNTS = (
 )
 
 
-def l1c_arrangement(day: date, input_path: Path):
-    """Accept exactly one CDF, named for ``day``, that passes validation in staging."""
+def l1c_arrangement(
+    day: date, input_path: Path, provenance: Provenance | None = None, previous: Path | None = None
+):
+    """Accept exactly one CDF, named for ``day``, that passes validation in staging, once
+    its ``provenance`` attributes are written into it; keep ``previous`` (the day's CDF
+    until now) instead when the new one holds the same data and attributes (``change``:
+    NO_CHANGE)."""
 
     def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
+        from reach_pipeline.change.compare import change_from  # numpy, cdflib
         from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time
 
         cdfs = [p for p in paths if p.suffix == ".cdf" and p.is_file()]
@@ -50,12 +63,15 @@ def l1c_arrangement(day: date, input_path: Path):
                 f"processor wrote {cdfs[0].name} from {input_path}: a CDF for another day "
                 f"than {day}; not placed in the layout",
             )
+        stamp(cdfs[0], provenance)
         refuse_if(
             cdf_problems(cdfs[0], day),
             CDF_REFUSED,
             f"{input_path}: the CDF it makes is not valid, not placed",
         )
-        return Arrangement(day_dir("l1c", day), (cdfs[0],))
+        change = change_from(previous, cdfs[0])
+        kept = (previous,) if change.verdict == Verdict.NO_CHANGE else ()
+        return Arrangement(day_dir("l1c", day), (cdfs[0],), kept, change)
 
     return arrange
 
@@ -78,29 +94,46 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
     if input_path is None:
         log.skipped_no_input(day)
         return DayOutcome(day, Status.NO_INPUT, facts=NoInput(str(settings.input_dir)))
+    prior = log.latest(day)
+    previous = locate_cdf(
+        day, prior, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+    )
+    source = hash_input(input_path, day, prior, previous)
+    previous = replaced_cdf(settings, day, log)
     log.process_pending(day)
     try:
+        provenance = l1c_provenance(settings, source)
         placed = run_isolated(
             input_path,
             settings.output_dir,
             processor=settings.processor,
-            arrange=l1c_arrangement(day, input_path),
+            arrange=l1c_arrangement(day, input_path, provenance, previous),
             timeout_s=settings.process_timeout_s,
             tag=f"{day:%Y%m%d}",
         )
         cdf = placed.files[0]
         found = placed.facts if placed.facts is not None else _facts_of(cdf)
     except Exception as exc:  # noqa: BLE001 - any error is this day's failure, logged as such
-        outcome = failed(day, exc, input_path)
+        # (a full or read-only output disk is the machine's: its own error type, and the
+        # run stops)
+        outcome = failed(day, fault_in(exc, places(settings), "output_dir") or exc, input_path)
         log.failed(day, outcome.failure.error_type, outcome.failure.message)
         return outcome
     columns = CdfColumns(str(cdf), cdf.stat().st_size, placed.seconds)
     log.processed(day, columns)
-    return materialized(day, l1c_facts(found, columns, input_path, settings.sensor_id))
+    facts = l1c_facts(found, columns, input_path, settings.sensor_id, provenance.values)
+    return materialized(day, replace(facts, change=placed.change))
 
 
-def l1c_facts(found: dict, columns: CdfColumns, input_path: Path, sensor_id: str) -> L1cFacts:
-    """The day's facts: what the processor found in its input, and the placed CDF."""
+def l1c_facts(
+    found: dict,
+    columns: CdfColumns,
+    input_path: Path,
+    sensor_id: str,
+    provenance: dict[str, str] | None = None,
+) -> L1cFacts:
+    """The day's facts: what the processor found in its input, the placed CDF and the
+    provenance attributes written into it."""
     expected = expected_records(sensor_id)
     return L1cFacts(
         cdf_path=columns.cdf_path,
@@ -116,7 +149,20 @@ def l1c_facts(found: dict, columns: CdfColumns, input_path: Path, sensor_id: str
         sensors=tuple(found["sensors"]),
         descriptor=found["descriptor"],
         **{name: found.get(name) for name in _OPTIONAL_COUNTS},
+        provenance=provenance or {},
+        sensor_days=tuple(SensorDay.from_dict(d) for d in found.get("sensor_days", ())),
+        **l1c_latency(found["last_time"], input_path),
     )
+
+
+def replaced_cdf(settings: Settings, day: date, log: DayLog) -> Path | None:
+    """The day's CDF that a new one replaces: the one its telemetry names, when it is in
+    the day's folder of this output folder (the folder a new product is swapped into)."""
+    cdf = locate_cdf(
+        day, log.latest(day), output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
+    )
+    folder = (settings.output_dir / day_dir("l1c", day)).resolve()
+    return cdf if cdf is not None and cdf.parent.resolve() == folder else None
 
 
 def _facts_of(cdf: Path) -> dict:

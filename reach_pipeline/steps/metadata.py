@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reach_pipeline.processing.sensor_stats import SensorDay
+from reach_pipeline.provenance.attributes import VOLATILE_ATTRIBUTES
+
 from .outcome import DayOutcome, GeomapFacts, GeomapUploadFacts, L1cFacts, L1cUploadFacts
 
 
@@ -36,7 +39,15 @@ class MarkdownValue(Shown):
     """Rendered Markdown (an inline data: image shows)."""
 
 
-Metadata = dict[str, "int | float | str | bool | Shown"]
+@dataclass(frozen=True)
+class SensorTable:
+    """The day's per-sensor numbers, shown as a table (``SENSOR_DAYS``)."""
+
+    rows: tuple[SensorDay, ...]
+
+
+Metadata = dict[str, "int | float | str | bool | Shown | SensorTable"]
+SENSOR_DAYS = "sensor_days"  # the L1C's per-sensor table (read back by reach_coverage)
 
 _COUNTS = (
     "records_read",
@@ -47,8 +58,16 @@ _COUNTS = (
     "epoch_count",
     "first_time",
     "last_time",
+    "latency_input_h",
+    "latency_l1c_h",
 )
 _PER_FLAVOR = ("points_used", "bins_filled", "max_dose", "median_dose")
+
+
+def provenance_metadata(attributes: dict[str, str]) -> Metadata:
+    """A product's provenance attributes (``Input_sha256`` -> ``input_sha256`` ...), but
+    the volatile ones (the materialization has its own time)."""
+    return {k.lower(): v for k, v in attributes.items() if k not in VOLATILE_ATTRIBUTES}
 
 
 def l1c_metadata(outcome: DayOutcome) -> Metadata:
@@ -67,6 +86,9 @@ def l1c_metadata(outcome: DayOutcome) -> Metadata:
     }
     counts = {name: getattr(facts, name) for name in _COUNTS}
     metadata.update({name: value for name, value in counts.items() if value is not None})
+    metadata.update(provenance_metadata(facts.provenance))
+    if facts.sensor_days:
+        metadata[SENSOR_DAYS] = SensorTable(facts.sensor_days)
     return metadata
 
 
@@ -82,6 +104,7 @@ def l1c_upload_metadata(outcome: DayOutcome) -> Metadata:
         "upload_seconds": sent.upload_seconds,
         "skipped_existing": sent.skipped_existing,
         "multipart": sent.multipart,
+        **({} if facts.latency_upload_h is None else {"latency_upload_h": facts.latency_upload_h}),
     }
 
 
@@ -104,6 +127,7 @@ def geomap_metadata(outcome: DayOutcome) -> Metadata:
             f"![overview of {outcome.day}](data:image/png;base64,{facts.thumbnail_b64})\n\n"
             f"Full image: `{facts.image_paths[0]}`",
         )
+    metadata.update(provenance_metadata(facts.provenance))
     return metadata
 
 

@@ -17,6 +17,10 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from reach_pipeline.change.report import ChangeReport
+from reach_pipeline.machine import MachineFault
+from reach_pipeline.processing.sensor_stats import SensorDay
+
 if TYPE_CHECKING:  # boto3 is imported at run time only
     from reach_pipeline.s3upload import UploadResult
 
@@ -39,6 +43,9 @@ class DayFailure:
     error_type: str  # the telemetry ``error_type``
     message: str
     input_file: str = ""  # the file the stage was working from, when known
+    # A fault of the machine (a full disk, ``machine``): the run stops at this day. Not
+    # part of the record: the error type and message say it.
+    fault: MachineFault | None = field(default=None, compare=False)
 
     def as_record(self) -> dict[str, str]:
         """As plain JSON (the step's ``Failure`` carries these; ``from_record`` reads one)."""
@@ -81,6 +88,14 @@ class L1cFacts:
     duplicates_dropped: int | None = None
     ids_imputed: int | None = None
     rows_dropped: int | None = None
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
+    change: ChangeReport | None = None  # what it changed from the CDF it replaced
+    sensor_days: tuple[SensorDay, ...] = ()  # per sensor: records, availability, ...
+    # How late (``steps.latency``): Unix times, and hours after the day's last observation.
+    input_arrived_at: float | None = None
+    l1c_placed_at: float | None = None
+    latency_input_h: float | None = None
+    latency_l1c_h: float | None = None
 
     @property
     def path(self) -> str:
@@ -95,6 +110,8 @@ class L1cUploadFacts:
     cdf_path: str
     sent: UploadResult
     replaced_key: str = ""
+    uploaded_at: float | None = None
+    latency_upload_h: float | None = None  # hours after the day's last observation
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,8 @@ class GeomapFacts:
     bins_filled: dict[str, int] = field(default_factory=dict)
     max_dose: dict[str, float | None] = field(default_factory=dict)
     median_dose: dict[str, float | None] = field(default_factory=dict)
+    provenance: dict[str, str] = field(default_factory=dict)  # its attributes, as written
+    change: ChangeReport | None = None  # what it changed from the L2 it replaced
 
     @property
     def path(self) -> str:
@@ -166,7 +185,8 @@ def error_type_of(exc: BaseException) -> str:
 
 def failed(day: date, exc: BaseException, input_file: object = "") -> DayOutcome:
     """The day FAILED at a stage with ``exc`` (working from ``input_file``)."""
-    failure = DayFailure(day, "", error_type_of(exc), str(exc), str(input_file or ""))
+    fault = exc if isinstance(exc, MachineFault) else None
+    failure = DayFailure(day, "", error_type_of(exc), str(exc), str(input_file or ""), fault)
     return DayOutcome(day, Status.FAILED, failure=failure)
 
 

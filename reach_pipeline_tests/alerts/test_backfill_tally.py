@@ -14,12 +14,14 @@ import pytest
 from dagster import build_sensor_context
 
 from reach_pipeline.alerts.compose import backfill_summary_alert
+from reach_pipeline.change.report import Verdict
 from reach_pipeline.defs.alerts import (
     NO_DESTINATION,
     backfill_tally,
     next_backfill_cursor,
     reach_backfill_alert_sensor,
 )
+from reach_pipeline_tests.support.products import udl_with_value
 
 from .sensors import BAD_1, BAD_2, GOOD, fill_input, run
 
@@ -132,3 +134,24 @@ def test_the_backfill_sensor_watches_backfills_from_its_first_evaluation(
     again = reach_backfill_alert_sensor(context)
     assert again.skip_message == "no backfill ended since the last evaluation"
     assert webhook.requests == []
+
+
+@pytest.mark.integration
+def test_a_backfill_of_days_made_again_counts_what_changed(instance, settings, input_dir):
+    """The verdicts come from the materializations' metadata of the backfill's runs."""
+    changed, same = GOOD[:2]
+    run(instance, settings, days=(changed, same), tags={"dagster/backfill": "bf-1"})
+    [day_file] = input_dir.glob(f"REACH-ALL_{changed:%Y%m%d}T000000_*.csv")
+    udl_with_value(day_file, day_file, row=2, factor=5.0)
+
+    run(instance, settings, days=(changed, same), tags={"dagster/backfill": "bf-2"})
+
+    tally = backfill_tally(instance, "bf-2", "COMPLETED_SUCCESS", {changed, same})
+    assert {d: r.verdict for d, r in tally.changes.items()} == {
+        changed: Verdict.DATA_CHANGED,
+        same: Verdict.NO_CHANGE,
+    }
+    alert = backfill_summary_alert(tally, "http://127.0.0.1:3000")
+    fields = dict(alert.fields)
+    assert (fields["Changed (data)"], fields["Unchanged"], fields["Failed"]) == ("1", "1", "0")
+    assert f"Most changed days:\n{changed}  DATA_CHANGED: dose_rate 1/" in alert.detail

@@ -25,10 +25,8 @@ from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster
 from reach_pipeline_tests.support.graphql import (
     BACKFILL_ENDED,
     backfill,
-    expect_type,
     launch_partition_backfill,
-    repositories,
-    stop_mutation,
+    stop_automation,
 )
 
 from .conftest import SENTINEL
@@ -45,30 +43,7 @@ UI = "https://dagster.example.org"
 def stop_all_but_the_alert_sensors(servers: DagsterServers) -> None:
     """The input sensor would run every day file by itself, the schedule and the missing-day
     alert act on the clock: only the two alert sensors under test keep running."""
-    for repo in repositories(servers.locations):
-        for kind, state, field, success, answer in (
-            (
-                "sensors",
-                "sensorState",
-                "stopSensor",
-                "StopSensorMutationResult",
-                "instigationState",
-            ),
-            (
-                "schedules",
-                "scheduleState",
-                "stopRunningSchedule",
-                "ScheduleStateResult",
-                "scheduleState",
-            ),
-        ):
-            for item in repo[kind]:
-                if item["name"] in ALERT_SENSORS or item[state]["status"] != "RUNNING":
-                    continue
-                reply = servers.client(
-                    stop_mutation(field, success, answer), {"id": item[state]["id"]}
-                )
-                expect_type(reply[field], success, f"{field} {item['name']}")
+    stop_automation(servers.client, servers.locations, keep=ALERT_SENSORS)
 
 
 def sensor_cursors(home: Path) -> dict[str, str | None]:

@@ -73,13 +73,16 @@ def test_a_one_day_run_names_the_days_own_error(instance, settings, webhook_env)
     print(body)  # the closing note quotes one
 
 
-def test_an_operators_mistake_is_posted_with_its_message(instance, settings, webhook_env):
-    """reach_cdf_s3 without a bucket fails with a SettingsError, not a day's error line."""
-    result = run(instance, settings, day=GOOD[0], selection=("reach_cdf_s3",))
+def test_an_operators_mistake_is_posted_with_its_message(
+    instance, settings, webhook_env, monkeypatch
+):
+    """A malformed setting fails the run with a SettingsError, not a day's error line."""
+    monkeypatch.setenv("REACH_PROCESS_TIMEOUT_S", "1h")
+    result = run(instance, settings, day=GOOD[0])
     evaluate_failure_sensor(instance, result, settings)
     [body] = webhook_env.bodies()
-    assert body["text"].startswith("REACH reach_cdf_s3 failed for 2026-01-02\n")
-    assert "no S3 bucket configured: set REACH_S3_BUCKET" in body["text"]
+    assert body["text"].startswith("REACH reach_cdf failed for 2026-01-02\n")
+    assert "REACH_PROCESS_TIMEOUT_S must be a number of seconds" in body["text"]
 
 
 def test_runs_of_a_backfill_are_not_posted_one_by_one(instance, settings, webhook_env):

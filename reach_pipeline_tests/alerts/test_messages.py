@@ -14,14 +14,17 @@ from reach_pipeline.alerts.compose import (
 from reach_pipeline.alerts.facts import (
     BackfillTally,
     DayFailure,
+    LateStage,
     RunDays,
     days_between,
     due_day,
     error_parts,
     failures_of,
+    late_stage,
     tally_backfill,
 )
 from reach_pipeline.alerts.message import Alert, clip, listed, mrkdwn
+from reach_pipeline.change.report import NEW_PRODUCT, ChangeReport, VariableChange, Verdict
 
 D = dt.date(2025, 9, 1)
 BASE = "http://127.0.0.1:3000"
@@ -159,10 +162,41 @@ def test_backfill_summary_without_failures_says_so():
 
 
 def test_missing_day_alert():
-    alert = missing_day_alert(D, dt.time(8, 0), "none in /data/in", "SKIPPED_NO_INPUT", BASE)
-    assert alert.title == "REACH: no L1C for 2025-09-01 by 08:00 UTC"
+    alert = missing_day_alert(
+        D, dt.time(8, 0), "none in /data/in", "SKIPPED_NO_INPUT", BASE, LateStage.INPUT
+    )
+    assert alert.title == "REACH: no L1C for 2025-09-01 by 08:00 UTC: no input file yet"
+    assert dict(alert.fields)["Late stage"] == "download (no input file yet)"
     assert dict(alert.fields)["Telemetry"] == "SKIPPED_NO_INPUT"
     assert alert.link[1] == f"{BASE}/assets/reach_cdf?view=partitions&partition=2025-09-01"
+
+
+def test_missing_day_alert_with_its_input_there():
+    arrived = dt.datetime(2025, 9, 2, 3, 10, tzinfo=dt.UTC)
+    alert = missing_day_alert(
+        D, dt.time(8, 0), "/data/in/x.csv", "FAILED (E: m)", BASE, LateStage.FAILED, arrived
+    )
+    assert (
+        alert.title == "REACH: no L1C for 2025-09-01 by 08:00 UTC: input there, processing failed"
+    )
+    assert dict(alert.fields)["Late stage"] == (
+        "processing (input there, processing failed; the input arrived 2025-09-02 03:10 UTC)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("has_input", "status", "late"),
+    [
+        (False, None, LateStage.INPUT),
+        (False, "SKIPPED_NO_INPUT", LateStage.INPUT),
+        (True, None, LateStage.PROCESSING),
+        (True, "SKIPPED_NO_INPUT", LateStage.PROCESSING),  # the file came after the run
+        (True, "PROCESS_PENDING", LateStage.PROCESSING),
+        (True, "FAILED", LateStage.FAILED),
+    ],
+)
+def test_late_stage(has_input, status, late):
+    assert late_stage(has_input, status) is late
 
 
 # ----------------------------------------------------------------------------- the facts
@@ -244,6 +278,42 @@ def test_days_between(first, last, count):
 )
 def test_due_day(now, lag, deadline, expected):
     assert due_day(dt.datetime.fromisoformat(now), lag, deadline) == expected
+
+
+def changed(values: int, rel: float = 0.1) -> ChangeReport:
+    dose = VariableChange("dose_rate", values, 1000, 1e-6, rel)
+    return ChangeReport(Verdict.DATA_CHANGED, variables=(dose,))
+
+
+def test_backfill_summary_counts_changed_and_unchanged_days_and_names_the_most_changed():
+    ds = days(9)
+    reports = {d: changed(n) for n, d in enumerate(ds[:7], start=1)}
+    reports[ds[7]] = ChangeReport(Verdict.NO_CHANGE)
+    reports[ds[8]] = ChangeReport(Verdict.METADATA_ONLY, ("PI_name",))
+    tally = BackfillTally(
+        "b", "COMPLETED_FAILED", [*ds, days(1, ds[-1])[0]], ds, [failure(D)], [], [], reports
+    )
+    alert = backfill_summary_alert(tally, BASE)
+    fields = dict(alert.fields)
+    assert (fields["Changed (data)"], fields["Changed (metadata only)"]) == ("7", "1")
+    assert (fields["Unchanged"], fields["Failed"]) == ("1", "1")
+    most = alert.detail.split("Most changed days:\n")[1].splitlines()
+    assert [line.split()[0] for line in most] == [d.isoformat() for d in ds[6:1:-1]]
+    assert most[0].endswith("DATA_CHANGED: dose_rate 7/1000 (max abs 1e-06, rel 0.1)")
+
+
+def test_a_backfill_of_new_days_says_nothing_of_changes():
+    tally = BackfillTally("b", "COMPLETED_SUCCESS", days(2), days(2), [], [], [])
+    tally.changes.update({d: NEW_PRODUCT for d in days(2)})
+    assert "Unchanged" not in dict(backfill_summary_alert(tally, BASE).fields)
+
+
+def test_the_tally_keeps_the_change_of_each_materialized_days_last_run():
+    d1, d2 = days(2)
+    first = RunDays(days=[d1, d2], materialized={d1, d2}, changes={d1: changed(1), d2: changed(2)})
+    again = RunDays(days=[d2], failures=[failure(d2)])
+    tally = tally_backfill("b", "COMPLETED_FAILED", days(2), [first, again])
+    assert tally.changes == {d1: changed(1)}
 
 
 def test_tally_each_day_ends_as_its_last_run_says():

@@ -45,10 +45,11 @@ def test_a_missing_day_is_posted_once(instance, settings, past_deadline):
     day = dt.date.fromisoformat(cursor)
     assert day in candidates
     [body] = past_deadline.bodies()
-    assert body["text"].splitlines()[:5] == [
-        f"REACH: no L1C for {day} by 00:00 UTC",
+    assert body["text"].splitlines()[:6] == [
+        f"REACH: no L1C for {day} by 00:00 UTC: no input file yet",
         f"Day: {day}",
         "Deadline: 00:00 UTC",
+        "Late stage: download (no input file yet)",
         f"Input file: none in {settings.input_dir}",
         f"Telemetry: no row for the day in {settings.input_dir}/download_telemetry.csv",
     ]
@@ -73,7 +74,14 @@ def test_the_message_names_an_input_that_is_there(instance, settings, past_deadl
     files = {day: write_sample_day(Path(settings.input_dir), day) for day in due_days()}
     _, cursor = evaluate(instance, settings)
     [body] = past_deadline.bodies()
-    assert f"Input file: {files[dt.date.fromisoformat(cursor)]}" in body["text"]
+    day = dt.date.fromisoformat(cursor)
+    assert f"Input file: {files[day]}" in body["text"]
+    arrived = dt.datetime.fromtimestamp(files[day].stat().st_mtime, dt.UTC)
+    assert body["text"].splitlines()[0].endswith(": input there, not processed")
+    assert (
+        "Late stage: processing (input there, not processed; "
+        f"the input arrived {arrived:%Y-%m-%d %H:%M} UTC)"
+    ) in body["text"]
 
 
 def test_no_destination_skips_saying_so(instance, settings, webhook, monkeypatch):

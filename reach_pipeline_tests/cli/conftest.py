@@ -297,7 +297,7 @@ def one_run(rows) -> str:
 
 
 # A day's progress line; a failed day's says what went wrong after the parenthesis.
-PROGRESS = re.compile(r"(\d{4}-\d{2}-\d{2}) ([A-Z_]+) \((\d+)/(\d+), [^)]*\)(?:: (.+))?")
+PROGRESS = re.compile(r"(\d{4}-\d{2}-\d{2}) ([A-Z0-9_]+) \((\d+)/(\d+), [^)]*\)(?:: (.+))?")
 
 
 def assert_one_line_error(code: int, out: str, err: str, *needles: str) -> None:

@@ -149,6 +149,26 @@ def test_failure_at_process(workspace, run_cli):
     assert bad.name in detail and "missing required column" in detail
 
 
+def test_a_nul_filled_tail_of_the_telemetry_is_cut_and_the_run_goes_on(workspace, run_cli):
+    """What a power loss during an append leaves: NUL bytes after the last complete row.
+    The command says so (the file, the bytes) and goes on; every row is kept as it was."""
+    workspace.write_legacy(D1)
+    intact = workspace.telemetry_bytes()
+    with open(workspace.telemetry, "ab") as fh:
+        fh.write(b"\x00" * 4096)
+
+    code, out, err = run_cli(*process_args(D2))
+
+    assert code == 0, err
+    assert only_counts(parse_summary(out)) == counts(planned=1, processed=1)
+    tail = f"4096 NUL bytes at bytes {len(intact)}-{len(intact) + 4095} after the last complete row"
+    assert f"in/download_telemetry.csv: skipping {tail}" in err
+    assert f"in/download_telemetry.csv: removed {tail}" in err
+    after = workspace.telemetry_bytes()
+    assert after.startswith(intact) and b"\x00" not in after
+    assert statuses(workspace.rows(D2)) == ["PROCESS_PENDING", "PROCESSED"]
+
+
 def test_failed_day_skipped_unless_retry_failed(workspace, run_cli):
     legacy = workspace.write_legacy(D2)  # legacy: FAILED while processing (ValueError)
     assert legacy[-1].status == "FAILED" and legacy[-1].cdf_path == ""

@@ -92,9 +92,65 @@ def test_decide_action_table(
     assert got == action
 
 
+@pytest.mark.parametrize(
+    ("error_type", "cdf_path", "upload", "has_input", "action"),
+    [
+        # the machine failed (a full disk...): a plain rerun retries the day
+        ("DiskFull", "", False, True, p.RUN_PROCESS),
+        ("ReadOnlyFileSystem", "", True, True, p.RUN_PROCESS),
+        ("DiskIOError", ON_DISK, True, True, p.RUN_UPLOAD_ONLY),
+        ("DiskFull", "", False, False, p.SKIP_NO_INPUT),
+        # the day's input did: skipped until retried
+        ("ReachInputError", "", False, True, p.SKIP_FAILED),
+        ("", "", False, True, p.SKIP_FAILED),
+    ],
+)
+def test_a_day_failed_for_the_machine_is_retried_by_a_plain_run(
+    error_type: str, cdf_path: str, upload: bool, has_input: bool, action: str
+) -> None:
+    prior = TelemetryRow(
+        chunk_date_utc="2025-09-01", status=t.FAILED, error_type=error_type, cdf_path=cdf_path
+    )
+    got = p.decide_action(
+        prior,
+        upload_to_s3=upload,
+        input_available=has_input,
+        retry_failed=False,
+        cdf_exists=_on_disk,
+    )
+    assert got == action
+
+
+# (prior status, input available, action) with force: a done day is made again when its
+# input is there; anything else as without it
+FORCED = [
+    (t.UPLOADED, True, p.RUN_PROCESS),
+    (t.PROCESSED, True, p.RUN_PROCESS),
+    (t.UPLOAD_PENDING, True, p.RUN_PROCESS),
+    (t.UPLOADED, False, p.SKIP_EXISTING),
+    (t.PROCESSED, False, p.SKIP_EXISTING),
+    (t.FAILED, True, p.SKIP_FAILED),
+    (t.SKIPPED_NO_INPUT, False, p.SKIP_TERMINAL),
+]
+
+
+@pytest.mark.parametrize(("status", "has_input", "action"), FORCED)
+def test_force_remakes_done_days_that_have_their_input(status, has_input, action) -> None:
+    got = p.decide_action(
+        _prior(status, ON_DISK),
+        upload_to_s3=False,
+        input_available=has_input,
+        retry_failed=False,
+        cdf_exists=_on_disk,
+        force=True,
+    )
+    assert got == action
+
+
 def test_table_covers_every_status() -> None:
     assert {row[0] for row in TABLE} == t.STATUSES | {None}
-    assert {row[-1] for row in TABLE} == p.ACTIONS - {p.SKIP_LIMIT}
+    # skip_limit and run_stale are plan_days' (a limit, a stale product), not the table's.
+    assert {row[-1] for row in TABLE} == p.ACTIONS - {p.SKIP_LIMIT, p.RUN_STALE}
 
 
 def test_default_cdf_exists_checks_the_disk(tmp_path: Path) -> None:
@@ -129,6 +185,32 @@ def _plan(state: dict, inputs: set[date], **kwargs: object) -> list[p.DayPlan]:
         cdf_exists=_on_disk,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "cdf_path", "upload", "has_input", "action"),
+    [
+        (t.PROCESSED, ON_DISK, False, True, p.RUN_STALE),  # done, stale: made again
+        (t.UPLOADED, ON_DISK, True, True, p.RUN_STALE),
+        (t.PROCESSED, ON_DISK, True, True, p.RUN_STALE),  # not only uploaded
+        (t.PROCESSED, ON_DISK, False, False, p.SKIP_EXISTING),  # no input to make it from
+        (t.PROCESSED, GONE, False, True, p.RUN_PROCESS),  # not done: the usual rule
+        (t.FAILED, ON_DISK, False, True, p.SKIP_FAILED),
+        (None, "", False, True, p.RUN_PROCESS),
+    ],
+)
+def test_plan_days_makes_stale_done_days_again(status, cdf_path, upload, has_input, action):
+    asked = []
+
+    def stale(day, prior, input_path) -> bool:
+        asked.append(day)
+        return True
+
+    inputs = {START} if has_input else set()
+    [plan] = _plan({START: _prior(status, cdf_path)} if status else {}, inputs, end=START,
+                   upload_to_s3=upload, stale=stale)  # fmt: skip
+    assert plan.action == action
+    assert asked == ([START] if action == p.RUN_STALE else [])
 
 
 def test_plan_days_one_plan_per_day() -> None:

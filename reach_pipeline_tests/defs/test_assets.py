@@ -8,6 +8,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
 from dagster import AssetCheckSeverity, AssetKey
 
 from reach_pipeline.contract.telemetry import (
@@ -21,10 +22,12 @@ from reach_pipeline.contract.telemetry import (
     TelemetryLog,
     TelemetryRow,
 )
+from reach_pipeline.defs.change import report_from
 from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.processing.verify import facts_from_cdf
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.products import udl_with_value
 
 from .conftest import (
     MISSING_DAY,
@@ -168,16 +171,22 @@ def test_download_columns_are_carried_forward(run_day, telemetry_path, input_dir
         assert row.window_start_utc == row.window_end_utc == ""
 
 
-def test_rematerializing_a_day_replaces_the_file(run_day, output_dir, telemetry_path, instance):
+def test_rematerializing_a_day_from_the_same_input_keeps_its_file(
+    run_day, output_dir, telemetry_path, instance
+):
     first = run_day(GOOD_DAY)
     cdf = layout_path(output_dir, GOOD_DAY)
-    first_inode = cdf.stat().st_ino
+    before = cdf.stat()
 
     second = run_day(GOOD_DAY)
 
     assert first.success and second.success
     assert cdfs_in(output_dir) == [cdf]
-    assert cdf.stat().st_ino != first_inode  # a new file renamed over the old one
+    after = cdf.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    [made] = cdf_materializations(second)
+    assert metadata_values(made)["change"] == "NO_CHANGE"
+    assert metadata_values(cdf_materializations(first)[0])["change"] == "NEW"
     rows = day_rows(telemetry_path, GOOD_DAY)
     processed = [r for r in rows if r.status == PROCESSED]
     assert [r.run_id for r in processed] == [first.run_id, second.run_id]
@@ -185,6 +194,28 @@ def test_rematerializing_a_day_replaces_the_file(run_day, output_dir, telemetry_
     assert staging_leftovers(output_dir) == []
     latest = instance.get_latest_materialization_event(REACH_CDF)
     assert latest.run_id == second.run_id
+
+
+def test_one_ob_value_changed_replaces_the_file_saying_dose_rate_changed(
+    run_day, input_dir, output_dir
+):
+    assert run_day(GOOD_DAY).success
+    cdf = layout_path(output_dir, GOOD_DAY)
+    first_inode = cdf.stat().st_ino
+    [day_file] = input_dir.glob("REACH-ALL_20250902T*.csv")
+    sensor, _ = udl_with_value(day_file, day_file, row=5, factor=10.0)
+
+    second = run_day(GOOD_DAY)
+
+    assert second.success
+    assert cdf.stat().st_ino != first_inode  # the new product renamed over the old one
+    [made] = cdf_materializations(second)
+    values = metadata_values(made)
+    assert (values["change"], values["changed_variables"]) == ("DATA_CHANGED", "dose_rate")
+    assert values["changed_values"] == 1
+    report = report_from(made.metadata)
+    assert sensor in {s.sensor for s in report.sensors}
+    assert report.max_rel == pytest.approx(9.0)
 
 
 def test_relative_folders_work_like_a_fresh_clone(tmp_path, input_dir, instance, monkeypatch):

@@ -26,7 +26,7 @@ from reach_pipeline.contract.telemetry import (
     TelemetryRow,
 )
 from reach_pipeline.defs.input_sensor import SENSOR_NAME, file_version, reach_input_sensor
-from reach_pipeline.defs.jobs import PROCESS_AND_UPLOAD, PROCESS_ONLY
+from reach_pipeline.defs.jobs import LIVE_PRIORITY, PROCESS_AND_UPLOAD, PROCESS_ONLY
 from reach_pipeline.defs.resources import ReachS3
 from reach_pipeline.settings import SettingsError, input_sensor_interval_s
 from reach_pipeline_tests.faults.support import write_sample_day
@@ -150,6 +150,7 @@ def test_a_new_day_file_is_the_only_one_requested(settings, input_dir):
     request = requests["2025-09-04"]
     assert request.run_key == f"2025-09-04:{file_version(path)}"
     assert list(request.asset_selection) == PROCESS_ONLY
+    assert request.tags["dagster/priority"] == str(LIVE_PRIORITY)  # before any campaign
     assert observations["2025-09-04"].metadata["sensor_action"].value == "run_process"
     assert json.loads(second.cursor)["2025-09-04"] == file_version(path)
     assert isinstance(tick(settings, cursor=second.cursor), SkipReason)

@@ -11,6 +11,8 @@ from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
 from reach_pipeline.contract.telemetry import PROCESSED, UPLOADED, TelemetryLog, TelemetryRow
 from reach_pipeline.defs.input_sensor import file_version
 from reach_pipeline.defs.legacy_import import legacy_import_events, reach_legacy_import_sensor
+from reach_pipeline.defs.versions import CODE_VERSION_TAG, CODE_VERSIONS, LEGACY_CODE_VERSION
+from reach_pipeline.stages import StageId
 from reach_pipeline_tests.conftest import CDF_0901, LEGACY_TELEMETRY
 
 from .conftest import layout_path, materialize_day, resources_for
@@ -44,6 +46,9 @@ def test_legacy_days_are_imported_as_runless_materializations(
     assert event.metadata["path"].value == str(layout_path(output_dir, "2025-09-01"))
     assert event.metadata["legacy_run_id"].value == "0ea78114-261f-474c-89c3-dc6fb79ea360"
     assert event.metadata["legacy_status"].value == UPLOADED
+    # Another processor's code version than reach_cdf's: the UI shows the day stale.
+    assert event.tags == {CODE_VERSION_TAG: LEGACY_CODE_VERSION}
+    assert LEGACY_CODE_VERSION != CODE_VERSIONS[StageId.L1C]
     for asset_event in result.asset_events:  # what the sensor daemon does with them
         persistent_instance.report_runless_asset_event(asset_event)
     assert persistent_instance.get_materialized_partitions(REACH_CDF) == {"2025-09-01"}
@@ -144,3 +149,6 @@ def test_legacy_named_days_are_imported(
     assert (event.asset_key, event.partition) == (REACH_CDF, "2025-09-01")
     assert event.metadata["path"].value == str(legacy_name)
     assert event.metadata["legacy_status"].value == UPLOADED
+    # Another processor's code version than reach_cdf's: the UI shows the day stale.
+    assert event.tags == {CODE_VERSION_TAG: LEGACY_CODE_VERSION}
+    assert LEGACY_CODE_VERSION != CODE_VERSIONS[StageId.L1C]

@@ -118,6 +118,7 @@ def test_kinds():
         "reach_cdf_s3": {"cdf", "s3"},
         "reach_geomap": {"cdf", "png"},
         "reach_geomap_s3": {"cdf", "png", "s3"},
+        "reach_coverage": {"csv", "png"},
     }
 
 

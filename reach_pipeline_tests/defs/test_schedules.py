@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from dagster import build_schedule_context
 
-from reach_pipeline.defs.jobs import PROCESS_AND_UPLOAD, PROCESS_ONLY
+from reach_pipeline.defs.jobs import LIVE_PRIORITY, PROCESS_AND_UPLOAD, PROCESS_ONLY
 from reach_pipeline.defs.resources import ReachS3, ReachSettings
 from reach_pipeline.defs.schedules import reach_daily_schedule, scheduled_day
 
@@ -51,6 +51,7 @@ def test_tick_requests_the_day_before_yesterday(settings):
     assert request.partition_key == expected
     assert request.run_key == expected
     assert list(request.asset_selection) == PROCESS_ONLY
+    assert request.tags["dagster/priority"] == str(LIVE_PRIORITY)  # before any campaign
 
 
 def test_lag_is_a_setting(input_dir, output_dir):

@@ -23,13 +23,16 @@ import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED, TelemetryLog
+from reach_pipeline.defs.jobs import LIVE_TAGS, PROCESS_ONLY
 from reach_pipeline_tests.faults.support import (
     REPO,
     cdf_rel,
     clean_env,
+    day_file_name,
     files_under,
     write_sample_day,
 )
+from reach_pipeline_tests.support import processors
 from reach_pipeline_tests.support.celery_workers import (
     INSTANCE_YAML,
     finished_task,
@@ -42,7 +45,7 @@ from reach_pipeline_tests.support.celery_workers import (
     worker_of,
 )
 from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
-from reach_pipeline_tests.support.graphql import launch_partition_backfill
+from reach_pipeline_tests.support.graphql import launch_day_run, launch_partition_backfill
 from reach_pipeline_tests.support.processes import poll
 
 from .gate import GATED, open_gate
@@ -125,6 +128,14 @@ def _make_site(root: Path, services: dict[str, str], days: list[date], monkeypat
     for day in days:
         write_sample_day(site.input_dir, day)
     return site
+
+
+def run_days(run) -> list[date]:
+    """The days of a run, from its partition range tags (or its one partition)."""
+    one = run.tags.get("dagster/partition")
+    first = date.fromisoformat(run.tags.get("dagster/asset_partition_range_start", one))
+    last = date.fromisoformat(run.tags.get("dagster/asset_partition_range_end", one))
+    return days_from(first, (last - first).days + 1)
 
 
 def days_from(first: date, count: int) -> list[date]:
@@ -269,3 +280,52 @@ def test_a_worker_that_dies_mid_run_fails_its_run_and_the_days_resume(make_site)
         PROCESSED,
     ]
     assert_each_day_processed_once(site, days)
+
+
+def test_the_live_day_behind_a_campaign_on_one_celery_worker(make_site):
+    """What the live day waits for on the several-machines setup (reported, not tuned):
+    one worker, a campaign of three runs (21 days), its first day held; then a run of the
+    live day with the tags the schedule and the input sensor give it. The run queue
+    dequeues it before the campaign's queued run, but the Celery launcher publishes runs to
+    a first-in-first-out queue: the live day also waits for the campaign run already
+    published (the pool's run buffer). Asserted: it goes before the campaign's last run."""
+    days = days_from(FIRST, 21)
+    live = FIRST + timedelta(days=40)
+    site = make_site([*days, live])
+    site.names = site.names[:1]
+    site.env["REACH_PROCESSOR"] = processors.GATED  # records when each day ran
+    with site.running() as (servers, instance):
+        backfill_id = launch(servers, days)
+
+        def campaign_in_flight():
+            held = processors.started_processors(site.input_dir)
+            runs = backfill_runs(instance, backfill_id)
+            return held and len(runs) == 3 and runs
+
+        servers.wait("the campaign's first day held", campaign_in_flight, RUN_S)
+        location = servers.locations[0]["name"]
+        assets = [k.to_user_string() for k in PROCESS_ONLY]
+        live_id = launch_day_run(
+            servers.client, location, "reach_daily_job", live.isoformat(), assets, LIVE_TAGS
+        )
+        created = instance.get_run_record_by_id(live_id).create_timestamp.timestamp()
+        processors.release_processors(site.input_dir)
+        servers.wait(
+            "every run to finish",
+            lambda: all(r.is_finished for r in instance.get_runs()),
+            RUN_S,
+        )
+        runs = backfill_runs(instance, backfill_id)
+    intervals = {r["input"]: r for r in processors.recorded_intervals(site.input_dir)}
+    start = {day: intervals[day_file_name(day)]["start"] for day in [*days, live]}
+    by_run = sorted(
+        (min(start[d] for d in run_days(r)), run_days(r)) for r in runs
+    )  # the campaign's runs in the order they ran
+    before = [len(ds) for first, ds in by_run if first < start[live]]
+    after = [len(ds) for first, ds in by_run if first > start[live]]
+    print(
+        f"\ncelery, one worker: the live day started {start[live] - created:.1f} s after its "
+        f"run was created, after {len(before)} campaign run(s) ({sum(before)} days) and "
+        f"before {len(after)} ({sum(after)} days)"
+    )
+    assert after, "the live day waited for the whole campaign"

@@ -104,7 +104,11 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
         "AWS_CONFIG_FILE": str(home / "no-aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
+        # the code of this tree, also when the console scripts belong to another install
+        "PYTHONPATH": str(REPO),
     }
+    if "PYTHONPATH" in os.environ:  # a worktree's code, run with the shared venv
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     env.update(extra)
     return env
 

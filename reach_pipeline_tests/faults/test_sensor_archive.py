@@ -26,7 +26,7 @@ from reach_pipeline.contract.telemetry import (
     TelemetryRow,
 )
 from reach_pipeline_tests.support.dagster_servers import ServerGroup
-from reach_pipeline_tests.support.instance_reads import all_runs, create_storage, ticks_after
+from reach_pipeline_tests.support.instance_reads import create_storage, day_runs, ticks_after
 from reach_pipeline_tests.support.processes import tool
 
 from .support import (
@@ -109,7 +109,7 @@ def test_daemon_next_to_an_archive_runs_only_new_and_changed_days(tmp_path):
         assert "baseline of 200 day file(s)" in baseline.skip_reason
         assert set(json.loads(ticks[-1].cursor)) == {d.isoformat() for d in ARCHIVE}
         assert all(not t.run_ids for t in ticks)
-        assert all_runs(home) == []
+        assert day_runs(home) == []
 
         seen = len(ticks)
         write_sample_day(input_dir, NEW_DAY)
@@ -119,13 +119,13 @@ def test_daemon_next_to_an_archive_runs_only_new_and_changed_days(tmp_path):
         shutil.copy2(comes_back, input_dir / comes_back.name)
 
         def two_runs_finished():
-            runs = all_runs(home)
+            runs = day_runs(home)
             return runs if len(runs) >= 2 and {r.status for r in runs} <= FINISHED else None
 
         runs = group.wait("the two runs to finish", two_runs_finished, 300)
         # two more ticks after the runs ended: still exactly the two runs
         group.wait("two more ticks", ticks_after(home, SENSOR, 2, seen + 1), 120)
-        runs = all_runs(home)
+        runs = day_runs(home)
     print(f"daemon stopped; none of its {group.processes_seen()} processes seen is left")
     assert not group.forced, f"still running after the daemon shut down (killed): {group.forced}"
 

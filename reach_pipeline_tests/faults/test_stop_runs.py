@@ -19,6 +19,7 @@ from dagster import DagsterInstance, DagsterRunStatus
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
 from reach_pipeline_tests.support import processors
 from reach_pipeline_tests.support.dagster_servers import dagster_servers
+from reach_pipeline_tests.support.graphql import launch_day_run
 from reach_pipeline_tests.support.processes import kill_if_running, running, tool
 
 from .support import (
@@ -40,16 +41,6 @@ from .support import (
 DAY = date(2026, 5, 4)
 STOP_BOUND_S = 60  # generous; the figures are printed
 
-LAUNCH = """
-mutation StopRunsLaunch($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message stack }
-    ... on RunConfigValidationInvalid { errors { message } }
-  }
-}
-"""
 TERMINATE = """
 mutation StopRunsTerminate($runId: String!) {
   terminateRun(runId: $runId) {
@@ -142,19 +133,7 @@ def test_dagster_asset_materialize_stopped_with_sigterm(tmp_path):
 
 
 def launch(client, location: str) -> str:
-    params = {
-        "selector": {
-            "repositoryLocationName": location,
-            "repositoryName": "__repository__",
-            "jobName": "reach_daily_job",
-            "assetSelection": [{"path": ["reach_cdf"]}],
-        },
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": DAY.isoformat()}]},
-        "runConfigData": {},
-    }
-    result = client(LAUNCH, {"params": params})["launchRun"]
-    assert result["__typename"] == "LaunchRunSuccess", result
-    return result["run"]["runId"]
+    return launch_day_run(client, location, "reach_daily_job", DAY.isoformat(), ["reach_cdf"], {})
 
 
 def run_status(client, run_id: str) -> str:

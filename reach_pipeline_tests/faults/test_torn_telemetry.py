@@ -27,6 +27,16 @@ def _rows(n: int, tag: str = "early") -> list[TelemetryRow]:
     return [row_for(f"{tag}-{i}") for i in range(n)]
 
 
+def _written(tmp_path: Path, n: int) -> tuple[Path, TelemetryLog, list[TelemetryRow]]:
+    """A telemetry file of ``n`` rows: its path, its log and the rows."""
+    path = tmp_path / "download_telemetry.csv"
+    log = TelemetryLog(path)
+    rows = _rows(n)
+    for row in rows:
+        log.append(row)
+    return path, log, rows
+
+
 def _ends_with_fresh_line(path: Path, row: TelemetryRow) -> bool:
     raw = path.read_bytes()
     line = csv_line(row)
@@ -55,11 +65,7 @@ TEARS = {
 
 @pytest.mark.parametrize("tear", sorted(TEARS))
 def test_simulated_torn_last_line(tmp_path, tear):
-    path = tmp_path / "download_telemetry.csv"
-    log = TelemetryLog(path)
-    earlier = _rows(3)
-    for row in earlier:
-        log.append(row)
+    path, log, earlier = _written(tmp_path, 3)
     state_before = log.latest_by_day()
     torn = row_for("torn-7")  # a day of its own (2031-01-08): nothing earlier for it
     with open(path, "ab") as fh:
@@ -81,11 +87,7 @@ def test_simulated_torn_last_line(tmp_path, tear):
 def test_simulated_torn_terminator_keeps_the_whole_row(tmp_path):
     """Killed between ``\\r`` and ``\\n``: the content was all written; the repair only
     ends the line, so the row counts from then on (before, readers skip it)."""
-    path = tmp_path / "download_telemetry.csv"
-    log = TelemetryLog(path)
-    earlier = _rows(2)
-    for row in earlier:
-        log.append(row)
+    path, log, earlier = _written(tmp_path, 2)
     torn = row_for("torn-3")
     with open(path, "ab") as fh:
         fh.write(csv_line(torn)[:-1])
@@ -227,3 +229,33 @@ def test_real_writers_killed_in_a_loop(tmp_path):
     assert raw_records - len(rows) == len(skipped)
     header = path.read_bytes().split(b"\r\n", 1)[0].decode()
     assert tuple(header.split(",")) == SCHEMA
+
+
+def test_nul_filled_tail_is_cut_and_the_rows_kept_byte_for_byte(tmp_path, caplog):
+    """A power loss during an append can leave the file's size grown and the new bytes
+    zero: a block of NUL bytes after the last complete row. Readers skip it, saying so
+    (the file and the bytes); the preflight takes the file as telemetry; the next append
+    cuts the NULs off and writes its row where they began."""
+    from reach_pipeline.preflight import telemetry_header_problem
+
+    path, log, earlier = _written(tmp_path, 3)
+    intact = path.read_bytes()
+    with open(path, "ab") as fh:
+        fh.write(b"\x00" * 4096)
+    end = len(intact) + 4096 - 1
+
+    with caplog.at_level("WARNING", logger="reach_pipeline.contract.telemetry"):
+        assert log.rows() == earlier
+    said = (
+        f"{path}: skipping 4096 NUL bytes at bytes {len(intact)}-{end} after the last complete row"
+    )
+    assert said in caplog.text
+    assert telemetry_header_problem(path) is None
+
+    caplog.clear()
+    new = row_for("next-1").replace(status=DOWNLOADED)
+    with caplog.at_level("WARNING", logger="reach_pipeline.contract.telemetry"):
+        log.append(new)
+    assert f"{path}: removed 4096 NUL bytes at bytes {len(intact)}-{end}" in caplog.text
+    assert path.read_bytes() == intact + csv_line(new)
+    assert log.rows() == [*earlier, new]

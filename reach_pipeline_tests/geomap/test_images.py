@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,12 +13,14 @@ import pytest
 from matplotlib import colormaps
 from PIL import Image
 
+from reach_pipeline.geomap import make_geomap, overview, quicklook
 from reach_pipeline.geomap.basemap import coastlines, region_paths
 from reach_pipeline.geomap.overview import THUMBNAIL_MAX_BYTES, thumbnail_png
 from reach_pipeline.geomap.png import encode_png
 from reach_pipeline.geomap.product import FLAVOR_LABELS, FLAVORS
 from reach_pipeline.geomap.shapefile import parse_polylines
 from reach_pipeline.geomap.style import plain_label
+from reach_pipeline_tests.conftest import CDF_0901, CDF_0904
 
 VIRIDIS = {tuple(c) for c in colormaps["viridis"](np.linspace(0, 1, 256), bytes=True)[:, :3]}
 
@@ -116,3 +120,21 @@ def test_shapefile_reader_refuses_other_bytes():
 def test_flavor_labels_drawn_without_tex(label):
     text = plain_label(label)
     assert "$" not in text and "\\" not in text and text[0] == label[0] and "≥" in text
+
+
+def test_a_days_quicklooks_do_not_depend_on_the_days_drawn_before(tmp_path):
+    """The figures outlive a day (a fork worker builds them once): a day drawn after
+    another one, by figures prepared ahead, gives the same PNGs, byte for byte, as in a
+    fresh process that builds its figures for that day alone."""
+    script = "import sys; from reach_pipeline.geomap import make_geomap; make_geomap(*sys.argv[1:])"
+    fresh = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-c", script, str(CDF_0904), str(fresh)], check=True)
+    overview.prepare()
+    quicklook.prepare()
+    make_geomap(CDF_0901, tmp_path / "before", quicklooks="all")  # every statistic drawn
+    after = make_geomap(CDF_0904, tmp_path / "after")
+
+    names = sorted(Path(p).name for p in after.image_paths)
+    assert names == sorted(p.name for p in fresh.glob("*.png")) and len(names) == 7
+    for name in names:
+        assert (tmp_path / "after" / name).read_bytes() == (fresh / name).read_bytes(), name

@@ -495,6 +495,20 @@ CASES += [
             idSensor="REACH-" + "1" * 1_000_000,
         ),
         _in_row(
+            "idsensor-10mb",
+            3,
+            "idSensor is 10 MB (a row longer than the parser's 1 MiB block)",
+            "idSensor cell too long (10,000,006 characters",
+            idSensor="REACH-" + "1" * 10_000_000,
+        ),
+        _in_row(
+            "descriptor-10mb",
+            6,
+            "descriptor is 10 MB (a row longer than the parser's 1 MiB block)",
+            "descriptor cell too long (10,000,000 characters",
+            descriptor="Q" * 10_000_000,
+        ),
+        _in_row(
             "description-too-long",
             2,
             "obDescription is 1,006 characters long",

@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from reach_pipeline.change.report import ChangeReport, Verdict
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
 from reach_pipeline.runner.processor import DEFAULT_PROCESSOR, ProcessingFailed
 from reach_pipeline.steps.l1c import l1c_arrangement
@@ -120,4 +121,22 @@ def test_a_refused_product_leaves_the_old_one(sample, output_dir):
         run_isolated(sample, output_dir, processor=DEFAULT_PROCESSOR, arrange=refuse)
 
     assert first.stat().st_ino == inode
+    assert files_under(output_dir) == [str(first.relative_to(output_dir))]
+
+
+def test_a_product_the_arrangement_keeps_is_left_as_it_is(sample, output_dir):
+    """When the caller finds the new product the same as the placed one, the placed one
+    stays (same inode, same modification time) and the staged one goes."""
+    first = run(sample, output_dir, DEFAULT_PROCESSOR).files[0]
+    before = first.stat()
+    report = ChangeReport(Verdict.NO_CHANGE)
+
+    def keep(paths, facts) -> Arrangement:
+        return Arrangement(PurePosixPath("l1c/prelim/2025/09/02"), (), (first,), report)
+
+    placed = run_isolated(sample, output_dir, processor=DEFAULT_PROCESSOR, arrange=keep)
+
+    assert (placed.files, placed.kept, placed.change) == ((first,), True, report)
+    after = first.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert files_under(output_dir) == [str(first.relative_to(output_dir))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Collection
 
 UI_TAGS = ({"key": "dagster/from_ui", "value": "true"},)
 FINISHED_RUN = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
@@ -67,6 +68,40 @@ query HarnessBackfill($id: String!) {
     __typename
     ... on PartitionBackfill { status runs { runId status tags { key value } } }
     ... on PythonError { message }
+  }
+}
+"""
+
+
+# A run of a job (the launchpad's "Launch run", or what a sensor's RunRequest becomes).
+LAUNCH_RUN = """
+mutation HarnessLaunchRun($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message stack }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+# The backfill page's "Cancel backfill" and "Re-execute from failure".
+CANCEL_BACKFILL = """
+mutation CancelBackfill($backfillId: String!) {
+  cancelPartitionBackfill(backfillId: $backfillId) {
+    __typename
+    ... on CancelBackfillSuccess { backfillId }
+    ... on UnauthorizedError { message }
+    ... on PythonError { message stack }
+  }
+}
+"""
+REEXECUTE_BACKFILL = """
+mutation ReexecuteBackfill($reexecutionParams: ReexecutionParams!) {
+  reexecutePartitionBackfill(reexecutionParams: $reexecutionParams) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on UnauthorizedError { message }
+    ... on PythonError { message stack }
   }
 }
 """
@@ -147,13 +182,16 @@ mutation Harness_{field}($id: String!) {{
 """
 
 
-def stop_automation(client: GraphQLClient, locations: list[dict]) -> list[str]:
-    """Stop every running sensor and schedule; return their names."""
+def stop_automation(
+    client: GraphQLClient, locations: list[dict], keep: Collection[str] = ()
+) -> list[str]:
+    """Stop every running sensor and schedule but those named in ``keep``; return the
+    names of those stopped."""
     stopped = []
     for repo in repositories(locations):
         for kind, state, field, success, answer_state in AUTOMATION:
             for item in repo[kind]:
-                if item[state]["status"] != "RUNNING":
+                if item[state]["status"] != "RUNNING" or item["name"] in keep:
                     continue
                 document = stop_mutation(field, success, answer_state)
                 answer = client(document, {"id": item[state]["id"]})[field]
@@ -179,10 +217,14 @@ def daemons_healthy(client: GraphQLClient) -> bool:
     return required_daemons_healthy(data)
 
 
-def backfill_params(asset_keys: list[str], partitions: list[str]) -> dict:
-    """``LaunchBackfillParams`` as the UI builds them for selected assets and days."""
+def backfill_params(
+    asset_keys: list[str], partitions: list[str], tags: dict[str, str] | None = None
+) -> dict:
+    """``LaunchBackfillParams`` as the UI builds them for selected assets and days (with
+    the tags an operator adds in the launch dialog)."""
+    extra = [{"key": k, "value": v} for k, v in (tags or {}).items()]
     return {
-        "tags": [dict(tag) for tag in UI_TAGS],
+        "tags": [dict(tag) for tag in UI_TAGS] + extra,
         "assetSelection": [{"path": key.split("/")} for key in asset_keys],
         "partitionNames": list(partitions),
         "fromFailure": False,
@@ -190,10 +232,45 @@ def backfill_params(asset_keys: list[str], partitions: list[str]) -> dict:
 
 
 def launch_partition_backfill(
-    client: GraphQLClient, asset_keys: list[str], partitions: list[str]
+    client: GraphQLClient,
+    asset_keys: list[str],
+    partitions: list[str],
+    tags: dict[str, str] | None = None,
 ) -> dict:
     """Send ``launchPartitionBackfill``; the answer (``__typename``, ``backfillId``…)."""
-    params = backfill_params(asset_keys, partitions)
+    params = backfill_params(asset_keys, partitions, tags)
+    return client(LAUNCH_BACKFILL, {"backfillParams": params})["launchPartitionBackfill"]
+
+
+def cancel_backfill(client: GraphQLClient, backfill_id: str) -> dict:
+    answer = client(CANCEL_BACKFILL, {"backfillId": backfill_id})["cancelPartitionBackfill"]
+    return expect_type(answer, "CancelBackfillSuccess", f"cancel backfill {backfill_id}")
+
+
+def reexecute_backfill_from_failure(client: GraphQLClient, backfill_id: str) -> str:
+    """Re-execute from failure: a new backfill of every day the first did not make; its id."""
+    params = {"parentRunId": backfill_id, "strategy": "FROM_FAILURE"}
+    answer = client(REEXECUTE_BACKFILL, {"reexecutionParams": params})
+    answer = answer["reexecutePartitionBackfill"]
+    return expect_type(answer, "LaunchBackfillSuccess", f"re-execute {backfill_id}")["backfillId"]
+
+
+def launch_job_backfill(
+    client: GraphQLClient, location: str, job: str, partitions: list[str]
+) -> dict:
+    """A job's backfill as its page in the UI launches it (its partition set, the days)."""
+    params = {
+        "tags": [dict(tag) for tag in UI_TAGS],
+        "selector": {
+            "partitionSetName": f"{job}_partition_set",
+            "repositorySelector": {
+                "repositoryName": "__repository__",
+                "repositoryLocationName": location,
+            },
+        },
+        "partitionNames": list(partitions),
+        "fromFailure": False,
+    }
     return client(LAUNCH_BACKFILL, {"backfillParams": params})["launchPartitionBackfill"]
 
 
@@ -211,3 +288,73 @@ def runs_by_partition(backfill_data: dict) -> dict[str, str]:
         for tag in run["tags"]
         if tag["key"] == "dagster/partition"
     }
+
+
+def launch_day_run(
+    client: GraphQLClient, location: str, job: str, day: str, assets: list[str], tags: dict
+) -> str:
+    """Launch one day's run of ``job`` over ``assets`` with ``tags``; its run id."""
+    params = {
+        "selector": {
+            "repositoryLocationName": location,
+            "repositoryName": "__repository__",
+            "jobName": job,
+            "assetSelection": [{"path": key.split("/")} for key in assets],
+        },
+        "executionMetadata": {
+            "tags": [{"key": k, "value": v} for k, v in {**tags, "dagster/partition": day}.items()]
+        },
+        "runConfigData": {},
+    }
+    answer = client(LAUNCH_RUN, {"params": params})["launchRun"]
+    return expect_type(answer, "LaunchRunSuccess", f"launch {job} {day}")["run"]["runId"]
+
+
+# What the UI asks for a partitioned asset's stale status per day (and the code version
+# its definition has now, ``opVersion``).
+STALE_STATUS = """
+query HarnessStaleStatus($key: AssetKeyInput!, $partitions: [String!]) {
+  assetNodeOrError(assetKey: $key) {
+    __typename
+    ... on AssetNode {
+      opVersion
+      staleStatusByPartition(partitions: $partitions)
+      staleCausesByPartition(partitions: $partitions) { reason category }
+    }
+  }
+}
+"""
+
+RELOAD_LOCATION = """
+mutation HarnessReloadLocation($name: String!) {
+  reloadRepositoryLocation(repositoryLocationName: $name) {
+    __typename
+    ... on WorkspaceLocationEntry { name loadStatus }
+    ... on PythonError { message }
+    ... on UnauthorizedError { message }
+    ... on ReloadNotSupported { message }
+    ... on RepositoryLocationNotFound { message }
+  }
+}
+"""
+
+
+def stale_status(client: GraphQLClient, asset_key: str, partitions: list[str]) -> dict:
+    """``{"code_version", "status": {day: FRESH|STALE|MISSING}, "causes": {day: [...]}}``."""
+    variables = {"key": {"path": asset_key.split("/")}, "partitions": list(partitions)}
+    node = client(STALE_STATUS, variables)["assetNodeOrError"]
+    expect_type(node, "AssetNode", f"asset {asset_key}")
+    causes = node["staleCausesByPartition"] or [[] for _ in partitions]
+    return {
+        "code_version": node["opVersion"],
+        "status": dict(zip(partitions, node["staleStatusByPartition"], strict=True)),
+        "causes": {
+            day: [c["reason"] for c in found] for day, found in zip(partitions, causes, strict=True)
+        },
+    }
+
+
+def reload_location(client: GraphQLClient, name: str) -> dict:
+    """Reload a code location, as the UI's "Reload" button does."""
+    answer = client(RELOAD_LOCATION, {"name": name})["reloadRepositoryLocation"]
+    return expect_type(answer, "WorkspaceLocationEntry", f"reload {name}")

@@ -38,6 +38,15 @@ def all_runs(home: Path) -> list:
         return list(instance.get_runs())
 
 
+def day_runs(home: Path) -> list:
+    """The runs that made days: every run but reach_coverage's (its automation sensor
+    requests one after days are made)."""
+    from dagster import AssetKey
+
+    coverage = {AssetKey("reach_coverage")}
+    return [r for r in all_runs(home) if r.asset_selection != coverage]
+
+
 def create_storage(home: Path) -> None:
     """Create the home's SQLite storage now: a server starting on a fresh home and a test
     reading it at the same moment would both create it (two schema versions recorded)."""

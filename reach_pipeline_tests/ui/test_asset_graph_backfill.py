@@ -50,7 +50,9 @@ NO_INPUT_DAY, NOT_RUN_DAY = "2025-09-05", "2025-09-06"  # no sample file for eit
 DAYS = ("2025-09-01", "2025-09-02")
 DAY_RANGE = f"[{DAYS[0]}...{DAYS[1]}]"
 ASSETS = ("reach_csv", "reach_cdf", "reach_cdf_s3", "reach_geomap", "reach_geomap_s3")
+GRAPH = (*ASSETS, "reach_coverage")  # the daily assets, and the coverage (not partitioned)
 LINEAGE = {
+    ("reach_cdf", "reach_coverage"),
     ("reach_csv", "reach_cdf"),
     ("reach_cdf", "reach_cdf_s3"),
     ("reach_cdf", "reach_geomap"),
@@ -248,16 +250,16 @@ def check_asset_graph(page, expect, location: str) -> None:
     page.goto(f"/locations/{location}/asset-groups/reach")
     expect(page.get_by_text("Asset Group in", exact=False)).to_be_visible(timeout=LOAD_MS)
     graph_nodes = page.locator("svg foreignObject")
-    for name in ASSETS:
+    for name in GRAPH:
         expect(graph_nodes.get_by_text(name, exact=True)).to_be_visible(timeout=LOAD_MS)
-    # the nodes' details have loaded (each is partitioned by day)
+    # the nodes' details have loaded (each daily asset is partitioned by day)
     expect(graph_nodes.get_by_text(re.compile(r"^\d+ partitions$"))).to_have_count(
         len(ASSETS), timeout=LOAD_MS
     )
     rendered = page.wait_for_function(
-        RENDERED_GRAPH_JS, arg=list(ASSETS), timeout=UI_MS
+        RENDERED_GRAPH_JS, arg=list(GRAPH), timeout=UI_MS
     ).json_value()
-    assert sorted(rendered["nodes"]) == sorted(ASSETS), rendered
+    assert sorted(rendered["nodes"]) == sorted(GRAPH), rendered
     edges = [tuple(edge) for edge in rendered["edges"]]
     assert set(edges) == LINEAGE and len(edges) == len(LINEAGE), f"edges drawn: {edges}"
     print("asset graph shows", ", ".join(f"{a} → {b}" for a, b in sorted(edges)))
@@ -475,3 +477,50 @@ def test_no_input_day_kinds_and_owners_in_the_browser(playwright_api, dev_server
         check_kinds_and_owners(page, expect, shots)
         run_on_dev_instance(dev_server, DAYS[1], ["reach_cdf", "reach_geomap"])
         check_geomap_thumbnail(page, expect, shots)
+
+
+# ------------------------------------------------------------------------- the coverage
+
+
+def wait_for_coverage(home: Path, server: DagsterDev, last_day: str) -> dict:
+    """reach_coverage's metadata once its automation sensor has refreshed it up to
+    ``last_day`` (nobody requests it here)."""
+    deadline = time.monotonic() + BACKFILL_S
+    with DagsterInstance.from_config(str(home)) as instance:
+        while time.monotonic() < deadline:
+            server.check_alive()
+            event = instance.get_latest_materialization_event(AssetKey("reach_coverage"))
+            metadata = event.asset_materialization.metadata if event else {}
+            if "last_day" in metadata and metadata["last_day"].value == last_day:
+                return metadata
+            time.sleep(1.0)  # polling the instance, bounded by the deadline
+    pytest.fail(f"reach_coverage not refreshed up to {last_day} within {BACKFILL_S:.0f} s")
+
+
+def check_coverage_picture(page, expect, shots: Screenshots) -> Path:
+    """reach_coverage's page: its latest materialization's picture, rendered inline."""
+    page.goto("/assets/reach_coverage")
+    row = page.get_by_role("row").filter(has=page.get_by_text("coverage", exact=True))
+    expect(row.first).to_be_visible(timeout=LOAD_MS)
+    shots.take(page, "1-reach_coverage-overview")
+    row.first.get_by_text("[Show Markdown]").click()
+    picture = page.get_by_role("dialog").locator('img[src^="data:image/png;base64,"]')
+    expect(picture).to_be_visible(timeout=LOAD_MS)
+    picture.scroll_into_view_if_needed()
+    size = picture.evaluate("img => [img.complete, img.naturalWidth, img.naturalHeight]")
+    assert size[0] and size[1] > 600 and size[2] > 300, size  # decoded: the whole picture
+    return shots.take(page, "2-reach_coverage-picture")
+
+
+def test_coverage_picture_in_the_browser(playwright_api, dev_server, reach_dirs, page):
+    """Two sample days made from the shell; the coverage refreshes by itself (its
+    automation sensor in dagster dev's daemon) and shows its picture on its page."""
+    expect = playwright_api.expect
+    shots = Screenshots("coverage")
+    with shots.on_failure(page):
+        for day in DAYS:
+            run_on_dev_instance(dev_server, day, ["reach_cdf"])
+        metadata = wait_for_coverage(reach_dirs["home"], dev_server, DAYS[-1])
+        assert metadata["days_with_l1c"].value == len(DAYS)
+        assert (reach_dirs["output"] / "coverage" / "reach_coverage.csv").is_file()
+        check_coverage_picture(page, expect, shots)

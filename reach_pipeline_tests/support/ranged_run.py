@@ -1,0 +1,33 @@
+"""``python -m reach_pipeline_tests.support.ranged_run FIRST LAST``: one ranged run of
+reach_cdf over FIRST..LAST, as the backfill daemon launches it (``materialize`` tagged with
+the range), against the instance in ``DAGSTER_HOME`` with the ``REACH_*`` settings of the
+environment. For a test that must run it in another process (in a private mount
+namespace, ``private_mounts``); it prints the run's id and reads the rest from the
+instance."""
+
+from __future__ import annotations
+
+import sys
+
+from dagster import AssetKey, DagsterInstance, materialize
+
+from reach_pipeline.defs.registry import ASSETS, resources
+
+
+def ranged_run(first: str, last: str) -> str:
+    result = materialize(
+        [*ASSETS],
+        selection=[AssetKey("reach_cdf")],
+        resources=resources(),
+        instance=DagsterInstance.get(),
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+        },
+        raise_on_error=False,
+    )
+    return result.run_id
+
+
+if __name__ == "__main__":
+    print(ranged_run(sys.argv[1], sys.argv[2]))
