@@ -136,6 +136,11 @@ def _software_version() -> str:
         return "unknown"
 
 
+# Looked up once, with the imports (the package metadata search costs ~10 ms): a process
+# that writes many days (a warm worker) pays it once, and never inside a day's time.
+_SOFTWARE_VERSION = _software_version()
+
+
 def _time_attrs(resolution: str) -> dict:
     return {
         "CATDESC": "Observation Time",
@@ -224,7 +229,7 @@ def _write(grid: DayGrid, stem: str, path: Path) -> None:
             "Logical_file_id": stem,
             "Logical_source": LOGICAL_SOURCE,
             "CDF_Lib_version": f"cdflib {cdflib.__version__}",
-            "reach_pipeline_version": _software_version(),
+            "reach_pipeline_version": _SOFTWARE_VERSION,
         }
     )
     label_width = max(len(s) for s in grid.sensor_labels)

@@ -29,7 +29,9 @@ def number(v) -> float:
 
 def floats(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A numeric Arrow column as float64, NaN where null."""
-    return pc.fill_null(col, np.nan).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    if col.null_count:
+        col = pc.fill_null(col, np.nan)
+    return col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
 
 def blank_strings_to_null(col: pa.Array) -> pa.Array:

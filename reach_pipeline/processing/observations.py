@@ -49,7 +49,10 @@ class Labels:
         names = sorted({v for v in raw if v})
         where = {name: i for i, name in enumerate(names)}
         remap = np.array([where[v] if v else -1 for v in raw] + [-1], dtype=np.int32)
-        idx = pc.fill_null(col.indices, len(raw)).to_numpy(zero_copy_only=False)
+        idx = col.indices
+        if idx.null_count:
+            idx = pc.fill_null(idx, len(raw))
+        idx = idx.to_numpy(zero_copy_only=False)
         return cls(remap[idx], names)
 
     @classmethod

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,32 +58,46 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
     sensors, imputed = impute_sensor(obs.id_sensor, obs.observatory)
     rows, dropped = _usable(path, sensors, obs)
     values = {name: _take(getattr(obs, name), rows) for name in ("value", *SENSOR_FIELDS)}
-    _check_numbers(path, obs.unit, _take(obs.row, rows), values)
-    sensor, labels, ids = _sensor_axis(path, obs, sensors, _take(sensors.codes, rows))
-    n_s, n_d = len(labels), len(obs.description.names)
-    pair = sensor.astype(np.int64) * n_d + _take(obs.description.codes, rows)
-    slot, flavors = _flavor_slots(pair, n_s, obs.description.names)
-    f, n_f = slot[pair], len(flavors[0])
-
-    time_code, epochs = _time_axis(_take(obs.ob_time, rows))
+    # The time axis and the number checks run beside the sensor axis (numpy and Arrow
+    # release the GIL): the day's serial tail, after the parallel parse, is shorter. Large
+    # arrays are allocated here, on the main thread, and filled by the workers: freed
+    # memory of a worker's own malloc arena would not be reused, raising the peak.
+    time_code = np.empty(len(obs.ob_time) if rows is None else len(rows), dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        timed = pool.submit(_time_axis, _take(obs.ob_time, rows), time_code)
+        checked = pool.submit(_check_numbers, path, obs.unit, _take(obs.row, rows), values)
+        try:
+            sensor, labels, ids = _sensor_axis(path, obs, sensors, _take(sensors.codes, rows))
+        finally:
+            checked.result()  # a bad number is reported first, as when checked first
+        n_s, n_d = len(labels), len(obs.description.names)
+        pair = sensor.astype(np.int64) * n_d + _take(obs.description.codes, rows)
+        slot, flavors = _flavor_slots(pair, n_s, obs.description.names)
+        f, n_f = slot[pair], len(flavors[0])
+        epochs = timed.result()
     n_t = len(epochs)
-    ts = time_code * n_s + sensor  # a (time, sensor) cell
-    kept = _latest_per_cell(ts * n_f + f, _take(obs.created_at, rows))
-    n_kept = len(ts) if kept is None else len(kept)
-    ts, f = _take(ts, kept), _take(f, kept)
-    value = _take(values["value"], kept)
+    cell = (time_code * n_s + sensor) * n_f + f  # a (time, sensor, flavor slot) cell
+    n_obs = len(cell)
+    del time_code, sensor, pair, f
+    kept = _latest_per_cell(cell, _take(obs.created_at, rows))
+    n_kept = len(cell) if kept is None else len(kept)
+    if kept is None:  # no duplicates
+        kept, value = np.arange(n_kept), values["value"]
+    else:
+        cell, value = np.take(cell, kept), np.take(values["value"], kept)
     dose = np.full(n_t * n_s * n_f, FILLVAL)
-    dose[ts * n_f + f] = np.where(np.isnan(value), FILLVAL, value)
-    rep = _representatives(ts, f, n_t * n_s, n_f)
-    if kept is not None:  # index the observations before the dedupe directly
-        rep = np.where(rep >= 0, np.take(kept, rep), -1)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the dose beside the per-sensor values
+        dosed = pool.submit(_fill_dose, dose, cell, value)
+        rep = _representatives(cell, kept, n_t * n_s, n_f)
+        per_sensor = _per_sensor(values, rep, (n_t, n_s))
+        dosed.result()
     grid = DayGrid(
         epoch_unix_ns=np.asarray(epochs, dtype=np.int64),
         sensor_labels=labels,
         sensor_ids=ids,
         flavors=flavors,
         dose_rate=dose.reshape(n_t, n_s, n_f),
-        per_sensor=_per_sensor(values, rep, (n_t, n_s)),
+        per_sensor=per_sensor,
         descriptor=descriptor,
     )
     counts = Counts(
@@ -90,7 +105,7 @@ def build_grid(path: Path, obs: Observations) -> tuple[DayGrid, Counts]:
         observations=len(obs.row),
         ids_imputed=imputed,
         rows_dropped=dropped,
-        duplicates_dropped=len(time_code) - n_kept,
+        duplicates_dropped=n_obs - n_kept,
         after_dedupe=n_kept,
     )
     return grid, counts
@@ -139,23 +154,38 @@ def _sensor_axis(
     return codes, labels, _sensor_ids(path, obs, sensors, used)
 
 
-def _time_axis(ob_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct times, sorted (the Epoch records), and each observation's index in them."""
+def _time_axis(ob_time: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """The distinct times, sorted (the Epoch records); each observation's index in them
+    goes into ``code``."""
     encoded = pc.dictionary_encode(pa.array(ob_time))
     distinct = encoded.dictionary.to_numpy()
     order = np.argsort(distinct)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return np.take(rank, encoded.indices.to_numpy(zero_copy_only=False)), distinct[order]
+    np.take(rank, encoded.indices.to_numpy(zero_copy_only=False), out=code)
+    return distinct[order]
 
 
-def _representatives(ts: np.ndarray, f: np.ndarray, cells: int, n_f: int) -> np.ndarray:
-    """Per (time, sensor) cell, the observation that speaks for it: its lowest flavor slot
-    present; -1 where the sensor has no observation at that time."""
-    rep = np.full(cells, -1, dtype=np.int64)
-    for k in range(n_f - 1, -1, -1):  # lower slots overwrite higher ones
-        at = np.flatnonzero(f == k)
-        rep[np.take(ts, at)] = at
+def _fill_dose(dose: np.ndarray, cell: np.ndarray, value: np.ndarray) -> None:
+    """Each (time, sensor, flavor slot) cell's dose into ``dose`` (all FILLVAL before);
+    a NaN value stays FILLVAL."""
+    dose[cell] = value
+    dose[np.isnan(dose)] = FILLVAL
+
+
+def _representatives(cell: np.ndarray, index: np.ndarray, cells: int, n_f: int) -> np.ndarray:
+    """Per (time, sensor) cell, the observation that speaks for it: the one of its lowest
+    flavor slot present; -1 where the sensor has no observation at that time.
+
+    ``cell`` is each deduplicated observation's (time, sensor, flavor slot) cell (no cell
+    twice) and ``index`` its index among the observations.
+    """
+    at = np.full(cells * n_f, -1, dtype=np.int64)
+    at[cell] = index
+    at = at.reshape(cells, n_f)
+    rep = at[:, n_f - 1].copy()
+    for k in range(n_f - 2, -1, -1):  # lower slots win
+        np.copyto(rep, at[:, k], where=at[:, k] >= 0)
     return rep
 
 
@@ -165,11 +195,16 @@ def _per_sensor(
     """Each per-(time, sensor) variable: its representative's value, FILLVAL where there
     is none or the value is NaN."""
     missing = rep < 0
-    out = {}
-    for name in SENSOR_FIELDS:
-        grid = np.take(values[name], rep)
-        grid[missing] = FILLVAL
-        out[name] = _filled(grid).reshape(shape)
+    out = {name: np.empty(shape) for name in SENSOR_FIELDS}  # see build_grid: main thread
+
+    def gather(name: str) -> None:
+        grid = out[name].reshape(-1)
+        np.take(values[name], rep, out=grid)
+        grid[missing | np.isnan(grid)] = FILLVAL
+
+    # Random gathers, memory-bound; numpy releases the GIL: two threads for two cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(gather, SENSOR_FIELDS))
     return out
 
 
@@ -254,11 +289,6 @@ def _sensor_ids(path: Path, obs: Observations, sensors: Labels, used: np.ndarray
     return ids
 
 
-def _filled(values: np.ndarray) -> np.ndarray:
-    values[np.isnan(values)] = FILLVAL
-    return values
-
-
 def _check_numbers(path: Path, unit: str, rows: np.ndarray, cols: dict[str, np.ndarray]) -> None:
     """Reject values no instrument produces: infinities and impossible coordinates.
 
@@ -276,6 +306,8 @@ def _check_numbers(path: Path, unit: str, rows: np.ndarray, cols: dict[str, np.n
     }
     for name, (lo, hi) in limits.items():
         v = cols[name]
+        if _within(v, lo, hi):
+            continue
         with np.errstate(invalid="ignore"):
             bad = (v < lo) | (v > hi)
         bad &= v != FILLVAL
@@ -288,3 +320,12 @@ def _check_numbers(path: Path, unit: str, rows: np.ndarray, cols: dict[str, np.n
                 f"{unit} {rows[i]}: {label} {float(v[i])!r} is outside the possible range "
                 f"[{lo}, {hi}]",
             )
+
+
+def _within(values: np.ndarray, lo: float, hi: float) -> bool:
+    """Every value in [lo, hi] or NaN: two reductions, no temporary arrays (the fast path
+    of ``_check_numbers``; False sends it to the exact check)."""
+    if not len(values):
+        return True
+    with np.errstate(invalid="ignore"):
+        return bool(lo <= np.fmin.reduce(values) and np.fmax.reduce(values) <= hi)
