@@ -11,9 +11,8 @@ from dagster import AssetKey, SensorResult, SkipReason, build_sensor_context
 from reach_pipeline.contract.telemetry import PROCESSED, UPLOADED, TelemetryLog, TelemetryRow
 from reach_pipeline.defs.input_sensor import file_version
 from reach_pipeline.defs.legacy_import import legacy_import_events, reach_legacy_import_sensor
-from reach_pipeline_tests.conftest import CDF_0901, LEGACY_TELEMETRY
-
-from .conftest import layout_path, materialize_day, resources_for
+from reach_pipeline_tests.support.dagster_days import layout_path, materialize_day, resources_for
+from reach_pipeline_tests.support.data import CDF_0901, LEGACY_TELEMETRY
 
 REACH_CDF = AssetKey("reach_cdf")
 

@@ -14,8 +14,13 @@ from dagster import AssetKey, DagsterEventType, materialize
 from reach_pipeline.contract.telemetry import PROCESSED
 from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.resources import ReachS3, ReachSettings
-
-from .conftest import REPO, cdfs_in, day_rows, materialize_day, resources_for
+from reach_pipeline_tests.support.dagster_days import (
+    cdfs_in,
+    day_rows,
+    materialize_day,
+    resources_for,
+)
+from reach_pipeline_tests.support.data import REPO
 
 DAY = "2025-09-02"
 

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 import pytest
 
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
-from reach_pipeline_tests.cli.conftest import parse_summary
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.cli_workspace import parse_summary
 from reach_pipeline_tests.support.processes import kill_if_running, running
 
 from .support import (
