@@ -124,6 +124,7 @@ def test_an_upload_with_no_bucket_fails_the_run_without_a_row(settings, instance
     assert telemetry_path.read_bytes() == before
 
 
+@pytest.mark.integration  # the real `dagster` command
 def test_a_malformed_partitions_start_stops_the_code_location_loading(tmp_path, input_dir):
     """Read when the definitions load: `dagster asset materialize` cannot start a run;
     the error names the variable and the form. No telemetry is written."""

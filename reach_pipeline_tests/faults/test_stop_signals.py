@@ -32,6 +32,9 @@ from .support import (
     wait_for,
 )
 
+# Stops by signal, some with a bound on the time to stop: one at a time, on one xdist worker.
+pytestmark = pytest.mark.xdist_group("stop_bounds")
+
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
 STOP_BOUND_S = 30  # generous: the figure itself is printed, never asserted tightly
 
