@@ -14,7 +14,7 @@
 # workers (or slots) each. The pool limit counts the slots of all machines together:
 #   dagster instance concurrency set reach_cdf <slots of all workers>
 #
-# The environment, the same on every machine (README, "Running on several machines"):
+# The environment, the same on every machine (deploy/README.md):
 #   DAGSTER_HOME          holds deploy/dagster-celery.yaml as dagster.yaml
 #   REACH_PG_*            the instance's PostgreSQL
 #   REACH_CELERY_BROKER   e.g. pyamqp://guest:guest@127.0.0.1:5672//

@@ -12,9 +12,11 @@ mistake, reported in one line, never a day's failure.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import tomllib
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +201,46 @@ LOAD_TIME_VARS: tuple[str, ...] = (
 )
 """The variables read when the code location loads (they shape the definitions)."""
 ENV_VARS: tuple[str, ...] = (*(s.env for s in SETTINGS), *LOAD_TIME_VARS)
+OTHER_VARS: tuple[str, ...] = (
+    # the instance files in deploy/ (PostgreSQL, the Celery broker and backend)
+    *(f"REACH_PG_{name}" for name in ("HOST", "PORT", "USER", "PASSWORD", "DB")),
+    *(f"REACH_CELERY_{name}" for name in ("BROKER", "BACKEND", "QUEUE", "CONFIG")),
+    # deploy/workers.sh
+    "REACH_WORKER_SLOTS",
+    "REACH_WORKER_PREFIX",
+    "REACH_WORKER_DIR",
+    # the test suite
+    "REACH_REQUIRE_SERVICES",
+    "REACH_UPDATE_SNAPSHOT",
+    "REACH_OUTAGE_TEST_DAYS",
+)
+"""``REACH_*`` variables read elsewhere than in this module: not settings, not misspellings."""
+
+
+class UnknownSettingWarning(UserWarning):
+    """A ``REACH_*`` variable that nothing reads (a misspelled setting, most likely)."""
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line per ``REACH_*`` variable of ``environ`` that nothing reads, naming the
+    closest known name: a misspelled setting is otherwise silently ignored."""
+    environ = os.environ if environ is None else environ
+    known = {name.removeprefix("REACH_"): name for name in (*ENV_VARS, *OTHER_VARS)}
+    lines = []
+    for name in sorted(n for n in environ if n.startswith("REACH_")):
+        if name.removeprefix("REACH_") in known:
+            continue
+        # compared without the prefix they all share, which would make anything "close"
+        close = difflib.get_close_matches(name.removeprefix("REACH_"), known, n=1, cutoff=0.6)
+        hint = f"did you mean {known[close[0]]}?" if close else "see reach-pipeline process --help"
+        lines.append(f"{name} is not a reach_pipeline setting and is ignored: {hint}")
+    return lines
+
+
+def warn_unknown_variables(environ: Mapping[str, str] | None = None) -> None:
+    """``unknown_variables`` as warnings (when the code location loads)."""
+    for line in unknown_variables(environ):
+        warnings.warn(line, UnknownSettingWarning, stacklevel=2)
 
 
 @dataclass(frozen=True)

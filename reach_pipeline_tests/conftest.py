@@ -1,28 +1,30 @@
-"""Shared fixtures: paths to the bundled reference data."""
+"""Fixtures every tier shares: the bundled data, the session's S3 server, and none of the
+developer's REACH_*/DAGSTER_* settings (helpers in ``reach_pipeline_tests.support``)."""
 
 from __future__ import annotations
 
+import os
 import signal
-from pathlib import Path
 
 import pytest
 
+from reach_pipeline_tests.support.data import S3_BUCKET
+from reach_pipeline_tests.support.environment import developer_variables
 from reach_pipeline_tests.support.s3server import S3Server
 
-DATA = Path(__file__).parent / "data"
-UDL_0901 = DATA / "REACH-ALL_20250901T000000_20250902T000000.csv"
-UDL_0904 = DATA / "REACH-TEST_20250904T000000_20250904T010000.csv"
-CDF_0901 = DATA / "reach_all_l1c_prelim_20250901T000000_v1.0.0.cdf"
-CDF_0904 = DATA / "reach_all_l1c_prelim_20250904T000000_v1.0.0.cdf"
-LEGACY_TELEMETRY = DATA / "legacy_telemetry_example.csv"
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The developer's settings go before any test module is imported (the code location
+    reads a few at load) and before any worker or subprocess is started (they inherit it)."""
+    for name in developer_variables(os.environ):
+        del os.environ[name]
 
 
-@pytest.fixture
-def data_dir() -> Path:
-    return DATA
-
-
-S3_BUCKET = "reach-test-bucket"
+@pytest.fixture(autouse=True)
+def _no_developer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """And none set since (by a test that did not undo its change) reaches the next test."""
+    for name in developer_variables(os.environ):
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Every command the README gives is run: here, or by .ci/run (the first two). A README
 command no test knows fails this test."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import boto3
+import psutil
 import pytest
 
 from reach_pipeline_tests.support.instance_reads import (
@@ -80,6 +82,7 @@ def test_every_readme_command_is_known():
         "dagster instance concurrency set",
         "mkdir -p dagster_home && cp dagster.yaml dagster_home/",
         "dagster dev",
+        "kill -INT -- -$(cat dagster_dev.pid)",
         "weed mini",
     )
     for command in readme_commands():
@@ -108,20 +111,23 @@ def test_readme_cli_commands(workspace):
 
 @pytest.mark.integration
 def test_readme_dagster_commands(workspace, tmp_path):
+    """The one-day line records its run in the UI's instance, dagster_home/ (it names it)."""
     cwd, env = workspace
-    shutil.copy(ROOT / "workspace.yaml", cwd)
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home)
-    env = {**env, "DAGSTER_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    for command in readme_commands():
-        if "dagster asset materialize" in command:
-            result = _shell(command, cwd, env)
-            assert result.returncode == 0, (command, result.stdout, result.stderr)
+    for name in ("workspace.yaml", "dagster.yaml"):
+        shutil.copy(ROOT / name, cwd)
+    env = {**env, "PYTHONPATH": str(ROOT)}
+    setup = next(c for c in readme_commands() if c.startswith("mkdir -p dagster_home"))
+    assert _shell(setup, cwd, env).returncode == 0
+    home = cwd / "dagster_home"
+    [command] = [c for c in readme_commands() if "dagster asset materialize" in c]
+    result = _shell(command, cwd, env)
+    assert result.returncode == 0, (command, result.stdout, result.stderr)
     assert list((cwd / "out/l1c/prelim/2025/09/02").glob("*.cdf"))
+    [run] = day_runs(home)
+    assert run.tags["dagster/partition"] == "2025-09-02"
     # import-telemetry against the same instance: the CLI day is ours, nothing to import.
     command = next(c for c in readme_commands() if "import-telemetry" in c)
-    result = _shell(command, cwd, env)
+    result = _shell(command, cwd, {**env, "DAGSTER_HOME": str(home)})
     assert result.returncode == 0, result.stderr
     assert "imported 0 day(s)" in result.stdout
 
@@ -187,7 +193,50 @@ def _start_dev(command: str, cwd: Path, env: dict, log: Path) -> ProcessTree:
     return server
 
 
-def _wait(what: str, check, server: ProcessTree, timeout_s: float = 180.0):
+class Background:
+    """The README's background `dagster dev` (a session of its own, its pid in a file),
+    on a free loopback port instead of 3000, and stopped by the README's line."""
+
+    def __init__(self, start: str, stop: str, cwd: Path, env: dict):
+        self.stop_line, self.cwd, self.env = stop, cwd, env
+        port = free_ports(1)[0]
+        line = start.replace("dagster dev", f"dagster dev -h 127.0.0.1 -p {port}")
+        result = _shell(line, cwd, env)  # returns at once: the server runs on by itself
+        assert result.returncode == 0, result.stderr
+        self.pid = int((cwd / "dagster_dev.pid").read_text())
+
+    def session(self) -> list[psutil.Process]:
+        """Every live process of its session: dagster dev and all it started."""
+        found = []
+        for proc in psutil.process_iter():
+            try:
+                if os.getsid(proc.pid) == self.pid and proc.status() != psutil.STATUS_ZOMBIE:
+                    found.append(proc)
+            except (OSError, psutil.Error):
+                continue  # gone meanwhile
+        return found
+
+    def check_alive(self) -> None:
+        alive = any(p.pid == self.pid for p in self.session())
+        assert alive, (self.cwd / "dagster_dev.log").read_text()[-3000:]
+
+    def stop(self, timeout_s: float = 60.0) -> list[str]:
+        """The README's stop line; what is still running after ``timeout_s`` is killed
+        (by pid) and returned."""
+        result = _shell(self.stop_line, self.cwd, self.env)
+        deadline = time.monotonic() + timeout_s
+        while (left := self.session()) and time.monotonic() < deadline:
+            time.sleep(0.5)  # polling the process table, bounded by the deadline
+        killed = []
+        for proc in left:
+            with contextlib.suppress(psutil.Error):
+                killed.append(" ".join(proc.cmdline()[:4]))
+                proc.kill()
+        assert result.returncode == 0, result.stderr
+        return killed
+
+
+def _wait(what: str, check, server: ProcessTree | Background, timeout_s: float = 180.0):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         server.check_alive()
@@ -210,7 +259,9 @@ def _slots(home: Path) -> int:
 def test_readme_ui_commands_keep_the_instance_across_a_restart(workspace, tmp_path):
     """The UI section's commands: `dagster dev` on the persistent home, the pool command
     against it while it runs; after a restart the runs, the pool limit and the input
-    sensor's cursor are still there (no second baseline)."""
+    sensor's cursor are still there (no second baseline). The restart is the README's
+    background start, from this non-interactive shell (which starts background jobs with
+    SIGINT ignored), and the README's stop line leaves no process of it behind."""
     cwd, env = workspace
     for name in ("workspace.yaml", "dagster.yaml"):
         shutil.copy(ROOT / name, cwd)
@@ -218,6 +269,8 @@ def test_readme_ui_commands_keep_the_instance_across_a_restart(workspace, tmp_pa
     commands = readme_commands()
     setup = next(c for c in commands if c.startswith("mkdir -p dagster_home"))
     dev = next(c for c in commands if "dagster dev" in c)
+    background = next(c for c in commands if c.startswith("(setsid env --default-signal"))
+    stop = next(c for c in commands if c.startswith("kill -INT -- -"))
     pool = next(c for c in commands if "concurrency set" in c)
     materialize = next(c for c in commands if "dagster asset materialize" in c)
     home = cwd / "dagster_home"
@@ -230,9 +283,9 @@ def test_readme_ui_commands_keep_the_instance_across_a_restart(workspace, tmp_pa
     try:
         first = _wait("the sensor's first tick", ticks_after(home, sensor, 1), server)[0]
         assert "baseline of 3 day file(s)" in first.skip_reason
-        # the pool line names the home itself; the one-day line uses the shell's
-        for command, home_env in ((pool, {}), (materialize, {"DAGSTER_HOME": str(home)})):
-            result = _shell(command, cwd, {**env, **home_env})
+        # the pool line and the one-day line name the home themselves
+        for command in (pool, materialize):
+            result = _shell(command, cwd, env)
             assert result.returncode == 0, (command, result.stdout, result.stderr)
     finally:
         forced = server.stop()
@@ -249,12 +302,12 @@ def test_readme_ui_commands_keep_the_instance_across_a_restart(workspace, tmp_pa
         new = [t for t in sensor_ticks(home, sensor) if t.tick_id not in known]
         return new if any(t.skip_reason or t.run_ids for t in new) else None
 
-    server = _start_dev(dev, cwd, env, tmp_path / "dev-2.log")
+    server = Background(background, stop, cwd, env)
     try:
         new = _wait("a tick after the restart", evaluated_after_restart, server)
     finally:
         forced = server.stop()
-    assert not forced, f"outlived dagster dev (killed): {forced}"
+    assert not forced, f"outlived the README's stop line (killed): {forced}"
     assert known <= {t.tick_id for t in sensor_ticks(home, sensor)}
     reasons = [t.skip_reason for t in new if t.skip_reason]
     assert reasons and all("no new or changed day files" in r for r in reasons), reasons

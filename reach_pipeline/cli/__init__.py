@@ -6,7 +6,12 @@ import logging
 import sys
 
 from reach_pipeline.preflight import check_paths
-from reach_pipeline.settings import SettingsError, partitions_start, resolve_settings
+from reach_pipeline.settings import (
+    SettingsError,
+    partitions_start,
+    resolve_settings,
+    unknown_variables,
+)
 
 from .args import UsageError, build_parser, explicit_settings, validate
 from .process import cmd_process
@@ -24,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    for line in unknown_variables():  # a misspelled setting is named, not silently ignored
+        print(f"reach-pipeline: warning: {line}", file=sys.stderr)
     try:
         args = build_parser().parse_args(argv)
         validate(args)

@@ -1,6 +1,6 @@
 """Fixtures for the alert tests: recording servers on loopback, a closed port, a logger
-whose lines the test reads, an ephemeral instance with its settings, and no alert
-settings leaking from the machine."""
+whose lines the test reads, an ephemeral instance with its settings (the root conftest
+keeps the machine's settings out)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,9 @@ import pytest
 from dagster import DagsterInstance
 
 from reach_pipeline.defs.resources import ReachSettings
-from reach_pipeline.settings import ENV_VARS
+from reach_pipeline_tests.support.alert_logs import SENTINEL, Lines
 from reach_pipeline_tests.support.ports import free_ports
 from reach_pipeline_tests.support.webhook_server import WebhookServer
-
-SENTINEL = "SENTINEL-SECRET-7f3a9c"  # in every webhook path and token the tests configure
-
-
-@pytest.fixture(autouse=True)
-def _clean_reach_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
 
 
 def _server_fixture(name: str, mode: str):
@@ -65,15 +57,6 @@ def settings(input_dir: Path, tmp_path: Path) -> ReachSettings:
 def closed_port_url() -> str:
     """A loopback URL nobody listens on (the port was free a moment ago)."""
     return f"http://127.0.0.1:{free_ports(1)[0]}/services/{SENTINEL}"
-
-
-class Lines(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(f"{record.levelname} {record.getMessage()}")
 
 
 @pytest.fixture

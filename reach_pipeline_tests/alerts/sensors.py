@@ -19,8 +19,7 @@ from reach_pipeline.defs.registry import resources as registered
 from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline_tests.faults.corpus import bad_days, copy_bad_days
 from reach_pipeline_tests.faults.support import write_sample_day
-
-from .conftest import Lines
+from reach_pipeline_tests.support.alert_logs import Lines
 
 # Two days of the malformed corpus (2026-01-01: an empty file; 2026-01-04: another defect),
 # and good days made from the 2025-09-01 sample.

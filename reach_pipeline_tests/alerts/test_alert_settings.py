@@ -15,8 +15,7 @@ from reach_pipeline.settings import (
     resolve_alert_settings,
     resolve_settings,
 )
-
-from .conftest import SENTINEL
+from reach_pipeline_tests.support.alert_logs import SENTINEL
 
 
 def test_unset_means_no_destination_and_the_defaults():

@@ -21,6 +21,7 @@ from dagster import DagsterEventType, DagsterInstance, RunsFilter
 from reach_pipeline.definitions import defs
 from reach_pipeline.defs.alerts import requested_days
 from reach_pipeline_tests.faults.support import REPO, clean_env, console_script
+from reach_pipeline_tests.support.alert_logs import SENTINEL
 from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
 from reach_pipeline_tests.support.graphql import (
     BACKFILL_ENDED,
@@ -29,7 +30,6 @@ from reach_pipeline_tests.support.graphql import (
     stop_automation,
 )
 
-from .conftest import SENTINEL
 from .sensors import BAD_1, BAD_2, GOOD, fill_input
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]

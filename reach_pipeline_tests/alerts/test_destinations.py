@@ -11,9 +11,8 @@ from dagster_slack import SlackResource
 from reach_pipeline.alerts.destinations import NotDelivered, SlackDestination, WebhookDestination
 from reach_pipeline.alerts.dispatch import Dispatcher
 from reach_pipeline.alerts.message import Alert
+from reach_pipeline_tests.support.alert_logs import SENTINEL
 from reach_pipeline_tests.support.webhook_server import WebhookServer
-
-from .conftest import SENTINEL
 
 ALERT = Alert(
     title="REACH reach_cdf failed for 2025-09-01",

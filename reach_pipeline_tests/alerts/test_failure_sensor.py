@@ -12,9 +12,9 @@ from dagster import DagsterEventType, SkipReason
 
 from reach_pipeline.defs.alerts import NO_DESTINATION
 from reach_pipeline.defs.resources import ReachSettings
+from reach_pipeline_tests.support.alert_logs import SENTINEL
 from reach_pipeline_tests.support.alert_processors import LEAKY, SECRET_FILE
 
-from .conftest import SENTINEL
 from .sensors import BAD, BAD_1, BAD_2, GOOD, evaluate_failure_sensor, fill_input, run
 
 pytestmark = pytest.mark.integration

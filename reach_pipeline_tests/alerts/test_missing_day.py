@@ -11,8 +11,7 @@ from dagster import AssetMaterialization, SkipReason, build_sensor_context
 
 from reach_pipeline.defs.alerts import NO_DESTINATION, reach_missing_day_sensor
 from reach_pipeline_tests.faults.support import write_sample_day
-
-from .conftest import SENTINEL
+from reach_pipeline_tests.support.alert_logs import SENTINEL
 
 LAG = 3
 

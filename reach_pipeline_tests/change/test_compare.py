@@ -11,7 +11,7 @@ import pytest
 from reach_pipeline.change.compare import change_from, compare_cdfs, variable_change
 from reach_pipeline.change.report import NEW_PRODUCT, ChangeReport, Verdict
 from reach_pipeline.processing import process_day
-from reach_pipeline_tests.conftest import UDL_0901
+from reach_pipeline_tests.support.data import UDL_0901
 from reach_pipeline_tests.support.products import (
     copy_as,
     udl_with_value,

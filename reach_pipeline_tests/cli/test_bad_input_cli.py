@@ -17,8 +17,8 @@ import cdflib
 import pytest
 
 from reach_pipeline.processing import process_day
-from reach_pipeline_tests.cli.conftest import (
-    EXAMPLES,
+from reach_pipeline_tests.cli.support import unwritable
+from reach_pipeline_tests.support.cli_workspace import (
     PROGRESS,
     assert_one_line_error,
     cdf_rel,
@@ -30,7 +30,7 @@ from reach_pipeline_tests.cli.conftest import (
     progress_lines,
     statuses,
 )
-from reach_pipeline_tests.cli.support import unwritable
+from reach_pipeline_tests.support.data import EXAMPLES
 
 pytestmark = pytest.mark.integration
 

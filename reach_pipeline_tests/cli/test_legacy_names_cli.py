@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from reach_pipeline.contract.telemetry import DOWNLOADED, TelemetryRow, utc_now_iso
-from reach_pipeline_tests.cli.conftest import (
+from reach_pipeline_tests.support.cli_workspace import (
     cdf_rel,
     counts,
     legacy_cdf_rel,

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from reach_pipeline_tests.cli.conftest import (
-    BAD,
+from reach_pipeline_tests.support.cli_workspace import (
     PROGRESS,
     assert_one_line_error,
     cdf_rel,
@@ -25,6 +24,7 @@ from reach_pipeline_tests.cli.conftest import (
     s3_key,
     statuses,
 )
+from reach_pipeline_tests.support.data import BAD
 
 pytestmark = pytest.mark.integration
 

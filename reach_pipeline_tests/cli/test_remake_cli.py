@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from reach_pipeline_tests.cli.conftest import (
+from reach_pipeline_tests.support.cli_workspace import (
     PROGRESS,
     counts,
     only_counts,

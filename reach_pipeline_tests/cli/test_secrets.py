@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from dagster import DagsterInstance
 
-from .conftest import process_args
+from reach_pipeline_tests.support.cli_workspace import process_args
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from reach_pipeline.provenance.cdf_attrs import global_attributes
-
-from .conftest import parse_summary, process_args
+from reach_pipeline_tests.support.cli_workspace import parse_summary, process_args
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = "reach_operator_cli_calibration"

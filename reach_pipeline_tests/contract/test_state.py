@@ -9,7 +9,7 @@ import pytest
 
 from reach_pipeline.contract.state import locate_cdf, replaced_object
 from reach_pipeline.contract.telemetry import FAILED, PROCESSED, UPLOADED, TelemetryRow
-from reach_pipeline_tests.conftest import CDF_0901
+from reach_pipeline_tests.support.data import CDF_0901
 
 DAY = date(2025, 9, 1)
 OURS = "l1c/prelim/2025/09/01/reach_all_l1c_prelim_20250901T000000_v1.0.0.cdf"

@@ -321,6 +321,7 @@ def _append_many(path: str, worker: int, count: int, barrier: object) -> None:
         )
 
 
+@pytest.mark.integration  # real writer processes
 @pytest.mark.parametrize("start", ["new_file", "short_header"])
 def test_concurrent_appends_from_real_processes(tmp_path: Path, start: str) -> None:
     """8 processes x 500 rows at once: 4,000 intact rows (and, when the file starts with the

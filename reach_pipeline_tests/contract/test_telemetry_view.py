@@ -14,7 +14,7 @@ import pytest
 from reach_pipeline.contract import telemetry as t
 from reach_pipeline.contract.telemetry import SCHEMA, TelemetryLog, TelemetryRow
 from reach_pipeline.contract.telemetry_view import TelemetryView
-from reach_pipeline_tests.conftest import LEGACY_TELEMETRY
+from reach_pipeline_tests.support.data import LEGACY_TELEMETRY
 
 
 def _row(day: str, status: str, run_id: str = "r", **fields: str) -> TelemetryRow:

@@ -27,10 +27,7 @@ from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.processing.verify import facts_from_cdf
 from reach_pipeline_tests.support import processors
-from reach_pipeline_tests.support.products import udl_with_value
-
-from .conftest import (
-    MISSING_DAY,
+from reach_pipeline_tests.support.dagster_days import (
     cdfs_in,
     day_rows,
     layout_path,
@@ -38,6 +35,8 @@ from .conftest import (
     resources_for,
     staging_leftovers,
 )
+from reach_pipeline_tests.support.data import MISSING_DAY
+from reach_pipeline_tests.support.products import udl_with_value
 
 REACH_CDF = AssetKey("reach_cdf")
 GOOD_DAY = "2025-09-02"

@@ -24,11 +24,16 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.dagster_days import (
+    cdfs_in,
+    day_rows,
+    layout_path,
+    staging_leftovers,
+)
+from reach_pipeline_tests.support.data import REPO
 from reach_pipeline_tests.support.overlap import MEET, expect
 from reach_pipeline_tests.support.postgres import fresh_database, postgres_env, production_home
 from reach_pipeline_tests.support.processes import kill_if_running
-
-from .conftest import REPO, cdfs_in, day_rows, layout_path, staging_leftovers
 
 DAYS = ("2025-09-01", "2025-09-02")
 DAGSTER = Path(sys.executable).with_name("dagster")

@@ -22,9 +22,8 @@ from reach_pipeline.defs.coverage import reach_coverage_sensor
 from reach_pipeline.defs.metadata import SENSOR_DAYS
 from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.resources import ReachSettings
+from reach_pipeline_tests.support.dagster_days import REACH_CDF, resources_for
 from reach_pipeline_tests.support.sensor_days import FOUR_SENSORS, write_sensor_day
-
-from .conftest import REACH_CDF, resources_for
 
 COVERAGE = AssetKey("reach_coverage")
 DAYS = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(4)]

@@ -14,9 +14,8 @@ from dagster import AssetKey
 from reach_pipeline.defs.resources import ReachS3, ReachSettings
 from reach_pipeline.geomap.api import make_geomap
 from reach_pipeline.geomap.product import STATISTICS, l2_file_name, quicklook_names
+from reach_pipeline_tests.support.dagster_days import day_rows, layout_path, resources_for
 from reach_pipeline_tests.support.materialize import materialization, materialize
-
-from .conftest import day_rows, layout_path, resources_for
 
 DAY = "2025-09-02"
 L2_NAME = l2_file_name(date(2025, 9, 2))

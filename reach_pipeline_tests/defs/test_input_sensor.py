@@ -30,8 +30,8 @@ from reach_pipeline.defs.jobs import LIVE_PRIORITY, PROCESS_AND_UPLOAD, PROCESS_
 from reach_pipeline.defs.resources import ReachS3
 from reach_pipeline.settings import SettingsError, input_sensor_interval_s
 from reach_pipeline_tests.faults.support import write_sample_day
-
-from .conftest import SAMPLE_DAYS, layout_path
+from reach_pipeline_tests.support.dagster_days import layout_path
+from reach_pipeline_tests.support.data import SAMPLE_DAYS
 
 REACH_CDF = AssetKey("reach_cdf")
 ROW_STARTED = datetime(2025, 9, 10, 6, 0, tzinfo=UTC)  # when the telemetry's rows began

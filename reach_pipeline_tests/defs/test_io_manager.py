@@ -30,9 +30,8 @@ from dagster import (
 from reach_pipeline.contract.telemetry import PROCESSED, TelemetryLog, TelemetryRow
 from reach_pipeline.definitions import defs as reach_defs
 from reach_pipeline.defs.partitions import daily_partitions
-from reach_pipeline_tests.conftest import CDF_0901
-
-from .conftest import layout_path
+from reach_pipeline_tests.support.dagster_days import layout_path
+from reach_pipeline_tests.support.data import CDF_0901
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "science_team.py"
 OURS, LEGACY, NONE = "2025-09-02", "2025-09-01", "2025-09-03"

@@ -13,9 +13,8 @@ from reach_pipeline.defs.input_sensor import file_version
 from reach_pipeline.defs.legacy_import import legacy_import_events, reach_legacy_import_sensor
 from reach_pipeline.defs.versions import CODE_VERSION_TAG, CODE_VERSIONS, LEGACY_CODE_VERSION
 from reach_pipeline.stages import StageId
-from reach_pipeline_tests.conftest import CDF_0901, LEGACY_TELEMETRY
-
-from .conftest import layout_path, materialize_day, resources_for
+from reach_pipeline_tests.support.dagster_days import layout_path, materialize_day, resources_for
+from reach_pipeline_tests.support.data import CDF_0901, LEGACY_TELEMETRY
 
 REACH_CDF = AssetKey("reach_cdf")
 

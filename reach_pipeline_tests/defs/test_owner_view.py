@@ -25,9 +25,7 @@ from reach_pipeline.definitions import defs
 from reach_pipeline.defs.metadata import l1c_column_schema
 from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.processing.product import VARIABLE_NAMES
-from reach_pipeline_tests.conftest import CDF_0904
-
-from .conftest import MISSING_DAY, SAMPLE_DAYS
+from reach_pipeline_tests.support.data import CDF_0904, MISSING_DAY, SAMPLE_DAYS
 
 REACH_CSV = AssetKey("reach_csv")
 REACH_CDF = AssetKey("reach_cdf")

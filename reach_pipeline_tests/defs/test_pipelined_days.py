@@ -15,8 +15,7 @@ from reach_pipeline.steps.day import pipelined_days
 from reach_pipeline.steps.geomap import day_l2
 from reach_pipeline_tests.faults.support import day_file_name, wait_for
 from reach_pipeline_tests.support import processors
-
-from .conftest import SAMPLE_DAYS
+from reach_pipeline_tests.support.data import SAMPLE_DAYS
 
 DAYS = [date.fromisoformat(d) for d in SAMPLE_DAYS]
 

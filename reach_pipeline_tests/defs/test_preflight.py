@@ -14,8 +14,13 @@ from dagster import AssetKey, DagsterEventType, materialize
 from reach_pipeline.contract.telemetry import PROCESSED
 from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.resources import ReachS3, ReachSettings
-
-from .conftest import REPO, cdfs_in, day_rows, materialize_day, resources_for
+from reach_pipeline_tests.support.dagster_days import (
+    cdfs_in,
+    day_rows,
+    materialize_day,
+    resources_for,
+)
+from reach_pipeline_tests.support.data import REPO
 
 DAY = "2025-09-02"
 
@@ -127,6 +132,7 @@ def test_an_upload_with_no_bucket_is_not_configured_not_a_failure(
     assert telemetry_path.read_bytes() == before
 
 
+@pytest.mark.integration  # the real `dagster` command
 def test_a_malformed_partitions_start_stops_the_code_location_loading(tmp_path, input_dir):
     """Read when the definitions load: `dagster asset materialize` cannot start a run;
     the error names the variable and the form. No telemetry is written."""

@@ -14,9 +14,8 @@ from reach_pipeline.defs.versions import CODE_VERSIONS
 from reach_pipeline.provenance.cdf_attrs import global_attributes
 from reach_pipeline.provenance.versions import processor_version
 from reach_pipeline.stages import StageId
+from reach_pipeline_tests.support.dagster_days import layout_path, resources_for
 from reach_pipeline_tests.support.processors import PATHS_ONLY
-
-from .conftest import layout_path, resources_for
 
 CDF, GEOMAP = AssetKey("reach_cdf"), AssetKey("reach_geomap")
 RANGE = {

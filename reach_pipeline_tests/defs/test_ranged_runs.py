@@ -13,8 +13,7 @@ from reach_pipeline.contract.telemetry import FAILED, PROCESS_PENDING, PROCESSED
 from reach_pipeline.defs.partitions import daily_partitions
 from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline_tests.faults.support import write_sample_day
-
-from .conftest import day_rows, layout_path, resources_for
+from reach_pipeline_tests.support.dagster_days import day_rows, layout_path, resources_for
 
 REACH_CDF = AssetKey("reach_cdf")
 FIRST = date(2025, 10, 1)

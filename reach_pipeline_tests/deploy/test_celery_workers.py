@@ -50,7 +50,8 @@ from reach_pipeline_tests.support.processes import poll
 
 from .gate import GATED, open_gate
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# Celery workers, a daemon and PostgreSQL each: one at a time on one xdist worker.
+pytestmark = [pytest.mark.xdist_group("deploy"), pytest.mark.integration, pytest.mark.slow]
 
 FIRST = date(2025, 9, 1)
 REACH_CDF = AssetKey("reach_cdf")

@@ -107,7 +107,7 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
         # the code of this tree, also when the console scripts belong to another install
         "PYTHONPATH": str(REPO),
     }
-    if "PYTHONPATH" in os.environ:  # a worktree's code, run with the shared venv
+    if os.environ.get("PYTHONPATH"):  # a work tree's code, not the installed one
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     env.update(extra)
     return env

@@ -17,7 +17,6 @@ from dagster import AssetKey, AssetPartitionStatus, DagsterEventType, DagsterIns
 
 from reach_pipeline.contract.telemetry import FAILED, PROCESS_PENDING, PROCESSED, TelemetryLog
 from reach_pipeline.defs.partitions import daily_partitions
-from reach_pipeline_tests.cli.conftest import counts, only_counts, parse_summary, progress_lines
 from reach_pipeline_tests.faults.support import (
     REPO,
     clean_env,
@@ -26,6 +25,12 @@ from reach_pipeline_tests.faults.support import (
     write_sample_day,
 )
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.cli_workspace import (
+    counts,
+    only_counts,
+    parse_summary,
+    progress_lines,
+)
 from reach_pipeline_tests.support.private_mounts import PrivateMounts
 from reach_pipeline_tests.support.processes import kill_if_running, python_module
 

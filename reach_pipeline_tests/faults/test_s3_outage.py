@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from reach_pipeline.contract.telemetry import FAILED, UPLOAD_PENDING, UPLOADED
-from reach_pipeline_tests.conftest import S3_BUCKET
+from reach_pipeline_tests.support.data import S3_BUCKET
 from reach_pipeline_tests.support.processes import kill_if_running
 
 from .support import (

@@ -36,6 +36,9 @@ from .support import (
     wait_for,
 )
 
+# Stops by signal, some with a bound on the time to stop: one at a time, on one xdist worker.
+pytestmark = pytest.mark.xdist_group("stop_bounds")
+
 DAY = date(2025, 9, 2)
 SAMPLE = "REACH-ALL_20250902T000000_20250903T000000.csv"
 

@@ -38,6 +38,9 @@ from .support import (
     wait_for,
 )
 
+# Stops by signal, some with a bound on the time to stop: one at a time, on one xdist worker.
+pytestmark = pytest.mark.xdist_group("stop_bounds")
+
 DAY = date(2026, 5, 4)
 STOP_BOUND_S = 60  # generous; the figures are printed
 

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 import pytest
 
 from reach_pipeline.contract.telemetry import PROCESS_PENDING, PROCESSED
-from reach_pipeline_tests.cli.conftest import parse_summary
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.cli_workspace import parse_summary
 from reach_pipeline_tests.support.processes import kill_if_running, running
 
 from .support import (
@@ -31,6 +31,9 @@ from .support import (
     strict_records,
     wait_for,
 )
+
+# Stops by signal, some with a bound on the time to stop: one at a time, on one xdist worker.
+pytestmark = pytest.mark.xdist_group("stop_bounds")
 
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
 STOP_BOUND_S = 30  # generous: the figure itself is printed, never asserted tightly

@@ -22,9 +22,9 @@ from reach_pipeline.runner.isolation import STAGING_DIR, day_lock_path
 from reach_pipeline.settings import resolve_settings
 from reach_pipeline.steps.l1c import run_l1c
 from reach_pipeline.steps.outcome import Status
-from reach_pipeline_tests.cli.conftest import parse_summary
 from reach_pipeline_tests.runner.lock_holder import Holder
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.cli_workspace import parse_summary
 from reach_pipeline_tests.support.processes import kill_if_running
 
 from .support import (

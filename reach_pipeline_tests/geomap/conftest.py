@@ -6,7 +6,7 @@ import cdflib
 import pytest
 
 from reach_pipeline.geomap import make_geomap
-from reach_pipeline_tests.conftest import CDF_0901, CDF_0904
+from reach_pipeline_tests.support.data import CDF_0901, CDF_0904
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ import pytest
 from reach_pipeline.geomap import GeomapInputError, geomap_problems, make_geomap, process_file
 from reach_pipeline.geomap.product import FLAVORS, quicklook_names
 from reach_pipeline.geomap.read import flavor_slots
-from reach_pipeline_tests.conftest import CDF_0901, CDF_0904, UDL_0904
 from reach_pipeline_tests.geomap.expected import L2_0901, L2_0904
+from reach_pipeline_tests.support.data import CDF_0901, CDF_0904, UDL_0904
 
 PACKAGE = Path(__file__).parents[2] / "reach_pipeline" / "geomap"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

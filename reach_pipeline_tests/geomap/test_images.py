@@ -20,7 +20,7 @@ from reach_pipeline.geomap.png import encode_png
 from reach_pipeline.geomap.product import FLAVOR_LABELS, FLAVORS
 from reach_pipeline.geomap.shapefile import parse_polylines
 from reach_pipeline.geomap.style import plain_label
-from reach_pipeline_tests.conftest import CDF_0901, CDF_0904
+from reach_pipeline_tests.support.data import CDF_0901, CDF_0904
 
 VIRIDIS = {tuple(c) for c in colormaps["viridis"](np.linspace(0, 1, 256), bytes=True)[:, :3]}
 

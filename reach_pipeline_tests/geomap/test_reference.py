@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from reach_pipeline.processing.cdf import VOLATILE_GLOBAL_ATTRS
-from reach_pipeline_tests.conftest import CDF_0901, CDF_0904
 from reach_pipeline_tests.geomap.expected import (
     FLAVOR_NAMES,
     L2_0901,
@@ -18,6 +17,7 @@ from reach_pipeline_tests.geomap.expected import (
     expected_maps,
     flavor_points,
 )
+from reach_pipeline_tests.support.data import CDF_0901, CDF_0904
 
 LEGACY_0904 = cdflib.CDF(str(L2_0904))
 LEGACY_0901 = cdflib.CDF(str(L2_0901))

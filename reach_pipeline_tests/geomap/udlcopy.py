@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from reach_pipeline.processing import process_day
-from reach_pipeline_tests.conftest import UDL_0901
+from reach_pipeline_tests.support.data import UDL_0901
 
 
 def udl_without(tmp: Path, drop) -> Path:

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reach_pipeline_tests.conftest import DATA
 from reach_pipeline_tests.processing.udl import (
     Row,
     as_udl_record,
@@ -26,6 +25,7 @@ from reach_pipeline_tests.processing.udl import (
     day_file_name,
     read_table,
 )
+from reach_pipeline_tests.support.data import DATA
 
 BAD_DIR = DATA / "bad"
 CORPUS_START = dt.date(2026, 1, 1)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from reach_pipeline.processing import ReachInputError, process_day
-from reach_pipeline_tests.conftest import UDL_0901, UDL_0904
 from reach_pipeline_tests.processing.badcases import (
     BAD_DIR,
     CASES,
@@ -23,6 +22,7 @@ from reach_pipeline_tests.processing.badcases import (
     corpus_cases,
 )
 from reach_pipeline_tests.processing.udl import assert_same_values, cdf_values, day_file_name
+from reach_pipeline_tests.support.data import UDL_0901, UDL_0904
 
 README_ROW = re.compile(
     r"^\| (?P<day>\d{4}-\d{2}-\d{2}) \| `(?P<file>[^`]+)` \| (?P<what>[^|]+) "

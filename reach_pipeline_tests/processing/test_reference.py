@@ -11,7 +11,7 @@ import pytest
 from reach_pipeline.processing import process_day, process_file
 from reach_pipeline.processing.cdf import VOLATILE_GLOBAL_ATTRS
 from reach_pipeline.processing.product import VARIABLE_NAMES
-from reach_pipeline_tests.conftest import CDF_0901, CDF_0904, UDL_0901, UDL_0904
+from reach_pipeline_tests.support.data import CDF_0901, CDF_0904, UDL_0901, UDL_0904
 
 CASES = [(UDL_0901, CDF_0901), (UDL_0904, CDF_0904)]
 VDR_FIELDS = (

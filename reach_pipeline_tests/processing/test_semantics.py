@@ -25,7 +25,6 @@ from reach_pipeline.processing import cdf as cdf_module
 from reach_pipeline.processing import read as read_module
 from reach_pipeline.processing.cdf import unix_ns_to_tt2000
 from reach_pipeline.processing.transform import FILLVAL
-from reach_pipeline_tests.conftest import UDL_0901, UDL_0904
 from reach_pipeline_tests.processing.udl import (
     Row,
     as_json_cells,
@@ -37,6 +36,7 @@ from reach_pipeline_tests.processing.udl import (
     seo_objects,
     write_csv,
 )
+from reach_pipeline_tests.support.data import UDL_0901, UDL_0904
 
 REFERENCES = {"20250904": UDL_0904, "20250901": UDL_0901}
 Values = dict[str, np.ndarray]

@@ -11,7 +11,7 @@ from reach_pipeline.processing.pods import satellite_of
 from reach_pipeline.processing.product import FILLVAL
 from reach_pipeline.processing.sensor_stats import SensorDay, sensor_days
 from reach_pipeline.processing.verify import facts_from_cdf
-from reach_pipeline_tests.conftest import UDL_0901
+from reach_pipeline_tests.support.data import UDL_0901
 
 F = FILLVAL
 

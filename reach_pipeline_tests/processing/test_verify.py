@@ -14,8 +14,8 @@ import pytest
 
 from reach_pipeline.processing import process_day
 from reach_pipeline.processing.verify import cdf_problems, facts_from_cdf
-from reach_pipeline_tests.conftest import CDF_0901, CDF_0904, UDL_0904
 from reach_pipeline_tests.processing.udl import read_table, write_csv
+from reach_pipeline_tests.support.data import CDF_0901, CDF_0904, UDL_0904
 
 DAY_0904 = dt.date(2025, 9, 4)
 

@@ -13,7 +13,7 @@ import cdflib
 import numpy as np
 
 from reach_pipeline.processing.product import VARIABLE_NAMES
-from reach_pipeline_tests.conftest import UDL_0904
+from reach_pipeline_tests.support.data import UDL_0904
 
 Row = dict[str, str]
 

@@ -34,7 +34,7 @@ from reach_pipeline.provenance.versions import (
     processor_version,
 )
 from reach_pipeline.steps.provenance import recorded_facts
-from reach_pipeline_tests.conftest import CDF_0901, UDL_0901
+from reach_pipeline_tests.support.data import CDF_0901, UDL_0901
 
 DAY = dt.date(2025, 9, 1)
 

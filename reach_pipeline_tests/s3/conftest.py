@@ -1,16 +1,11 @@
-"""Dagster resources pointing at the session's S3 server (fixtures in the top conftest)."""
+"""A workspace for the S3 tests (the server's fixtures are in the top conftest; helpers in
+``reach_pipeline_tests.support.s3_resources``)."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-from reach_pipeline.defs.registry import resources
-from reach_pipeline.defs.resources import ReachS3, ReachSettings
-from reach_pipeline_tests.conftest import S3_BUCKET
-
-BUCKET = S3_BUCKET
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "udl"
+from reach_pipeline_tests.support.data import EXAMPLES
 
 
 @pytest.fixture
@@ -21,8 +16,3 @@ def workdir(tmp_path):
         for src in EXAMPLES.glob(f"REACH-ALL_{day}T000000_*.csv"):
             shutil.copy(src, inp / src.name)
     return tmp_path
-
-
-def resources_for(workdir: Path, s3: ReachS3) -> dict:
-    settings = ReachSettings(input_dir=str(workdir / "in"), output_dir=str(workdir / "out"))
-    return resources(settings, s3)

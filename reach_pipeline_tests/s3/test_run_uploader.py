@@ -10,8 +10,8 @@ import pytest
 from botocore.config import Config
 
 from reach_pipeline.s3upload import RunUploader, UploadError, UploadNotTried
-from reach_pipeline_tests.s3.conftest import BUCKET
 from reach_pipeline_tests.support.ports import free_ports
+from reach_pipeline_tests.support.s3_resources import BUCKET
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ from dagster import DagsterEventType, DagsterInstance
 
 from reach_pipeline.contract.telemetry import TelemetryLog
 from reach_pipeline.defs.resources import ReachS3
-from reach_pipeline_tests.s3.conftest import BUCKET, resources_for
 from reach_pipeline_tests.support.materialize import materialization, materialize
+from reach_pipeline_tests.support.s3_resources import BUCKET, resources_for
 
 pytestmark = pytest.mark.integration
 

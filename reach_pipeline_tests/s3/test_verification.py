@@ -16,9 +16,8 @@ from reach_pipeline.contract.telemetry import TelemetryLog
 from reach_pipeline.defs.registry import resources as registered
 from reach_pipeline.defs.resources import ReachS3, ReachSettings
 from reach_pipeline.s3upload import UploadError, file_md5, upload_file
-from reach_pipeline_tests.conftest import CDF_0904
-from reach_pipeline_tests.s3.conftest import EXAMPLES
 from reach_pipeline_tests.support import processors
+from reach_pipeline_tests.support.data import CDF_0904, EXAMPLES
 from reach_pipeline_tests.support.materialize import materialize
 
 pytestmark = pytest.mark.integration
