@@ -8,13 +8,14 @@ allowed; CI (REACH_REQUIRE_SERVICES=1) turns that skip into a failure."""
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from reach_pipeline.contract.telemetry import PROCESSED, TelemetryLog
 from reach_pipeline_tests.faults.support import REPO
+from reach_pipeline_tests.support.days import days_from
 from reach_pipeline_tests.support.telemetry_reads import (
     StraceMissing,
     Workspace,
@@ -24,8 +25,7 @@ from reach_pipeline_tests.support.telemetry_reads import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-FIRST = date(2025, 10, 1)
-DAYS = [FIRST + timedelta(days=k) for k in range(5)]
+DAYS = days_from(date(2025, 10, 1), 5)
 HISTORY_ROWS = 20_000
 LIMIT = 2.0  # times the file's size
 

@@ -28,16 +28,9 @@ PIPELINE_VERSION = "Pipeline_version"
 SETTINGS = "Processing_settings"
 PROVENANCE_DATE = "Provenance_date"
 
-VOLATILE_ATTRIBUTES: frozenset[str] = frozenset(
-    {
-        "Generation_date",
-        "CDF_Lib_version",
-        "SWxSOC_version",
-        "REACH_version",
-        "reach_pipeline_version",
-        PROVENANCE_DATE,
-    }
-)
+_MAKING_DATES = ("Generation_date", PROVENANCE_DATE)
+_LIBRARY_BUILDS = ("CDF_Lib_version", "SWxSOC_version", "REACH_version", "reach_pipeline_version")
+VOLATILE_ATTRIBUTES: frozenset[str] = frozenset((*_MAKING_DATES, *_LIBRARY_BUILDS))
 """Global attributes whose value changes each time a product is made, whatever its data."""
 
 

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-_STAMPS = re.compile(r"_(\d{8}T\d{6})_(\d{8}T\d{6})\.")
-
 
 @dataclass(frozen=True)
 class InputFacts:
@@ -27,6 +25,9 @@ def input_facts(path: Path, window: str) -> InputFacts:
         size = os.fstat(fh.fileno()).st_size
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
     return InputFacts(path.name, size, digest, window)
+
+
+_STAMPS = re.compile(r"_(\d{8}T\d{6})_(\d{8}T\d{6})\.")
 
 
 def download_window(start: str, end: str, input_name: str, day: date) -> str:

@@ -15,11 +15,11 @@ from reach_pipeline.contract.state import locate_cdf
 from reach_pipeline.contract.telemetry_view import TelemetryView
 from reach_pipeline.machine import fault_in, places
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
-from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
+from reach_pipeline.runner.processor import ProcessingFailed
 from reach_pipeline.settings import Settings
 
 from .outcome import DayOutcome, GeomapFacts, failed, materialized
-from .provenance import Provenance, l2_provenance, stamp
+from .provenance import Provenance, l2_provenance, stamped_change
 
 GEOMAP_PROCESSOR = "reach_pipeline.geomap:process_file"
 # The error type of a day whose geomap fails validation (the ``geomap_is_valid`` check).
@@ -58,7 +58,6 @@ def l2_arrangement(
     images have the same names (``change``: NO_CHANGE)."""
 
     def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
-        from reach_pipeline.change.compare import change_from  # numpy, cdflib
         from reach_pipeline.geomap.product import l2_file_name
         from reach_pipeline.geomap.verify import geomap_problems
 
@@ -69,17 +68,17 @@ def l2_arrangement(
                 "ProcessorOutputError",
                 f"geomap of {l1c} wrote {[p.name for p in cdfs]}; expected exactly {name}",
             )
-        stamp(cdfs[0], provenance)
-        refuse_if(
-            geomap_problems(cdfs[0], l1c),
-            GEOMAP_REFUSED,
-            f"the geomap of {l1c} is not sound, not placed",
+        change = stamped_change(
+            cdfs[0],
+            provenance,
+            lambda cdf: geomap_problems(cdf, l1c),
+            (GEOMAP_REFUSED, f"the geomap of {l1c} is not sound, not placed"),
+            previous,
         )
         # The images in the order the processor gave them (the overview first).
         order = {Path(p).name: i for i, p in enumerate((facts or {}).get("image_paths", []))}
         pngs = [p for p in paths if p.suffix == ".png"]
         images = tuple(sorted(pngs, key=lambda p: (order.get(p.name, len(order)), p.name)))
-        change = change_from(previous, cdfs[0])
         kept = ()
         if change.verdict == Verdict.NO_CHANGE:
             old_images = tuple(previous.parent / p.name for p in images)

@@ -14,13 +14,13 @@ from reach_pipeline.machine import fault_in, places
 from reach_pipeline.processing.pods import expected_records
 from reach_pipeline.processing.sensor_stats import SensorDay
 from reach_pipeline.runner.isolation import Arrangement, run_isolated
-from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
+from reach_pipeline.runner.processor import ProcessingFailed
 from reach_pipeline.settings import Settings
 
 from .claim import claim_day
 from .latency import l1c_latency
 from .outcome import DayOutcome, L1cFacts, NoInput, Status, failed, materialized
-from .provenance import Provenance, hash_input, l1c_provenance, stamp
+from .provenance import Provenance, hash_input, l1c_provenance, stamped_change
 
 # The error type of a day whose CDF fails validation (the ``cdf_is_valid`` check).
 CDF_REFUSED = "CdfCheckFailed"
@@ -43,7 +43,6 @@ def l1c_arrangement(
     NO_CHANGE)."""
 
     def arrange(paths: list[Path], facts: dict | None) -> Arrangement:
-        from reach_pipeline.change.compare import change_from  # numpy, cdflib
         from reach_pipeline.processing.verify import cdf_problems  # cdflib: at run time
 
         cdfs = [p for p in paths if p.suffix == ".cdf" and p.is_file()]
@@ -63,13 +62,13 @@ def l1c_arrangement(
                 f"processor wrote {cdfs[0].name} from {input_path}: a CDF for another day "
                 f"than {day}; not placed in the layout",
             )
-        stamp(cdfs[0], provenance)
-        refuse_if(
-            cdf_problems(cdfs[0], day),
-            CDF_REFUSED,
-            f"{input_path}: the CDF it makes is not valid, not placed",
+        change = stamped_change(
+            cdfs[0],
+            provenance,
+            lambda cdf: cdf_problems(cdf, day),
+            (CDF_REFUSED, f"{input_path}: the CDF it makes is not valid, not placed"),
+            previous,
         )
-        change = change_from(previous, cdfs[0])
         kept = (previous,) if change.verdict == Verdict.NO_CHANGE else ()
         return Arrangement(day_dir("l1c", day), (cdfs[0],), kept, change)
 

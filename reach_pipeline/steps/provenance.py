@@ -17,13 +17,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
+from reach_pipeline.change.report import ChangeReport
 from reach_pipeline.contract.telemetry import TelemetryRow
 from reach_pipeline.provenance.attributes import l1c_attributes, l2_attributes
 from reach_pipeline.provenance.cdf_attrs import CdfAttributeError, set_global_attributes
 from reach_pipeline.provenance.inputs import InputFacts, download_window, input_facts
 from reach_pipeline.provenance.staleness import made_by
 from reach_pipeline.provenance.versions import processor_version
-from reach_pipeline.runner.processor import ProcessingFailed
+from reach_pipeline.runner.processor import ProcessingFailed, refuse_if
 from reach_pipeline.settings import Settings
 
 
@@ -103,3 +104,20 @@ def stamp(cdf: Path, provenance: Provenance | None) -> None:
         raise ProcessingFailed(
             "ProvenanceFailed", f"cannot write the provenance attributes into {cdf.name}: {exc}"
         ) from None
+
+
+def stamped_change(
+    cdf: Path,
+    provenance: Provenance | None,
+    problems: Callable[[Path], list[str]],
+    refused: tuple[str, str],
+    previous: Path | None,
+) -> ChangeReport:
+    """Stamp ``cdf`` (in staging) with its provenance, then refuse it (``refused``: the
+    error type and what to say) if ``problems(cdf)`` finds any; what it changes from
+    ``previous``, the product it would replace."""
+    from reach_pipeline.change.compare import change_from  # numpy, cdflib
+
+    stamp(cdf, provenance)
+    refuse_if(problems(cdf), *refused)
+    return change_from(previous, cdf)

@@ -22,7 +22,7 @@ from reach_pipeline.definitions import defs
 from reach_pipeline.defs.alerts import requested_days
 from reach_pipeline_tests.faults.support import REPO, clean_env, console_script
 from reach_pipeline_tests.support.alert_logs import SENTINEL
-from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
+from reach_pipeline_tests.support.dagster_servers import DagsterServers, repo_servers
 from reach_pipeline_tests.support.graphql import (
     BACKFILL_ENDED,
     backfill,
@@ -85,14 +85,7 @@ def test_a_backfill_sends_one_summary_and_a_cli_failure_one_message(tmp_path, we
         REACH_ALERT_WEBHOOK_URL=hook,
         REACH_UI_BASE_URL=UI,
     )
-    servers = dagster_servers(
-        home,
-        REPO / "workspace.yaml",
-        env,
-        cwd=tmp_path,
-        log_dir=tmp_path,
-        before_daemon=stop_all_but_the_alert_sensors,
-    )
+    servers = repo_servers(home, env, tmp_path, before_daemon=stop_all_but_the_alert_sensors)
     with servers:
         # Both alert sensors have evaluated once (the backfill one watches backfills
         # created from its first evaluation on).

@@ -104,12 +104,12 @@ def test_listed_stops_at_twenty(count, expected_tail):
 def test_day_failure_alert_names_day_asset_error_input_and_run():
     alert = day_failure_alert(failure(D), "run-1234", "/data/in/REACH-ALL_x.csv", BASE)
     assert alert.title == "REACH reach_cdf failed for 2025-09-01"
-    assert dict(alert.fields) == {
-        "Day": "2025-09-01",
-        "Asset": "reach_cdf",
-        "Error": "CdfCheckFailed",
-        "Input file": "/data/in/REACH-ALL_x.csv",
-    }
+    assert alert.fields == (  # in this order
+        ("Day", "2025-09-01"),
+        ("Asset", "reach_cdf"),
+        ("Error", "CdfCheckFailed"),
+        ("Input file", "/data/in/REACH-ALL_x.csv"),
+    )
     assert alert.detail == "2025-09-01: bad rows in the file"
     assert alert.link == ("Open the run", f"{BASE}/runs/run-1234")
 

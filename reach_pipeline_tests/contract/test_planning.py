@@ -78,17 +78,30 @@ def _prior(status: str | None, cdf_path: str = "") -> TelemetryRow | None:
     return TelemetryRow(chunk_date_utc="2025-09-01", status=status, cdf_path=cdf_path)
 
 
-@pytest.mark.parametrize(("status", "cdf_path", "upload", "has_input", "retry", "action"), TABLE)
-def test_decide_action_table(
-    status: str | None, cdf_path: str, upload: bool, has_input: bool, retry: bool, action: str
-) -> None:
-    got = p.decide_action(
-        _prior(status, cdf_path),
+def _decide(
+    prior: TelemetryRow | None,
+    *,
+    has_input: bool,
+    upload: bool = False,
+    retry: bool = False,
+    force: bool = False,
+) -> str:
+    """``decide_action`` with a CDF on disk only at ``ON_DISK``."""
+    return p.decide_action(
+        prior,
         upload_to_s3=upload,
         input_available=has_input,
         retry_failed=retry,
         cdf_exists=_on_disk,
+        force=force,
     )
+
+
+@pytest.mark.parametrize(("status", "cdf_path", "upload", "has_input", "retry", "action"), TABLE)
+def test_decide_action_table(
+    status: str | None, cdf_path: str, upload: bool, has_input: bool, retry: bool, action: str
+) -> None:
+    got = _decide(_prior(status, cdf_path), has_input=has_input, upload=upload, retry=retry)
     assert got == action
 
 
@@ -111,14 +124,7 @@ def test_a_day_failed_for_the_machine_is_retried_by_a_plain_run(
     prior = TelemetryRow(
         chunk_date_utc="2025-09-01", status=t.FAILED, error_type=error_type, cdf_path=cdf_path
     )
-    got = p.decide_action(
-        prior,
-        upload_to_s3=upload,
-        input_available=has_input,
-        retry_failed=False,
-        cdf_exists=_on_disk,
-    )
-    assert got == action
+    assert _decide(prior, has_input=has_input, upload=upload) == action
 
 
 # (prior status, input available, action) with force: a done day is made again when its
@@ -136,15 +142,7 @@ FORCED = [
 
 @pytest.mark.parametrize(("status", "has_input", "action"), FORCED)
 def test_force_remakes_done_days_that_have_their_input(status, has_input, action) -> None:
-    got = p.decide_action(
-        _prior(status, ON_DISK),
-        upload_to_s3=False,
-        input_available=has_input,
-        retry_failed=False,
-        cdf_exists=_on_disk,
-        force=True,
-    )
-    assert got == action
+    assert _decide(_prior(status, ON_DISK), has_input=has_input, force=True) == action
 
 
 def test_table_covers_every_status() -> None:

@@ -45,6 +45,7 @@ from reach_pipeline_tests.support.celery_workers import (
     worker_of,
 )
 from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
+from reach_pipeline_tests.support.days import days_from
 from reach_pipeline_tests.support.graphql import launch_day_run, launch_partition_backfill
 from reach_pipeline_tests.support.processes import poll
 
@@ -137,10 +138,6 @@ def run_days(run) -> list[date]:
     first = date.fromisoformat(run.tags.get("dagster/asset_partition_range_start", one))
     last = date.fromisoformat(run.tags.get("dagster/asset_partition_range_end", one))
     return days_from(first, (last - first).days + 1)
-
-
-def days_from(first: date, count: int) -> list[date]:
-    return [first + timedelta(days=i) for i in range(count)]
 
 
 def backfill_runs(instance: DagsterInstance, backfill_id: str):

@@ -11,7 +11,7 @@ import pytest
 from dagster import AssetKey, AssetPartitionStatus, DagsterInstance, DailyPartitionsDefinition
 
 from reach_pipeline.contract.telemetry import FAILED, PROCESSED
-from reach_pipeline_tests.support.dagster_servers import dagster_servers
+from reach_pipeline_tests.support.dagster_servers import repo_servers
 from reach_pipeline_tests.support.graphql import (
     FINISHED_RUN,
     backfill,
@@ -19,9 +19,10 @@ from reach_pipeline_tests.support.graphql import (
     launch_partition_backfill,
     loaded_locations,
 )
+from reach_pipeline_tests.support.pipeline_env import pipeline_env
 
 from .corpus import bad_days, copy_bad_days, names_the_problem
-from .support import REPO, cdf_rel, clean_env, files_under, latest
+from .support import REPO, cdf_rel, files_under, latest
 from .support import write_sample_day as write_good_day
 
 GOOD = [date(2026, 1, 20), date(2026, 1, 21)]
@@ -41,19 +42,17 @@ def test_ui_backfill_bad_days_fail_and_servers_stay_healthy(tmp_path):
     for day in GOOD:
         write_good_day(input_dir, day)
     telemetry = tmp_path / "download_telemetry.csv"
-    env = clean_env(
-        tmp_path / "home",
-        REACH_INPUT_DIR=str(input_dir),
-        REACH_OUTPUT_DIR=str(out),
+    env = pipeline_env(
+        tmp_path,
+        input_dir,
+        out,
         REACH_TELEMETRY_PATH=str(telemetry),
         REACH_PARTITIONS_START="2025-12-01",
     )
     # The input sensor would request its own run for every day file once the daemon runs:
     # the automation is stopped before the daemon starts, so the backfill's runs are the
     # only ones.
-    servers = dagster_servers(
-        home, REPO / "workspace.yaml", env, cwd=tmp_path, log_dir=tmp_path, stop_automation=True
-    )
+    servers = repo_servers(home, env, tmp_path, stop_automation=True)
     with servers:
         web = servers.client
         code_servers = servers.wait("the code servers", servers.code_servers)

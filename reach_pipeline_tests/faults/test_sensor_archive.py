@@ -26,20 +26,16 @@ from reach_pipeline.contract.telemetry import (
     TelemetryRow,
 )
 from reach_pipeline_tests.support.dagster_servers import ServerGroup
+from reach_pipeline_tests.support.days import days_from
 from reach_pipeline_tests.support.instance_reads import create_storage, day_runs, ticks_after
 from reach_pipeline_tests.support.processes import tool
 
-from .support import (
-    REPO,
-    clean_env,
-    rows_of,
-    write_sample_day,
-)
+from .support import REPO, clean_env, rows_of, write_sample_day
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 FIRST = date(2024, 1, 1)
-ARCHIVE = [FIRST + timedelta(days=n) for n in range(200)]
+ARCHIVE = days_from(FIRST, 200)
 DONE = ARCHIVE[::2]  # every second day: UPLOADED by another tool
 NEW_DAY = ARCHIVE[-1] + timedelta(days=1)  # appears after the baseline
 REDOWNLOADED = DONE[10]  # done, then its file is downloaded again

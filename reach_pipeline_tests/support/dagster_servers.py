@@ -248,6 +248,13 @@ def dagster_servers(home: Path, workspace: Path, env: dict[str, str], **options)
     return DagsterServers(home, workspace, env, **options)
 
 
+def repo_servers(home: Path, env: dict[str, str], root: Path, **options) -> DagsterServers:
+    """``dagster_servers`` of this checkout's ``workspace.yaml``, run in ``root`` with their
+    logs there."""
+    workspace = Path(__file__).resolve().parents[2] / "workspace.yaml"
+    return DagsterServers(home, workspace, env, cwd=root, log_dir=root, **options)
+
+
 def dagster_dev(home: Path, workspace: Path, env: dict[str, str], **options) -> DagsterDev:
     """``dagster dev`` for ``with``; options as :class:`DagsterDev`."""
     return DagsterDev(home, workspace, env, **options)

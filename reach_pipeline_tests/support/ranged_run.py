@@ -8,16 +8,21 @@ instance."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
-from dagster import AssetKey, DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult, materialize
 
 from reach_pipeline.defs.registry import ASSETS, resources
+from reach_pipeline.stages import REACH_CDF
 
 
-def ranged_run(first: str, last: str) -> str:
-    result = materialize(
+def ranged_run(first: str, last: str, keys: Sequence[str] = (REACH_CDF,)) -> ExecuteInProcessResult:
+    """One run of the assets ``keys`` over ``first``..``last``, tagged with the range as the
+    backfill daemon tags it, with the code location's registered assets and resources
+    (settings from the ``REACH_*`` environment) on the instance in ``DAGSTER_HOME``."""
+    return materialize(
         [*ASSETS],
-        selection=[AssetKey("reach_cdf")],
+        selection=[AssetKey(key) for key in keys],
         resources=resources(),
         instance=DagsterInstance.get(),
         tags={
@@ -26,8 +31,7 @@ def ranged_run(first: str, last: str) -> str:
         },
         raise_on_error=False,
     )
-    return result.run_id
 
 
 if __name__ == "__main__":
-    print(ranged_run(sys.argv[1], sys.argv[2]))
+    print(ranged_run(sys.argv[1], sys.argv[2]).run_id)

@@ -29,32 +29,19 @@ from reach_pipeline.contract.telemetry import (
     UPLOADED,
 )
 from reach_pipeline.stages import REACH_CDF, REACH_GEOMAP
-from reach_pipeline_tests.faults.support import clean_env, process_argv, write_sample_day
+from reach_pipeline_tests.faults.support import process_argv, write_sample_day
+from reach_pipeline_tests.support.pipeline_env import pipeline_env
 
 LIFE = (DOWNLOAD_PENDING, DOWNLOADED, PROCESS_PENDING, PROCESSED, UPLOAD_PENDING, UPLOADED)
 READ_CALLS = "read,pread64,readv,preadv,preadv2"
 _RESULT = re.compile(r"= (\d+)$")
 
-# A ranged run as the backfill daemon launches it (one run tagged with the range), in
-# this interpreter, with the code location's registered assets and resources (settings
-# from the REACH_* environment) on the instance in DAGSTER_HOME.
+# A ranged run of the assets named after FIRST LAST in this interpreter (``ranged_run``);
+# its exit status says whether the run succeeded.
 RANGED_RUN = """
 import sys
-from dagster import AssetKey, DagsterInstance, materialize
-from reach_pipeline.defs.registry import ASSETS, resources
-first, last, *keys = sys.argv[1:]
-result = materialize(
-    [*ASSETS],
-    selection=[AssetKey(key) for key in keys],
-    resources=resources(),
-    instance=DagsterInstance.get(),
-    tags={
-        "dagster/asset_partition_range_start": first,
-        "dagster/asset_partition_range_end": last,
-    },
-    raise_on_error=False,
-)
-sys.exit(0 if result.success else 1)
+from reach_pipeline_tests.support.ranged_run import ranged_run
+sys.exit(0 if ranged_run(sys.argv[1], sys.argv[2], sys.argv[3:]).success else 1)
 """
 
 
@@ -152,12 +139,12 @@ def workspace(root: Path, days: list[date], history_rows: int, code: Path) -> Wo
     telemetry = input_dir / "download_telemetry.csv"
     write_history(telemetry, history_rows, before=days[0])
     home.mkdir()
-    env = clean_env(
-        root / "home",
+    env = pipeline_env(
+        root,
+        input_dir,
+        out,
         PYTHONPATH=str(code),
         DAGSTER_HOME=str(home),
-        REACH_INPUT_DIR=str(input_dir),
-        REACH_OUTPUT_DIR=str(out),
         REACH_TELEMETRY_PATH=str(telemetry),
     )
     return Workspace(root, input_dir, out, telemetry, env)
