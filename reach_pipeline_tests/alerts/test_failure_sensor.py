@@ -167,8 +167,14 @@ def test_no_secret_in_a_message_a_log_line_or_metadata(
     assert all(SENTINEL not in str(v.value) for v in user.metadata.values())
 
 
-def test_the_input_file_line_says_where_none_was_found(instance, settings, input_dir, webhook_env):
-    """A day that fails at the upload stage may have no input any more: say where we looked."""
+def test_the_input_file_line_says_where_none_was_found(
+    instance, settings, input_dir, webhook_env, monkeypatch
+):
+    """A day that fails at the upload stage may have no input any more: say where we looked.
+    (A bucket is set, so the upload is tried: it fails at once, the day having no CDF; the
+    loopback endpoint is never reached.)"""
+    monkeypatch.setenv("REACH_S3_BUCKET", "reach-alerts-test")
+    monkeypatch.setenv("REACH_S3_ENDPOINT_URL", "http://127.0.0.1:9")
     day = dt.date(2026, 1, 9)
     result = run(instance, settings, day=day, selection=("reach_cdf_s3",))
     evaluate_failure_sensor(instance, result, settings)

@@ -227,7 +227,7 @@ def test_records_spilling_over_midnight_leave_no_product(workspace, run_cli):
         "status", "--start-date", D2, "--end-date", D2, "--input-dir", "in", "--output-dir", "out"
     )
     assert code == 0, err
-    assert out.splitlines()[1].split() == [D2, "FAILED", "no", "-", "no"]
+    assert out.splitlines()[1].split() == [D2, "FAILED", "no", "-", "no", "-"]
 
 
 # ------------------------------------------------------------------ operator mistakes

@@ -38,8 +38,10 @@ def objects(s3_client, bucket: str) -> set[str]:
 
 def status_table(out: str) -> dict[str, list[str]]:
     lines = out.strip().splitlines()
-    assert lines[0].split() == ["day", "status", "cdf", "s3", "l2"]
-    return {fields[0]: fields[1:] for fields in (line.split() for line in lines[1:])}
+    assert lines[0].split() == ["day", "status", "cdf", "s3", "l2", "made_by"]
+    # status, cdf, s3, l2 (which processor made each day: test_stale_cli)
+    assert lines[-1].startswith("current processor: ")
+    return {fields[0]: fields[1:5] for fields in (line.split() for line in lines[1:-1])}
 
 
 def test_upload_only_resume_of_a_legacy_named_day(workspace, run_cli, s3_env, bucket, s3_client):

@@ -484,8 +484,10 @@ def test_status(workspace, run_cli, s3_env, bucket, s3_client):
 
     assert code == 0, err
     lines = out.strip().splitlines()
-    assert lines[0].split() == ["day", "status", "cdf", "s3", "l2"]
-    table = {fields[0]: fields[1:] for fields in (line.split() for line in lines[1:])}
+    assert lines[0].split() == ["day", "status", "cdf", "s3", "l2", "made_by"]
+    # status, cdf, s3, l2 (which processor made each day: test_stale_cli)
+    assert lines[-1].startswith("current processor: ")
+    table = {fields[0]: fields[1:5] for fields in (line.split() for line in lines[1:-1])}
     assert table == {
         D1: ["UPLOADED", "yes", "yes", "no"],
         D2: ["FAILED", "no", "no", "no"],
@@ -552,5 +554,7 @@ def test_the_l2_geomap_is_made_unless_asked_not_to(workspace, run_cli):
         assert names[0] == f"{stem}.cdf" and f"{stem}_overview.png" in names, names
         assert len(names) == 8  # the CDF, the overview, six median maps
     code, out, err = run_cli("status", "--start-date", D1, "--end-date", D3, "--input-dir", "in")
-    rows = {line.split()[0]: line.split()[1:] for line in out.strip().splitlines()[1:]}
-    assert {day: rows[day][-1] for day in (D1, D2, D3)} == {D1: "no", D2: "yes", D3: "yes"}
+    header, *lines = out.strip().splitlines()
+    l2 = header.split().index("l2")
+    rows = {line.split()[0]: line.split() for line in lines}
+    assert {day: rows[day][l2] for day in (D1, D2, D3)} == {D1: "no", D2: "yes", D3: "yes"}

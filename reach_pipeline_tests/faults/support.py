@@ -19,6 +19,7 @@ import numpy as np
 import psutil
 
 from reach_pipeline.contract.telemetry import SCHEMA, STATUSES, TelemetryLog, TelemetryRow
+from reach_pipeline.provenance import attributes as prov
 from reach_pipeline_tests.support import processors
 
 REPO = Path(__file__).resolve().parents[2]
@@ -252,10 +253,32 @@ def strict_records(telemetry: Path) -> list[list[str]]:
     return records[1:]
 
 
+# What the pipeline adds to the processor's global attributes: where the product came from.
+PROVENANCE = frozenset(
+    {
+        prov.PARENTS,
+        prov.INPUT_FILE,
+        prov.INPUT_SIZE,
+        prov.INPUT_SHA256,
+        prov.INPUT_WINDOW,
+        prov.PROCESSOR,
+        prov.PROCESSOR_VERSION,
+        prov.PIPELINE_VERSION,
+        prov.SETTINGS,
+        prov.PROVENANCE_DATE,
+    }
+)
+
+
 def assert_same_cdf(actual: Path, expected: Path) -> None:
-    """Same global attributes and the same variables (names, values, attributes)."""
+    """The same global attributes (the placed product's provenance aside: it has one) and
+    the same variables (names, values, attributes)."""
     a, b = cdflib.CDF(str(actual)), cdflib.CDF(str(expected))
-    assert a.globalattsget() == b.globalattsget()
+    ga, gb = a.globalattsget(), b.globalattsget()
+    assert prov.INPUT_SHA256 in ga
+    assert {k: v for k, v in ga.items() if k not in PROVENANCE} == {
+        k: v for k, v in gb.items() if k not in PROVENANCE
+    }
     names = a.cdf_info().zVariables
     assert names == b.cdf_info().zVariables
     for name in names:
