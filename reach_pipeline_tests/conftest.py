@@ -20,6 +20,12 @@ def pytest_configure(config: pytest.Config) -> None:
         del os.environ[name]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests first (in their order): on several processes the suite then ends with
+    short tests rather than waiting for a long one handed out last."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _no_developer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """And none set since (by a test that did not undo its change) reaches the next test."""
