@@ -116,8 +116,9 @@ def _gather(staging: Path, files: tuple[Path, ...]) -> Path:
     """Move the product's files into one folder inside staging, ready to be swapped in."""
     product = staging / ".product"
     product.mkdir()
+    real = staging.resolve()  # an output folder reached through a symbolic link
     for path in files:
-        if not path.is_file() or staging not in path.resolve().parents:
+        if not path.is_file() or real not in path.resolve().parents:
             raise ProcessingFailed(
                 "ProcessorOutputError", f"processor output {path} is not a file in its staging"
             )

@@ -94,6 +94,22 @@ def test_parent_directory_is_untouched(sample, output_dir):
     assert placed.files[0].is_file()
 
 
+def test_an_output_folder_reached_through_a_symbolic_link(sample, tmp_path):
+    """/data -> /mnt/data: the product made in staging is accepted and placed (it was
+    refused as "not a file in its staging" when the staging path was not resolved)."""
+    real = tmp_path / "disk"
+    real.mkdir()
+    linked = tmp_path / "out-link"
+    linked.symlink_to(real)
+
+    placed = run(sample, linked, DEFAULT_PROCESSOR)
+
+    assert files_under(real) == [
+        "l1c/prelim/2025/09/02/reach_all_l1c_prelim_20250902T000000_v1.0.0.cdf"
+    ]
+    assert placed.facts["after_dedupe"] == 716
+
+
 def test_a_new_product_replaces_the_whole_day_folder(sample, output_dir):
     """One product per day: an older product of the day under another name (the legacy
     tool's ...T000010... naming) goes when the day is made again."""
