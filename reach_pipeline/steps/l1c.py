@@ -94,11 +94,11 @@ def process_l1c(settings: Settings, day: date, log: DayLog) -> DayOutcome:
         log.skipped_no_input(day)
         return DayOutcome(day, Status.NO_INPUT, facts=NoInput(str(settings.input_dir)))
     prior = log.latest(day)
-    previous = locate_cdf(
+    located = locate_cdf(
         day, prior, output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
     )
-    source = hash_input(input_path, day, prior, previous)
-    previous = replaced_cdf(settings, day, log)
+    source = hash_input(input_path, day, prior, located)
+    previous = replaced_cdf(settings, day, located)
     log.process_pending(day)
     try:
         provenance = l1c_provenance(settings, source)
@@ -154,12 +154,10 @@ def l1c_facts(
     )
 
 
-def replaced_cdf(settings: Settings, day: date, log: DayLog) -> Path | None:
-    """The day's CDF that a new one replaces: the one its telemetry names, when it is in
-    the day's folder of this output folder (the folder a new product is swapped into)."""
-    cdf = locate_cdf(
-        day, log.latest(day), output_dir=settings.output_dir, telemetry_path=settings.telemetry_path
-    )
+def replaced_cdf(settings: Settings, day: date, cdf: Path | None) -> Path | None:
+    """The day's CDF that a new one replaces: ``cdf`` (the one its telemetry names), when
+    it is in the day's folder of this output folder (the folder a new product is swapped
+    into)."""
     folder = (settings.output_dir / day_dir("l1c", day)).resolve()
     return cdf if cdf is not None and cdf.parent.resolve() == folder else None
 
