@@ -96,3 +96,8 @@ def process_file(path: str | Path) -> list[Path]:
     file written (the L2 CDF first, then the PNGs, the overview first)."""
     facts = make_geomap(path)
     return [Path(facts.l2_path), *(Path(p) for p in facts.image_paths)]
+
+
+# It keeps no state from one day to the next (the prepared figures are redrawn whole for
+# each map): the fork worker may run it day after day in one process (runner.forkworker).
+process_file.reuses_process = True

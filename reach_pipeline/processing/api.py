@@ -104,6 +104,11 @@ def process_file(path: str | Path) -> list[Path]:
     return [Path(process_day(path).cdf_path)]
 
 
+# It keeps no state from one day to the next: the fork worker may run it day after day in
+# one process, its memory warm (runner.forkworker).
+process_file.reuses_process = True
+
+
 def _utc(unix_ns: np.int64) -> dt.datetime:
     seconds, ns = divmod(int(unix_ns), 1_000_000_000)
     return dt.datetime.fromtimestamp(seconds, dt.UTC) + dt.timedelta(microseconds=ns // 1000)

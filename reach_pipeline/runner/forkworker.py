@@ -1,34 +1,51 @@
-"""A long-lived helper process that forks one child per day to run the processor.
+"""A long-lived helper process that runs the processor, one request (day) at a time.
 
-The parent (a Dagster run worker, the CLI) starts one per thread that uses it
-(``ForkWorker``); it imports the processing code once, then for each request forks a
-child that changes into the staging folder, runs the processor and writes its result
-next to the product. Forking a warm process
-takes milliseconds where a fresh interpreter spends ~0.5 s importing numpy, pyarrow and
-cdflib. (multiprocessing's forkserver would re-import the parent's ``__main__`` in every
-child — the whole Dagster CLI — which costs the same again.)
+The parent (a Dagster run worker, the CLI) starts one per thread and processor that uses
+it (``ForkWorker``); the worker imports the processing code once. Then, for each request:
+
+- **Our own processors** (the L1C, the geomap: a processor function marked
+  ``reuses_process = True``) run in the worker itself, day after day, so their memory
+  stays warm: a full day's L1C allocates ~600 MB, which a fresh process faults in (and the
+  kernel zeroes) every time, ~1 CPU-second of a ~2.5 CPU-second day. The worker changes
+  into the request's staging folder for the call and back after it, and the processor's
+  stdout goes to stderr meanwhile (the protocol pipe is the worker's).
+- **Any other processor** (``REACH_PROCESSOR``, a plug-in) runs in a child forked for the
+  request, which changes into the staging folder: each day starts from the worker's
+  state, whatever the processor did with its globals the day before. Forking a warm
+  process takes milliseconds where a fresh interpreter spends ~0.5 s importing numpy,
+  pyarrow and cdflib. (multiprocessing's forkserver would re-import the parent's
+  ``__main__`` in every child — the whole Dagster CLI — which costs the same again.)
+
+The guarantees are the same either way. A request's timeout kills what runs it (the child,
+or the worker with its process group); a crash fails only its day (the worker is
+replaced for the next request); nothing partial is placed (the staging folder is the
+caller's, ``isolation``).
 
 Protocol, one JSON object per line: the parent writes ``{"id", "processor", "input",
-"staging", "options", "result"}``; the worker answers ``{"id", "pid"}`` once the child runs
-and ``{"id", "exit"}`` when it ends, each reply carrying its request's id. The child writes
-its result to the ``result`` file.
+"staging", "options", "result"}``; the worker answers ``{"id", "pid"}`` once the request
+runs (the pid of the process that runs it: the child, or the worker itself) and
+``{"id", "exit"}`` when it ends, each reply carrying its request's id. The processor's
+result goes to the ``result`` file.
 
 Staying in step. A request is over for the parent when it has read the request's
-``exit`` reply: the child has then exited and been reaped. Anything else that ends a
-request early (KeyboardInterrupt, Dagster's run termination, any error between the
-request and its last reply) discards the worker: the worker's process group (the worker,
-the child, anything the processor started) is killed with SIGKILL, the worker reaped, the
-child's exit awaited through a pidfd, and the next request starts a fresh worker. So no
-reply is ever left in a pipe for a later request to read; a reply with another id (which
-this cannot produce) is refused as a protocol error, and the worker discarded too.
+``exit`` reply: the child has then exited and been reaped, or the worker is done with it.
+Anything else that ends a request early (KeyboardInterrupt, Dagster's run termination, a
+timeout of a request the worker runs itself, any error between the request and its last
+reply) discards the worker: the worker's process group (the worker, the child, anything
+the processor started) is killed with SIGKILL, the worker reaped, the child's exit
+awaited through a pidfd, and the next request starts a fresh worker. So no reply is ever
+left in a pipe for a later request to read; a reply with another id (which this cannot
+produce) is refused as a protocol error, and the worker discarded too.
 
 The worker runs in its own process group: a Ctrl-C at the terminal (SIGINT to the
 foreground group) reaches only the parent, which decides. If the parent dies (SIGKILL, a
-crash), the worker sees end-of-file on its stdin, kills the running child, and exits.
+crash), the worker sees end-of-file on its stdin: it kills the running child and exits,
+or, running the request itself, exits at once.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import os
@@ -42,8 +59,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .processor import ProcessingFailed, run_request
+from .processor import ProcessingFailed, load_processor, run_request
 
+# The worker's memory settings, inherited by the children it forks. Freed memory stays
+# with the process for the next day instead of going back to the kernel, only to be
+# faulted in and zeroed again a moment later: pyarrow's allocator (mimalloc) hands freed
+# pages back after 10 ms by default, and glibc's malloc maps each large numpy array afresh
+# (below 32 MB it reuses its heap). OpenBLAS gets one thread: its idle threads spin on the
+# core that the other day's stage is using.
+ALLOCATOR_ENV = {
+    "MIMALLOC_PURGE_DELAY": "-1",
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
+    "MALLOC_TRIM_THRESHOLD_": str(2 * 1024**3),
+    "OPENBLAS_NUM_THREADS": "1",
+}
 _REPLY_S = 60.0  # the worker answers "pid" at once and "exit" at once after a kill
 _SETTLE_S = 10.0  # a SIGKILLed process is gone in milliseconds unless the kernel holds it
 
@@ -122,6 +151,61 @@ def _child(request: dict, stdout_fd: int) -> None:
         os._exit(code)
 
 
+class _ParentWatch:
+    """While the worker runs a request itself: if its stdin turns readable (the parent is
+    gone, or broke the protocol by writing), the worker exits at once, taking the
+    processor's work with it (what it wrote stays in staging, for the sweep)."""
+
+    def __init__(self, fd: int):
+        self._wake_r, self._wake_w = os.pipe()
+        self._thread = threading.Thread(target=self._watch, args=(fd,), daemon=True)
+        self._thread.start()
+
+    def _watch(self, fd: int) -> None:
+        ready, _, _ = select.select([fd, self._wake_r], [], [])
+        if fd in ready:
+            os._exit(3)
+
+    def stop(self) -> None:
+        os.write(self._wake_w, b"x")
+        self._thread.join()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+
+def _run_here(request: dict, lines: _Lines, stdout_fd: int) -> int | None:
+    """Run the request in the worker itself (``reuses_process``); its exit code, or
+    ``None`` if the parent wrote before it (a broken protocol: the worker then ends)."""
+    if lines.buffer:
+        return None
+    home = os.getcwd()
+    protocol = os.dup(stdout_fd)
+    os.dup2(2, stdout_fd)  # what the processor prints goes to stderr, as in a child
+    watch = _ParentWatch(lines.fd)
+    code = 0
+    try:
+        run_request(
+            request["processor"],
+            request["input"],
+            request["staging"],
+            request.get("options") or {},
+            request["result"],
+        )
+    except BaseException:  # noqa: BLE001 - reported as the exit code, as a child's
+        code = 1
+    finally:
+        watch.stop()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - the request is over anyway
+                pass
+        os.dup2(protocol, stdout_fd)
+        os.close(protocol)
+        os.chdir(home)
+    return code
+
+
 def _await_child(pid: int, lines: _Lines) -> int | None:
     """The child's exit code; ``None`` if the parent went away (or broke the protocol by
     writing) first, in which case the child is killed and reaped."""
@@ -138,54 +222,71 @@ def _await_child(pid: int, lines: _Lines) -> int | None:
     return os.waitstatus_to_exitcode(status)
 
 
-def warm() -> None:
-    """Import the heavy libraries once (pyarrow, pandas, cdflib; matplotlib for the maps):
-    every child inherits them. matplotlib gets a lasting cache folder, or it would rebuild
-    its font cache in every worker whose HOME is new."""
+def warm(processor: str) -> None:
+    """Import what ``processor`` needs once: every request (and every child) then finds
+    it loaded. matplotlib gets a lasting cache folder, or it would rebuild its font cache in
+    every worker whose HOME is new."""
     os.environ.setdefault(
         "MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), f"reach-matplotlib-{os.getuid()}")
     )
-    import reach_pipeline.geomap.api
-    import reach_pipeline.geomap.overview
-    import reach_pipeline.geomap.quicklook
-    import reach_pipeline.processing.api  # noqa: F401
+    if processor.startswith(GEOMAP_PROCESSORS):
+        import reach_pipeline.geomap.api
+        import reach_pipeline.geomap.overview
+        import reach_pipeline.geomap.quicklook
+
+        prepare_quicklooks()
+    else:  # the L1C, or a plug-in: numpy, pyarrow, pandas, cdflib are what they load
+        import reach_pipeline.processing.api  # noqa: F401
 
 
 GEOMAP_PROCESSORS = "reach_pipeline.geomap"
 
 
 def prepare_quicklooks() -> None:
-    """Build the quicklook figures with their backgrounds drawn, before the first L2 child
-    is forked: every later L2 child of this worker inherits them (a worker that makes only
-    L1Cs never builds them). A failure here costs only that saving: each child then builds
-    its own."""
+    """Build the quicklook figures with their backgrounds drawn, before the first L2:
+    every later day's L2 finds them ready. A failure here costs only that saving: each
+    day then builds its own."""
     from reach_pipeline.geomap import overview, quicklook
 
     try:
         overview.prepare()
         quicklook.prepare()
-    except Exception:  # noqa: BLE001 - the children draw without the prepared figures
+    except Exception:  # noqa: BLE001 - the maps are drawn without the prepared figures
         pass
 
 
-def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
-    warm()
+def reuses_process(processor: str) -> bool:
+    """Whether ``processor`` says it may run again and again in one process: its function
+    has ``reuses_process = True`` (ours do). One that cannot be loaded here is run in a
+    child, which reports why."""
+    try:
+        return getattr(load_processor(processor), "reuses_process", False) is True
+    except Exception:  # noqa: BLE001 - the child reports the failure to load it
+        return False
 
+
+def serve(processor: str, stdin_fd: int = 0, stdout_fd: int = 1) -> None:
+    """Serve requests for ``processor`` until the parent closes the pipe."""
+    warm(processor)
+    here = reuses_process(processor)
+    gc.freeze()  # the imported modules' objects: no garbage collection scans them again
     lines = _Lines(stdin_fd)
-    prepared = False
     try:
         while (line := lines.next()) is not None:
             if not line.strip():
                 continue
             request = json.loads(line)
-            if not prepared and request["processor"].startswith(GEOMAP_PROCESSORS):
-                prepare_quicklooks()
-                prepared = True
-            pid = os.fork()
-            if pid == 0:
-                _child(request, stdout_fd)
-            _reply(stdout_fd, {"id": request["id"], "pid": pid})
-            code = _await_child(pid, lines)
+            if request["processor"] != processor:
+                return  # a request for another processor: a broken protocol
+            if here:
+                _reply(stdout_fd, {"id": request["id"], "pid": os.getpid()})
+                code = _run_here(request, lines, stdout_fd)
+            else:
+                pid = os.fork()
+                if pid == 0:
+                    _child(request, stdout_fd)
+                _reply(stdout_fd, {"id": request["id"], "pid": pid})
+                code = _await_child(pid, lines)
             if code is None:
                 return
             _reply(stdout_fd, {"id": request["id"], "exit": code})
@@ -197,14 +298,18 @@ def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
 
 
 class _Lane(threading.local):
-    proc: subprocess.Popen | None = None
+    """The thread's workers, by processor."""
+
+    def __init__(self):
+        self.procs: dict[str, subprocess.Popen] = {}
 
 
 class ForkWorker:
     """The parent's handle on its fork workers, each started on first use: one per thread
-    of the parent (a run that makes one day's L2 while the next day's L1C parses has two,
-    each serving its own requests one at a time). A worker outlives its thread only until
-    its stdin is closed: it then exits."""
+    of the parent and processor (a run that makes one day's L2 while the next day's L1C
+    parses has two, each serving its own requests one at a time; the L1C's worker never
+    loads matplotlib, the geomap's keeps its figures). A worker outlives its thread only
+    until its stdin is closed: it then exits."""
 
     _lock = threading.Lock()  # guards the ids only; each thread talks to its own worker
     _lane = _Lane()
@@ -216,8 +321,8 @@ class ForkWorker:
 
         Returns only once the child has exited. On any exception ``request.settled`` says
         whether the child is known to be gone (see the module docstring)."""
-        # One thread, one worker: no lock is held while the child runs.
-        proc = cls._ensure()
+        # One thread, one worker per processor: no lock is held while the request runs.
+        proc = cls._ensure(request.processor)
         with cls._lock:
             rid = next(cls._ids)
         message = {
@@ -238,9 +343,12 @@ class ForkWorker:
             try:
                 code = cls._reply(proc, rid, "exit", timeout_s)
             except TimeoutError:
-                if pidfd is not None:
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                cls._reply(proc, rid, "exit", _REPLY_S)
+                if request.pid == proc.pid:  # the worker runs it: the worker goes
+                    cls._discard(proc)
+                else:
+                    if pidfd is not None:
+                        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                    cls._reply(proc, rid, "exit", _REPLY_S)
                 request.settled = True
                 raise ProcessingTimeout(timeout_s) from None
             request.settled = True
@@ -255,25 +363,28 @@ class ForkWorker:
                 os.close(pidfd)
 
     @classmethod
-    def _ensure(cls) -> subprocess.Popen:
-        if cls._lane.proc is None or cls._lane.proc.poll() is not None:
-            cls._lane.proc = subprocess.Popen(
-                [sys.executable, "-m", __name__],
+    def _ensure(cls, processor: str) -> subprocess.Popen:
+        proc = cls._lane.procs.get(processor)
+        if proc is None or proc.poll() is not None:
+            proc = cls._lane.procs[processor] = subprocess.Popen(
+                [sys.executable, "-m", __name__, processor],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 # Unbuffered: a buffered reader could swallow the "exit" line together with
                 # the "pid" line, and select() would then wait for it until the timeout.
                 bufsize=0,
                 process_group=0,  # its own group: the terminal's signals go to the parent
+                env={**os.environ, **ALLOCATOR_ENV},
             )
-        return cls._lane.proc
+        return proc
 
     @classmethod
     def _discard(cls, proc: subprocess.Popen) -> None:
         """Kill the worker's whole process group (worker, child, the processor's own
         children) and reap the worker; the next request starts a fresh one."""
-        if cls._lane.proc is proc:
-            cls._lane.proc = None
+        for processor, known in list(cls._lane.procs.items()):
+            if known is proc:
+                del cls._lane.procs[processor]
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -331,4 +442,4 @@ def _gone(pidfd: int | None, group: int) -> bool:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.argv[1])
