@@ -3,6 +3,9 @@
 They run in the fork worker's child with the staging folder as the current directory, like
 any ``process_file(path) -> list[Path]`` processor. They learn nothing from the test but the
 input path, so whatever they record goes next to the input file.
+
+The ``warm_`` ones are marked ``reuses_process = True``, as our own processors are: they run
+in the fork worker itself, request after request (``forkworker``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ RECORDING = "reach_pipeline_tests.support.processors:recording"
 MISLABELLED = "reach_pipeline_tests.support.processors:mislabelled"
 FAIL_FAST = "reach_pipeline_tests.support.processors:fail_fast"
 GATED = "reach_pipeline_tests.support.processors:gated"
+WARM_RECORDING = "reach_pipeline_tests.support.processors:warm_recording"
+WARM_GATED = "reach_pipeline_tests.support.processors:warm_gated"
+WARM_CHATTY = "reach_pipeline_tests.support.processors:warm_chatty"
 RECORD_DIR = "_processor_intervals"
 STARTED_DIR = "_processor_started"
 RELEASE_NAME = "_processor_release"
@@ -65,7 +71,13 @@ def recording(path: Path) -> list[Path]:
     start = time.time()
     paths = process_file(path)
     end = time.time()
-    record = {"input": Path(path).name, "pid": os.getpid(), "start": start, "end": end}
+    record = {
+        "input": Path(path).name,
+        "pid": os.getpid(),
+        "ppid": os.getppid(),
+        "start": start,
+        "end": end,
+    }
     out = Path(path).parent / RECORD_DIR
     out.mkdir(exist_ok=True)
     (out / f"{Path(path).stem}.{os.getpid()}.json").write_text(json.dumps(record))
@@ -91,6 +103,52 @@ def gated(path: Path) -> list[Path]:
     while not any(release.exists() for release in releases):
         time.sleep(0.01)  # the processor's own pace; tests never sleep on it
     return recording(path)
+
+
+def warm_recording(path: Path) -> list[Path]:
+    """Our processing, recording in ``<input dir>/_processor_intervals/`` the process that
+    ran it, its parent and its current directory (one file per run, also for a day the same
+    process makes twice)."""
+    start = time.time()
+    cwd = os.getcwd()
+    paths = process_file(path)
+    end = time.time()
+    record = {
+        "input": Path(path).name,
+        "pid": os.getpid(),
+        "ppid": os.getppid(),
+        "cwd": cwd,
+        "start": start,
+        "end": end,
+    }
+    out = Path(path).parent / RECORD_DIR
+    out.mkdir(exist_ok=True)
+    (out / f"{Path(path).stem}.{os.getpid()}.{time.time_ns()}.json").write_text(json.dumps(record))
+    return paths
+
+
+warm_recording.reuses_process = True
+
+
+def warm_gated(path: Path) -> list[Path]:
+    """``gated``, in the fork worker itself: the pid it writes is the worker's."""
+    return gated(path)
+
+
+warm_gated.reuses_process = True
+
+
+def warm_chatty(path: Path) -> list[Path]:
+    """Our processing, after writing to stdout what looks like the fork worker's replies,
+    through Python's ``sys.stdout`` and straight to file descriptor 1 (as a C library
+    would): the protocol pipe must never see them."""
+    print('{"id": 0, "exit": 0}')
+    print("chatty: print to stdout")
+    os.write(1, b'{"id": 0, "pid": 1}\nchatty: write to fd 1\n')
+    return process_file(path)
+
+
+warm_chatty.reuses_process = True
 
 
 def started_processors(input_dir: Path) -> dict[str, int]:
