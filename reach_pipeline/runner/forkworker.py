@@ -178,7 +178,9 @@ def _run_here(request: dict, lines: _Lines, stdout_fd: int) -> int | None:
     ``None`` if the parent wrote before it (a broken protocol: the worker then ends)."""
     if lines.buffer:
         return None
-    home = os.getcwd()
+    # The folder itself, not its name: the parent's folder, which the worker started in,
+    # may have been removed since (os.getcwd() then fails).
+    home = os.open(".", os.O_PATH | os.O_DIRECTORY)
     protocol = os.dup(stdout_fd)
     os.dup2(2, stdout_fd)  # what the processor prints goes to stderr, as in a child
     watch = _ParentWatch(lines.fd)
@@ -202,7 +204,8 @@ def _run_here(request: dict, lines: _Lines, stdout_fd: int) -> int | None:
                 pass
         os.dup2(protocol, stdout_fd)
         os.close(protocol)
-        os.chdir(home)
+        os.fchdir(home)
+        os.close(home)
     return code
 
 

@@ -203,3 +203,30 @@ def test_what_a_warm_processor_prints_stays_off_the_protocol(inputs, out, capfd)
     err = capfd.readouterr().err
     assert err.count("chatty: print to stdout") == 2
     assert err.count("chatty: write to fd 1") == 2
+
+
+def test_a_worker_whose_folder_was_removed_still_runs_days(inputs, out, tmp_path, monkeypatch):
+    """The worker starts in the parent's folder; a run started in a folder removed since
+    (a release folder replaced by a deploy) still makes its days (every day through our
+    processors failed as "ProcessorCrashed": the worker could not name its folder)."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    outcomes: list = []
+
+    def days() -> None:  # a thread of its own: its own worker, started in the removed folder
+        try:
+            for which in (FIRST, SECOND):
+                outcomes.append(run(inputs, out, which, processors.WARM_RECORDING))
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            outcomes.append(exc)
+
+    thread = threading.Thread(target=days)
+    thread.start()
+    thread.join(timeout=120)
+
+    assert [type(o).__name__ for o in outcomes] == ["Placed", "Placed"], outcomes
+    day1, day2 = runs_of(inputs)
+    assert day1["pid"] == day2["pid"]
+    assert files_under(out) == [placed_cdf(FIRST[1]), placed_cdf(SECOND[1])]
