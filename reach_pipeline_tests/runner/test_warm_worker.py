@@ -1,9 +1,11 @@
 """Processors marked ``reuses_process`` run in the fork worker itself, day after day, with
 the same guarantees as a child forked per day: each day in its own staging folder, the
-worker's current directory and protocol pipe its own again after the day, a timeout or a
-crash failing only its day (nothing placed, staging removed, the next day in a new worker).
+worker's current directory and protocol pipe its own again after the day, a timeout, a
+crash or an interruption failing only its day (nothing placed, staging removed, the next
+day in a new worker).
 
-Real worker processes, real signals (SIGKILL to the worker), through ``run_isolated``.
+Real worker processes, real signals (SIGKILL to the worker, SIGINT to this process),
+through ``run_isolated``.
 """
 
 from __future__ import annotations
@@ -188,6 +190,35 @@ def test_a_worker_killed_mid_day_fails_only_that_day(inputs, out):
     assert [r["pid"] for r in runs_of(inputs)] == [worker]
     assert [p.name for p in placed.files] == [CDF.format(SECOND[1])]
     assert files_under(out) == [placed_cdf(SECOND[1])]
+
+
+@pytest.mark.usefixtures("sigint_raises")
+def test_an_interrupted_warm_day_discards_the_worker(inputs, out):
+    """Ctrl-C (a real SIGINT to this process) while the worker runs a day itself: the
+    worker goes before run_isolated returns, only then its staging; the next day runs."""
+
+    def interrupt() -> None:
+        wait_for(
+            "the gated processor to start",
+            lambda: FIRST[0] in processors.started_processors(inputs),
+        )
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=interrupt, daemon=True)
+    thread.start()
+    with pytest.raises(KeyboardInterrupt):
+        run(inputs, out, FIRST, processors.WARM_GATED)
+    thread.join(timeout=30)
+
+    interrupted = processors.started_processors(inputs)[FIRST[0]]
+    assert not running(interrupted)
+    assert files_under(out) == []
+    assert staging_left(out) == []
+
+    processors.release_processors(inputs)
+    placed = run(inputs, out, SECOND, processors.WARM_GATED)
+    assert processors.started_processors(inputs)[SECOND[0]] != interrupted
+    assert [p.name for p in placed.files] == [CDF.format(SECOND[1])]
 
 
 def test_what_a_warm_processor_prints_stays_off_the_protocol(inputs, out, capfd):
