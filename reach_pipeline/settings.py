@@ -3,7 +3,8 @@ Dagster layer alike.
 
 Each setting is taken from an explicit value (a CLI flag, Dagster run config), else its
 ``REACH_*`` environment variable (read when a run or a sensor tick starts, never when the
-code location loads: ``LOAD_TIME_VARS`` are the exceptions), else a default that works
+code location loads: ``LOAD_TIME_VARS`` and the table's ``load`` settings are the
+exceptions), else a default that works
 from a fresh clone (the bundled sample days). A value that does not parse raises
 ``SettingsError`` naming the variable (or flag) and the form it expects: an operator's
 mistake, reported in one line, never a day's failure.
@@ -30,6 +31,7 @@ class SettingsError(ValueError):
 
 RUN = "run"  # resolved into ``Settings`` (every asset, check and sensor of a run)
 ALERTS = "alerts"  # resolved into ``AlertSettings`` by the alert sensors only
+LOAD = "load"  # read when the code location loads, by its own function below
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,8 @@ LOAD_TIME_VARS: tuple[str, ...] = (
     "REACH_INPUT_SENSOR_INTERVAL_S",
     "REACH_OWNERS",
 )
-"""The variables read when the code location loads (they shape the definitions)."""
+"""The variables read when the code location loads (they shape the definitions), besides
+the table's ``load`` settings."""
 ENV_VARS: tuple[str, ...] = (*(s.env for s in SETTINGS), *LOAD_TIME_VARS)
 OTHER_VARS: tuple[str, ...] = (
     # the instance files in deploy/ (PostgreSQL, the Celery broker and backend)
@@ -359,6 +362,16 @@ def partitions_start(environ: Mapping[str, str] | None = None) -> str:
             f"REACH_PARTITIONS_START must be a date YYYY-MM-DD, got {value!r}"
         ) from None
     return value
+
+
+def backfill_days_per_run(environ: Mapping[str, str] | None = None) -> int:
+    """Days per run of a backfill: ``REACH_BACKFILL_DAYS_PER_RUN``, default 25.
+
+    Read when the code location loads: it is reach_day's backfill policy. A bigger run pays
+    its run's start-up (a few seconds) less often; the live day waits at most for the
+    campaign run in flight (README, "Campaigns and the live day").
+    """
+    return setting_value("backfill_days_per_run", None, environ)
 
 
 DEFAULT_INPUT_SENSOR_INTERVAL_S = 60

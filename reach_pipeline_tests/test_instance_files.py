@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from reach_pipeline.definitions import defs
 from reach_pipeline_tests.support.data import REPO
 
@@ -39,3 +41,14 @@ def test_every_pool_named_is_a_pool_of_the_code_location():
     named = {(n, pool) for n in (*INSTANCE_FILES, *DOCS) for pool in named_pools(n)}
     assert ("dagster.yaml", "reach_cdf") in named
     assert {(n, pool) for n, pool in named if pool not in pools} == set()
+
+
+def test_no_run_is_launched_to_wait_for_a_pool_slot():
+    """A step waiting for a pool slot busy-waits a core in Dagster 1.13 (dagster#20367): the
+    single-machine instance files launch a run only when its slot is free, the steps still
+    claiming it themselves; the shipped dagster.yaml runs a backfill's runs one at a time."""
+    for name in ("dagster.yaml", "deploy/dagster-postgres.yaml"):
+        pools = yaml.safe_load((REPO / name).read_text())["concurrency"]["pools"]
+        assert (pools["granularity"], pools["op_granularity_run_buffer"]) == ("op", 0), name
+    runs = yaml.safe_load((REPO / "dagster.yaml").read_text())["concurrency"]["runs"]
+    assert {"key": "dagster/backfill", "limit": 1} in runs["tag_concurrency_limits"]

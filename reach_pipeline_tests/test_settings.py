@@ -15,6 +15,7 @@ from reach_pipeline.settings import (
     ENV_VARS,
     SETTINGS,
     SettingsError,
+    backfill_days_per_run,
     partitions_start,
     resolve_alert_settings,
     resolve_settings,
@@ -93,6 +94,21 @@ def test_a_malformed_flag_names_the_flag():
 def test_partitions_start_must_be_a_date(value):
     with pytest.raises(SettingsError, match="REACH_PARTITIONS_START must be a date YYYY-MM-DD"):
         partitions_start({"REACH_PARTITIONS_START": value})
+
+
+def test_backfill_days_per_run_defaults_to_25():
+    assert backfill_days_per_run({}) == 25
+    assert backfill_days_per_run({"REACH_BACKFILL_DAYS_PER_RUN": " 10 "}) == 10
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "2.5", "ten", "10000"])
+def test_backfill_days_per_run_must_be_a_count(value):
+    """Read when the code location loads: a bad value is one line naming the variable."""
+    with pytest.raises(SettingsError) as info:
+        backfill_days_per_run({"REACH_BACKFILL_DAYS_PER_RUN": value})
+    assert str(info.value) == (
+        f"REACH_BACKFILL_DAYS_PER_RUN must be a whole number from 1 to 9999, e.g. 5, got {value!r}"
+    )
 
 
 def test_every_variable_is_in_the_readme_table():

@@ -8,6 +8,7 @@ import sys
 from reach_pipeline.preflight import check_paths
 from reach_pipeline.settings import (
     SettingsError,
+    backfill_days_per_run,
     partitions_start,
     resolve_settings,
     unknown_variables,
@@ -36,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         validate(args)
         explicit = explicit_settings(args)
         settings = resolve_settings(explicit)
-        partitions_start()  # read by the Dagster definitions when they load: check it now
+        # read by the Dagster definitions when they load: checked now
+        partitions_start()
+        backfill_days_per_run()
         # An operator's mistake in a path stops here: no telemetry row, no day touched.
         check_paths(settings, writing=args.command == "process")
     except (UsageError, SettingsError) as exc:

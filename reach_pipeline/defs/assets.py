@@ -20,7 +20,12 @@ from dagster import (
     multi_asset,
 )
 
-from reach_pipeline.settings import SettingsError, asset_owners, freshness_deadline
+from reach_pipeline.settings import (
+    SettingsError,
+    asset_owners,
+    backfill_days_per_run,
+    freshness_deadline,
+)
 from reach_pipeline.stages import (
     REACH_CDF,
     REACH_CSV,
@@ -43,9 +48,10 @@ from .resources import ReachS3, ReachSettings, day_log
 from .versions import CODE_VERSIONS
 
 GROUP = "reach"
-# A backfill runs up to this many days per run (one run per day costs ~2-3 s of Dagster
-# orchestration through the daemon; ten days per run ~0.3 s a day).
-DAYS_PER_RUN = 10
+# A backfill runs up to this many days per run: REACH_BACKFILL_DAYS_PER_RUN, read when the
+# code location loads (a run's start-up costs ~3-5 s, paid once per run; README, "Campaigns
+# and the live day").
+DAYS_PER_RUN = backfill_days_per_run()
 # REACH_OWNERS is read when the code location loads (owners are part of the definitions).
 OWNERS = asset_owners()
 L1C_COLUMNS = {"dagster/column_schema": l1c_column_schema()}

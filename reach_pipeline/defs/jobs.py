@@ -9,8 +9,8 @@ from .resources import ReachS3
 
 PROCESS_ONLY = [AssetKey(name) for name in day_assets(upload=False)]
 PROCESS_AND_UPLOAD = [AssetKey(name) for name in day_assets(upload=True)]
-# The live day goes first: the run queue dequeues higher `dagster/priority` first, and the
-# pool gives a freed slot to the waiting step of highest run priority. A campaign's backfill
+# The live day goes first: the run queue launches a run of the pool only when its slot is
+# free, and then the queued run of highest `dagster/priority` first. A campaign's backfill
 # has priority 0 unless launched with a lower one (README, "Campaigns and the live day").
 LIVE_PRIORITY = 10
 LIVE_TAGS = {"dagster/priority": str(LIVE_PRIORITY)}

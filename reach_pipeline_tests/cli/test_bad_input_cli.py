@@ -371,18 +371,19 @@ def test_a_telemetry_file_that_cannot_be_read(workspace, run_cli):
     [
         ("REACH_PROCESS_TIMEOUT_S", "1h", ["REACH_PROCESS_TIMEOUT_S must be", "'1h'"]),
         ("REACH_PARTITIONS_START", "2025/01/01", ["REACH_PARTITIONS_START", "YYYY-MM-DD"]),
+        ("REACH_BACKFILL_DAYS_PER_RUN", "0", ["REACH_BACKFILL_DAYS_PER_RUN must be", "'0'"]),
         ("REACH_OUTPUT_FORMAT", "xml", ["REACH_OUTPUT_FORMAT must be one of csv, json"]),
         ("REACH_SENSOR_ID", "../ALL", ["REACH_SENSOR_ID"]),
         ("REACH_S3_ENDPOINT_URL", "localhost:8333", ["REACH_S3_ENDPOINT_URL", "URL"]),
     ],
-    ids=["timeout", "partitions-start", "output-format", "sensor-id", "endpoint"],
+    ids=["timeout", "partitions-start", "days-per-run", "output-format", "sensor-id", "endpoint"],
 )
 @pytest.mark.parametrize("command", ["process", "dry-run", "status", "import-telemetry"])
 def test_a_malformed_variable_is_one_line_exit_2(
     workspace, run_cli, variable, value, needles, command, tmp_path
 ):
-    """REACH_PARTITIONS_START is read when the Dagster definitions are imported: the same
-    one line, from every command."""
+    """REACH_PARTITIONS_START and REACH_BACKFILL_DAYS_PER_RUN are read when the Dagster
+    definitions are imported: the same one line, from every command."""
     args = {
         "process": process_args(D1),
         "dry-run": process_args(D1, D1, "--dry-run"),

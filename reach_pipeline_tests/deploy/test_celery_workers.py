@@ -117,6 +117,7 @@ def _make_site(root: Path, services: dict[str, str], days: list[date], monkeypat
         REACH_OUTPUT_DIR=str(root / "out"),
         REACH_TELEMETRY_PATH=str(root / "download_telemetry.csv"),
         REACH_PARTITIONS_START="2025-08-01",
+        REACH_BACKFILL_DAYS_PER_RUN="10",  # the day counts below make one, two or three runs
         REACH_PROCESSOR=GATED,
         PYTHONPATH=str(REPO),  # the gated processor lives in the tests
         **services,
@@ -179,8 +180,8 @@ def assert_each_day_processed_once(site: Site, days: list[date]) -> None:
 
 
 def test_backfill_runs_spread_over_two_celery_workers(make_site):
-    """Twenty days, not ten: a backfill runs up to ten days per run
-    (BackfillPolicy.multi_run(10)), so ten days would be one run, which one worker executes;
+    """Twenty days, not ten: the site's backfills run up to ten days per run
+    (REACH_BACKFILL_DAYS_PER_RUN=10), so ten days would be one run, which one worker executes;
     twenty are two runs. Both runs wait at the gate until they are executing at once: each
     worker has one slot and holds no second task while busy (late acknowledgement, prefetch
     one), so two runs in flight together are on two workers."""

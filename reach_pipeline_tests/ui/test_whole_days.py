@@ -1,6 +1,6 @@
 """The UI's routes to whole days, sent as the UI sends them, through the real webserver and
 daemon: the backfill of the job reach_daily_job (Jobs -> reach_daily_job -> backfill: L1C,
-L2 and both uploads, ten days per run), and the group's "Materialize all" (an asset
+L2 and both uploads, 25 days per run), and the group's "Materialize all" (an asset
 backfill of the four assets). With no bucket the uploads are not configured and no day is
 red; with a bucket (a real S3 server) every stage is made, and the same days again change
 nothing: NO_CHANGE, the files and the objects untouched."""
