@@ -46,9 +46,9 @@ def test_every_pool_named_is_a_pool_of_the_code_location():
 def test_no_run_is_launched_to_wait_for_a_pool_slot():
     """A step waiting for a pool slot busy-waits a core in Dagster 1.13 (dagster#20367): the
     single-machine instance files launch a run only when its slot is free, the steps still
-    claiming it themselves; the shipped dagster.yaml runs a backfill's runs one at a time."""
+    claiming it themselves, and run a backfill's runs one at a time."""
     for name in ("dagster.yaml", "deploy/dagster-postgres.yaml"):
-        pools = yaml.safe_load((REPO / name).read_text())["concurrency"]["pools"]
+        concurrency = yaml.safe_load((REPO / name).read_text())["concurrency"]
+        pools, runs = concurrency["pools"], concurrency["runs"]
         assert (pools["granularity"], pools["op_granularity_run_buffer"]) == ("op", 0), name
-    runs = yaml.safe_load((REPO / "dagster.yaml").read_text())["concurrency"]["runs"]
-    assert {"key": "dagster/backfill", "limit": 1} in runs["tag_concurrency_limits"]
+        assert {"key": "dagster/backfill", "limit": 1} in runs["tag_concurrency_limits"], name
