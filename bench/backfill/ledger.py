@@ -20,7 +20,8 @@ import psutil
 from reach_pipeline_tests.support.dagster_servers import process_role
 
 FORK_WORKER = "reach_pipeline.runner.forkworker"
-RUN_KINDS = ("run worker", "fork worker")  # the runs' own work (the processors included)
+# Kinds (prefixes) of the runs' own work (the processors included).
+RUN_KINDS = ("run worker", "fork worker")
 
 
 def _cmdline(proc: psutil.Process) -> str:
@@ -28,6 +29,14 @@ def _cmdline(proc: psutil.Process) -> str:
         return " ".join(proc.cmdline())
     except psutil.Error:
         return ""
+
+
+def _fork_worker_kind(cmdline: str) -> str:
+    """``fork worker (<its processor's module>)`` for a fork worker, else ``""``."""
+    if FORK_WORKER not in cmdline:
+        return ""
+    processor = cmdline.split()[-1]
+    return f"fork worker ({processor.partition(':')[0]})" if ":" in processor else "fork worker"
 
 
 class TreeLedger(threading.Thread):
@@ -43,13 +52,17 @@ class TreeLedger(threading.Thread):
         # (time, all seconds, the run workers' and their fork workers' seconds)
         self.samples: list[tuple[float, float, float]] = []
         self.peak_run_worker_mb = 0.0
+        self.kind_samples: list[tuple[float, dict[str, float]]] = []  # (time, by kind)
         self._kinds: dict[tuple[int, float], str] = {}
         self._halt = threading.Event()
 
     def _kind(self, proc: psutil.Process, key) -> str:
         if key not in self._kinds:
             text = _cmdline(proc)
-            kind = "fork worker" if FORK_WORKER in text else process_role(text.split()) or ""
+            kind = _fork_worker_kind(text) or process_role(text.split()) or ""
+            if not kind:
+                daemon = "dagster._daemon" in text or "dagster-daemon" in text
+                kind = "daemon" if daemon else "webserver" if "webserver" in text else ""
             self._kinds[key] = kind
         return self._kinds[key]
 
@@ -64,7 +77,7 @@ class TreeLedger(threading.Thread):
             for proc in procs:
                 try:
                     key = (proc.pid, proc.create_time())
-                    if self._kind(proc, key) == "fork worker":
+                    if self._kind(proc, key).startswith("fork worker"):
                         forks.add(proc.pid)
                 except psutil.Error:
                     continue
@@ -82,8 +95,9 @@ class TreeLedger(threading.Thread):
                         self._run_worker_memory(proc)
                 except psutil.Error:
                     continue
-        runs = sum(v for k, v in self.cpu.items() if self._kinds.get(k) in RUN_KINDS)
+        runs = sum(v for k, v in self.cpu.items() if self._kinds.get(k, "").startswith(RUN_KINDS))
         self.samples.append((time.time(), sum(self.cpu.values()), runs))
+        self.kind_samples.append((time.time(), self.seconds_by_kind()))
 
     def _run_worker_memory(self, worker: psutil.Process) -> None:
         total = 0
@@ -103,6 +117,22 @@ class TreeLedger(threading.Thread):
     def stop(self) -> None:
         self._halt.set()
         self.join(timeout=10)
+
+    def kinds_between(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds spent between the samples nearest ``start`` and ``end``, by kind of
+        process (run worker, fork worker with its processors, code server, ...)."""
+        first = min(self.kind_samples, key=lambda s: abs(s[0] - start))[1]
+        last = min(self.kind_samples, key=lambda s: abs(s[0] - end))[1]
+        return {kind: seconds - first.get(kind, 0.0) for kind, seconds in last.items()}
+
+    def seconds_by_kind(self) -> dict[str, float]:
+        """CPU seconds of every process seen so far, summed by kind (run worker, fork
+        worker with its processors, daemon, webserver, ...)."""
+        totals: dict[str, float] = {}
+        for key, seconds in self.cpu.items():
+            kind = self._kinds.get(key) or "other"
+            totals[kind] = totals.get(kind, 0.0) + seconds
+        return totals
 
     def seconds_between(self, start: float, end: float) -> tuple[float, float]:
         """CPU seconds spent between the samples nearest ``start`` and ``end``: by every
