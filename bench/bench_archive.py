@@ -37,9 +37,15 @@ The backfill daemon's pick-up (its 30 s cycle) is a one-off per backfill and is 
 apart. The exit status is 0 whatever the figures (a
 benchmark, not a test); 2 when it could not run.
 
+With ``--remake`` a second backfill then makes the same days again, as a campaign after a
+calibration change re-makes an archive already made (the input's sha256 is then taken from
+the product it replaces, and the new product compared with it, ``provenance``, ``change``),
+and both passes are reported.
+
 Usage::
 
-    python bench/bench_archive.py [--days 12] [--archive-days 2500] [--keep] [--quiet-wait S]
+    python bench/bench_archive.py [--days 12] [--archive-days 2500] [--remake] [--keep]
+                                  [--quiet-wait S]
 """
 
 from __future__ import annotations
@@ -167,6 +173,36 @@ def days_per_run() -> int:
     return policy.max_partitions_per_run or 1
 
 
+def backfill_pass(servers, ws: Workspace, ledger: TreeLedger, timeout_s: float) -> dict:
+    """One backfill of ``ASSETS`` over every day, launched as the UI does; its figures."""
+    from dagster import DagsterInstance, RunsFilter
+
+    backfill_id, launch_t = launch(servers, ws.partitions, ASSETS)
+    backfill = wait_for_backfill(servers, backfill_id, len(ws.partitions), timeout_s)
+    with DagsterInstance.get() as instance:
+        times = per_day(instance, ws.partitions)
+        runs = instance.get_run_records(RunsFilter(tags={"dagster/backfill": backfill_id}))
+        starts = [r.start_time for r in runs if r.start_time]
+    done = [t for t in times.values() if t.get("reach_geomap_at", 0) > launch_t]
+    if len(done) != len(ws.partitions):
+        raise BenchError(f"only {len(done)} of {len(ws.partitions)} days got their geomap")
+    last = max(t["reach_geomap_at"] for t in done)
+    first_start = min(starts)
+    return {
+        "backfill_status": backfill.status.value,
+        "runs": len(runs),
+        "days": len(done),
+        "pickup_s": first_start - launch_t,
+        "wall_s": last - launch_t,
+        "working_s": last - first_start,
+        "steady_s": steady_seconds(done),
+        "l1c": [t["reach_cdf"] for t in done],
+        "l2": [t["reach_geomap"] for t in done],
+        "cpu_s": ledger.seconds_between(first_start, last),  # (all, the runs')
+        "by_kind": ledger.kinds_between(first_start, last),
+    }
+
+
 def run(args, root: Path) -> dict:
     days = make_days(args.days)
     ws = build(root, days, args)
@@ -175,41 +211,23 @@ def run(args, root: Path) -> dict:
     alone = standalone(days[:half], root)
     notes: dict[str, str] = {}
     servers = servers_for(ws, False, notes)
+    timeout_s = 300 + 60 * args.days
     with servers:
         ledger = TreeLedger([server.pid for server in servers.servers])
         ledger.start()
         time.sleep(args.settle)  # a chosen phase in the backfill daemon's 30 s cycle
-        backfill_id, launch_t = launch(servers, ws.partitions, ASSETS)
-        backfill = wait_for_backfill(servers, backfill_id, len(ws.partitions), 300 + 60 * args.days)
+        passes = {"first making of the days": backfill_pass(servers, ws, ledger, timeout_s)}
+        if args.remake:
+            time.sleep(args.settle)
+            passes["the same days made again"] = backfill_pass(servers, ws, ledger, timeout_s)
         ledger.stop()
-        from dagster import DagsterInstance, RunsFilter
-
-        with DagsterInstance.get() as instance:
-            times = per_day(instance, ws.partitions)
-            runs = instance.get_run_records(RunsFilter(tags={"dagster/backfill": backfill_id}))
-            starts = [r.start_time for r in runs if r.start_time]
     alone.update(standalone(days[half:], root))
-    done = [t for t in times.values() if "reach_geomap_at" in t]
-    if len(done) != len(ws.partitions):
-        raise BenchError(f"only {len(done)} of {len(ws.partitions)} days got their geomap")
-    last = max(t["reach_geomap_at"] for t in done)
-    first_start = min(starts)
     return {
         "machine": machine_info(),
-        "backfill_status": backfill.status.value,
-        "runs": len(runs),
-        "days": len(done),
-        "pickup_s": first_start - launch_t,
-        "wall_s": last - launch_t,
-        "working_s": last - first_start,
-        "steady_s": steady_seconds(done),
+        "passes": passes,
         "days_per_run": days_per_run(),
-        "l1c": [t["reach_cdf"] for t in done],
-        "l2": [t["reach_geomap"] for t in done],
         "standalone": list(alone.values()),
-        "cpu_s": ledger.seconds_between(first_start, last),  # (all, the runs')
         "peak_run_worker_mb": ledger.peak_run_worker_mb,
-        "by_kind": ledger.kinds_between(first_start, last),
         "load": os.getloadavg(),
     }
 
@@ -218,39 +236,31 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def report(r: dict, archive_days: int) -> None:
-    n = r["days"]
-    l1c, l2 = statistics.fmean(r["l1c"]), statistics.fmean(r["l2"])
-    per_day = r["working_s"] / n
-    steady = r["steady_s"]
-    once = (r["working_s"] - n * steady) / r["runs"]  # a run's own cost, whatever its days
+def pass_rows(r: dict, p: dict, archive_days: int) -> list[tuple[str, str]]:
+    """The figures of one backfill pass ``p`` (``r``: the whole run's)."""
+    n = p["days"]
+    l1c, l2 = statistics.fmean(p["l1c"]), statistics.fmean(p["l2"])
+    per_day = p["working_s"] / n
+    steady = p["steady_s"]
+    once = (p["working_s"] - n * steady) / p["runs"]  # a run's own cost, whatever its days
     rest = per_day - l1c - l2
     archive_runs = math.ceil(archive_days / r["days_per_run"])
-    projected = (r["pickup_s"] + archive_runs * once + steady * archive_days) / 60
+    projected = (p["pickup_s"] + archive_runs * once + steady * archive_days) / 60
     alone = statistics.fmean(r["standalone"])
     ratio, steady_ratio = per_day / alone, steady / alone
-    cpu_day, runs_cpu_day = r["cpu_s"][0] / n, r["cpu_s"][1] / n
+    cpu_day, runs_cpu_day = p["cpu_s"][0] / n, p["cpu_s"][1] / n
     cores = r["machine"]["cpus"]
     busy_ratio = per_day / (cpu_day / cores)
-    peak = r["peak_run_worker_mb"]
-    m = r["machine"]
-    load = ", ".join(f"{x:.1f}" for x in r["load"])
-    rows = [
-        ("machine", f"{m['cpu']}, {m['cpus']} CPUs, {m['ram_gb']} GB RAM"),
-        ("load average at the end (1, 5, 15 min)", load),
-        ("backfill", f"{n} full-size days in {r['runs']} run(s), status {r['backfill_status']}"),
-        ("pick-up (launch -> first run started)", f"{r['pickup_s']:.1f} s (once per backfill)"),
-        ("first run started -> last day done", f"{r['working_s']:.1f} s"),
+    return [
+        ("backfill", f"{n} full-size days in {p['runs']} run(s), status {p['backfill_status']}"),
+        ("pick-up (launch -> first run started)", f"{p['pickup_s']:.1f} s (once per backfill)"),
+        ("first run started -> last day done", f"{p['working_s']:.1f} s"),
         ("wall per day, all in (first run started -> last day done)", f"{per_day:.2f} s"),
         ("wall per day, steady (one day done -> the next, in a run)", f"{steady:.2f} s"),
         ("a run's one-off cost (start-up, first L1C, last L2)", f"{once:.1f} s a run"),
-        ("  L1C processor (process_seconds)", f"{l1c:.2f} s (min {min(r['l1c']):.2f})"),
-        ("  L2 geomap + quicklooks (seconds)", f"{l2:.2f} s (min {min(r['l2']):.2f})"),
+        ("  L1C processor (process_seconds)", f"{l1c:.2f} s (min {min(p['l1c']):.2f})"),
+        ("  L2 geomap + quicklooks (seconds)", f"{l2:.2f} s (min {min(p['l2']):.2f})"),
         ("  the rest (negative: a day's L2 overlaps the next L1C)", f"{rest:.2f} s"),
-        (
-            "standalone process_file, same days",
-            f"{alone:.2f} s (min {min(r['standalone']):.2f}, max {max(r['standalone']):.2f})",
-        ),
         (
             "wall per day, steady / standalone process_file",
             f"{steady_ratio:.2f} (target <= {TARGET_RATIO}) "
@@ -258,26 +268,45 @@ def report(r: dict, archive_days: int) -> None:
         ),
         (
             "wall per day, all in / standalone process_file",
-            f"{ratio:.2f} ({n} days in {r['runs']} run(s): each run's one-off cost shared by "
+            f"{ratio:.2f} ({n} days in {p['runs']} run(s): each run's one-off cost shared by "
             "fewer days than in the archive)",
         ),
         ("CPU seconds a day (every process of the servers)", f"{cpu_day:.2f} s"),
         ("  of which the runs (run workers, processors)", f"{runs_cpu_day:.2f} s"),
         *(
             (f"  {kind or 'other'}", f"{seconds / n:.2f} s")
-            for kind, seconds in sorted(r["by_kind"].items(), key=lambda kv: -kv[1])
+            for kind, seconds in sorted(p["by_kind"].items(), key=lambda kv: -kv[1])
+            if seconds / n >= 0.005
         ),
         (f"wall per day / (CPU s a day / {cores} cores)", f"{busy_ratio:.2f} (1.0: all busy)"),
-        (
-            "peak RSS of a run worker's tree (summed)",
-            f"{peak:.0f} MB (target <= {TARGET_PEAK_MB:.0f}) {verdict(peak <= TARGET_PEAK_MB)}",
-        ),
         (
             f"projection, {archive_days} days ({archive_runs} runs of {r['days_per_run']})",
             f"{projected:.0f} min (target <= {TARGET_MINUTES:.0f} min) "
             + verdict(projected <= TARGET_MINUTES),
         ),
     ]
+
+
+def report(r: dict, archive_days: int) -> None:
+    alone = statistics.fmean(r["standalone"])
+    peak = r["peak_run_worker_mb"]
+    m = r["machine"]
+    load = ", ".join(f"{x:.1f}" for x in r["load"])
+    rows = [
+        ("machine", f"{m['cpu']}, {m['cpus']} CPUs, {m['ram_gb']} GB RAM"),
+        ("load average at the end (1, 5, 15 min)", load),
+        (
+            "standalone process_file, same days",
+            f"{alone:.2f} s (min {min(r['standalone']):.2f}, max {max(r['standalone']):.2f})",
+        ),
+        (
+            "peak RSS of a run worker's tree (summed)",
+            f"{peak:.0f} MB (target <= {TARGET_PEAK_MB:.0f}) {verdict(peak <= TARGET_PEAK_MB)}",
+        ),
+    ]
+    for name, p in r["passes"].items():
+        rows.append((f"-- {name}", ""))
+        rows += pass_rows(r, p, archive_days)
     width = max(len(k) for k, _ in rows) + 2
     print("=" * 90)
     print("bench_archive: whole-archive estimate (UI backfill of reach_cdf + reach_geomap)")
@@ -296,6 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="S")
     parser.add_argument("--quiet-load", type=float, default=1.0)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--remake",
+        action="store_true",
+        help="then backfill the same days again, as a campaign re-makes them, and report both",
+    )
     args = parser.parse_args(argv)
     if args.quiet_wait > 0:
         wait_for_quiet(args.quiet_wait, args.quiet_load)

@@ -2,7 +2,7 @@
 shipped dagster.yaml. While a campaign's backfill is running, the day the input sensor
 requests starts before the backfill's remaining runs, right after the backfill run in flight.
 
-The backfill of 21 days is three runs (10, 10, 1 days: ``REACH_BACKFILL_DAYS_PER_RUN=10``
+The backfill of 7 days is three runs (3, 3, 1 days: ``REACH_BACKFILL_DAYS_PER_RUN=3``
 here). The gated processor holds the first run's first day until the test lets it go, so
 the state the live day meets is fixed: the first run holding the ``reach_cdf`` slot, the
 other two queued. No run is launched to wait for the slot (``op_granularity_run_buffer: 0``:
@@ -44,7 +44,7 @@ from reach_pipeline_tests.support.instance_reads import create_storage, ticks_af
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-CAMPAIGN = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(21)]
+CAMPAIGN = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(7)]
 LIVE = dt.date(2026, 2, 10)
 POOL = "reach_cdf"
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
@@ -79,7 +79,7 @@ def campaign_site(tmp_path: Path):
         REACH_OUTPUT_DIR=str(out),
         REACH_PARTITIONS_START="2025-12-01",
         REACH_INPUT_SENSOR_INTERVAL_S="1",
-        REACH_BACKFILL_DAYS_PER_RUN="10",
+        REACH_BACKFILL_DAYS_PER_RUN="3",
     )
     servers = dagster_servers(home, REPO / "workspace.yaml", env, cwd=tmp_path, log_dir=tmp_path)
     return home, input_dir, servers

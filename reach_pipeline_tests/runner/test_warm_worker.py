@@ -242,6 +242,12 @@ def test_a_worker_whose_folder_was_removed_still_runs_days(inputs, out, tmp_path
     processors failed as "ProcessorCrashed": the worker could not name its folder)."""
     gone = tmp_path / "gone"
     gone.mkdir()
+    # The test processors are importable from the repository's folder, which is no
+    # longer the worker's: name it (an installed processor needs nothing of the kind).
+    repo = str(Path(__file__).resolve().parents[2])
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))
+    )
     monkeypatch.chdir(gone)
     gone.rmdir()
     outcomes: list = []
