@@ -126,13 +126,11 @@ def _reply(fd: int, message: dict) -> None:
         data = data[os.write(fd, data) :]
 
 
-def _child(request: dict, stdout_fd: int) -> None:
-    """In the forked child: run the processor; never returns."""
+def _processed(request: dict) -> int:
+    """Run the processor of ``request`` (its result goes to the request's result file);
+    0, or 1 if anything escaped (a child's exit code, whoever runs it)."""
     code = 0
     try:
-        # The protocol pipe is the worker's alone: whatever the processor writes to stdout
-        # (print, C libraries) goes to stderr instead.
-        os.dup2(2, stdout_fd)
         run_request(
             request["processor"],
             request["input"],
@@ -140,14 +138,26 @@ def _child(request: dict, stdout_fd: int) -> None:
             request.get("options") or {},
             request["result"],
         )
-    except BaseException:  # noqa: BLE001 - the child exits with a code, whatever happened
+    except BaseException:  # noqa: BLE001 - an exit code, whatever happened
         code = 1
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
-            except BaseException:  # noqa: BLE001 - exiting anyway
+            except BaseException:  # noqa: BLE001 - the request is over anyway
                 pass
+    return code
+
+
+def _child(request: dict, stdout_fd: int) -> None:
+    """In the forked child: run the processor; never returns."""
+    code = 1
+    try:
+        # The protocol pipe is the worker's alone: whatever the processor writes to stdout
+        # (print, C libraries) goes to stderr instead.
+        os.dup2(2, stdout_fd)
+        code = _processed(request)
+    finally:
         os._exit(code)
 
 
@@ -184,24 +194,10 @@ def _run_here(request: dict, lines: _Lines, stdout_fd: int) -> int | None:
     protocol = os.dup(stdout_fd)
     os.dup2(2, stdout_fd)  # what the processor prints goes to stderr, as in a child
     watch = _ParentWatch(lines.fd)
-    code = 0
     try:
-        run_request(
-            request["processor"],
-            request["input"],
-            request["staging"],
-            request.get("options") or {},
-            request["result"],
-        )
-    except BaseException:  # noqa: BLE001 - reported as the exit code, as a child's
-        code = 1
+        code = _processed(request)
     finally:
         watch.stop()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:  # noqa: BLE001 - the request is over anyway
-                pass
         os.dup2(protocol, stdout_fd)
         os.close(protocol)
         os.fchdir(home)

@@ -8,7 +8,6 @@ the main thread, wherever it waits), as a Ctrl-C or Dagster's run termination wo
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import threading
 from datetime import date
@@ -24,18 +23,8 @@ from reach_pipeline_tests.faults.support import (
 from reach_pipeline_tests.support import processors
 from reach_pipeline_tests.support.processes import running
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "udl"
 FIRST = ("REACH-ALL_20250902T000000_20250903T000000.csv", date(2025, 9, 2))
 SECOND = ("REACH-ALL_20250903T000000_20250904T000000.csv", date(2025, 9, 3))
-
-
-@pytest.fixture
-def inputs(tmp_path: Path) -> Path:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, _ in (FIRST, SECOND):
-        shutil.copy(EXAMPLES / name, folder / name)
-    return folder
 
 
 def run(input_dir: Path, output_dir: Path, which, processor: str, **kwargs):

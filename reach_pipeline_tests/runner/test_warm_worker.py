@@ -11,7 +11,6 @@ through ``run_isolated``.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import threading
 from datetime import date
@@ -28,19 +27,9 @@ from reach_pipeline_tests.faults.support import wait_for
 from reach_pipeline_tests.support import processors
 from reach_pipeline_tests.support.processes import running
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "udl"
 FIRST = ("REACH-ALL_20250902T000000_20250903T000000.csv", date(2025, 9, 2))
 SECOND = ("REACH-ALL_20250903T000000_20250904T000000.csv", date(2025, 9, 3))
 CDF = "reach_all_l1c_prelim_{:%Y%m%d}T000000_v1.0.0.cdf"
-
-
-@pytest.fixture
-def inputs(tmp_path: Path) -> Path:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, _ in (FIRST, SECOND):
-        shutil.copy(EXAMPLES / name, folder / name)
-    return folder
 
 
 @pytest.fixture
@@ -70,6 +59,20 @@ def placed_cdf(day: date) -> str:
 
 def staging_left(output_dir: Path) -> list[Path]:
     return list((output_dir / STAGING_DIR).iterdir())
+
+
+def the_next_day_runs_in_a_new_worker(inputs: Path, out: Path, gone: int) -> None:
+    """Let the gated processor through: the second day is placed, alone, by a running
+    worker that is not ``gone`` (the one that ran the first day)."""
+    processors.release_processors(inputs)
+    placed = run(inputs, out, SECOND, processors.WARM_GATED)
+    worker = processors.started_processors(inputs)[SECOND[0]]
+    assert worker != gone
+    assert running(worker)
+    assert [r["pid"] for r in runs_of(inputs)] == [worker]
+    assert [p.name for p in placed.files] == [CDF.format(SECOND[1])]
+    assert files_under(out) == [placed_cdf(SECOND[1])]
+    assert staging_left(out) == []
 
 
 def runs_of(input_dir: Path) -> list[dict]:
@@ -156,16 +159,7 @@ def test_a_timeout_discards_the_worker_and_the_next_day_gets_a_new_one(inputs, o
     assert files_under(out) == []
     assert staging_left(out) == []
 
-    processors.release_processors(inputs)
-    placed = run(inputs, out, SECOND, processors.WARM_GATED)
-
-    worker = processors.started_processors(inputs)[SECOND[0]]
-    assert worker != hung
-    assert running(worker)
-    assert [r["pid"] for r in runs_of(inputs)] == [worker]
-    assert [p.name for p in placed.files] == [CDF.format(SECOND[1])]
-    assert files_under(out) == [placed_cdf(SECOND[1])]
-    assert staging_left(out) == []
+    the_next_day_runs_in_a_new_worker(inputs, out, hung)
 
 
 def test_a_worker_killed_mid_day_fails_only_that_day(inputs, out):
@@ -182,14 +176,7 @@ def test_a_worker_killed_mid_day_fails_only_that_day(inputs, out):
     assert files_under(out) == []
     assert staging_left(out) == []
 
-    processors.release_processors(inputs)
-    placed = run(inputs, out, SECOND, processors.WARM_GATED)
-
-    worker = processors.started_processors(inputs)[SECOND[0]]
-    assert worker != killed
-    assert [r["pid"] for r in runs_of(inputs)] == [worker]
-    assert [p.name for p in placed.files] == [CDF.format(SECOND[1])]
-    assert files_under(out) == [placed_cdf(SECOND[1])]
+    the_next_day_runs_in_a_new_worker(inputs, out, killed)
 
 
 @pytest.mark.usefixtures("sigint_raises")

@@ -66,21 +66,25 @@ def mislabelled(path: Path) -> list[Path]:
 
 
 def recording(path: Path) -> list[Path]:
-    """``paths_only``, recording when it ran in ``<input dir>/_processor_intervals/``
-    (one file per run of the processor: a day processed twice leaves two)."""
+    """``paths_only``, recording in ``<input dir>/_processor_intervals/`` when it ran, the
+    process that ran it, its parent and its current directory (one file per run of the
+    processor: a day processed twice leaves two, in one process or two)."""
     start = time.time()
+    cwd = os.getcwd()
     paths = process_file(path)
     end = time.time()
     record = {
         "input": Path(path).name,
         "pid": os.getpid(),
         "ppid": os.getppid(),
+        "cwd": cwd,
         "start": start,
         "end": end,
     }
     out = Path(path).parent / RECORD_DIR
     out.mkdir(exist_ok=True)
-    (out / f"{Path(path).stem}.{os.getpid()}.json").write_text(json.dumps(record))
+    name = f"{Path(path).stem}.{os.getpid()}.{time.time_ns()}.json"
+    (out / name).write_text(json.dumps(record))
     return paths
 
 
@@ -106,25 +110,8 @@ def gated(path: Path) -> list[Path]:
 
 
 def warm_recording(path: Path) -> list[Path]:
-    """Our processing, recording in ``<input dir>/_processor_intervals/`` the process that
-    ran it, its parent and its current directory (one file per run, also for a day the same
-    process makes twice)."""
-    start = time.time()
-    cwd = os.getcwd()
-    paths = process_file(path)
-    end = time.time()
-    record = {
-        "input": Path(path).name,
-        "pid": os.getpid(),
-        "ppid": os.getppid(),
-        "cwd": cwd,
-        "start": start,
-        "end": end,
-    }
-    out = Path(path).parent / RECORD_DIR
-    out.mkdir(exist_ok=True)
-    (out / f"{Path(path).stem}.{os.getpid()}.{time.time_ns()}.json").write_text(json.dumps(record))
-    return paths
+    """``recording``, run by the fork worker itself, day after day."""
+    return recording(path)
 
 
 warm_recording.reuses_process = True
