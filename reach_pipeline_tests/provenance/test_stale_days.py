@@ -20,7 +20,6 @@ from reach_pipeline.settings import resolve_settings
 from reach_pipeline_tests.faults.support import REPO, cdf_rel, clean_env, write_sample_day
 from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
 from reach_pipeline_tests.support.graphql import (
-    BACKFILL_ENDED,
     FINISHED_RUN,
     backfill,
     launch_partition_backfill,
@@ -50,18 +49,31 @@ def write_processor(folder: Path, calibration: int) -> None:
     (folder / f"{MODULE}.py").write_text(SOURCE.format(calibration=calibration))
 
 
-def make(servers: DagsterServers, days: list[date]) -> None:
-    """A UI backfill of reach_cdf and reach_geomap over ``days``, waited for."""
-    launched = launch_partition_backfill(servers.client, ASSETS, [d.isoformat() for d in days])
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+def launch(servers: DagsterServers) -> list[str]:
+    """UI backfills of reach_cdf and reach_geomap over ONE_DAY and over RANGE, launched
+    together; their ids."""
+    ids = []
+    for days in (ONE_DAY, RANGE):
+        launched = launch_partition_backfill(servers.client, ASSETS, [d.isoformat() for d in days])
+        assert launched["__typename"] == "LaunchBackfillSuccess", launched
+        ids.append(launched["backfillId"])
+    return ids
 
-    def ended():
-        data = backfill(servers.client, launched["backfillId"])
-        runs_done = data["runs"] and all(r["status"] in FINISHED_RUN for r in data["runs"])
-        return data if data["status"] in BACKFILL_ENDED and runs_done else None
 
-    data = servers.wait("the backfill's end", ended, timeout_s=240)
-    assert {r["status"] for r in data["runs"]} == {"SUCCESS"}, data
+def wait_made(servers: DagsterServers, ids: list[str]) -> None:
+    """Wait until each backfill has its one run and the runs ended, all successful.
+
+    (The daemon marks a backfill ended one cycle, 30 s, after its run: the stale statuses
+    are read from the runs' materializations, there before that.)"""
+
+    def runs_ended():
+        runs = [backfill(servers.client, backfill_id)["runs"] for backfill_id in ids]
+        done = all(r and all(run["status"] in FINISHED_RUN for run in r) for r in runs)
+        return runs if done else None
+
+    runs = servers.wait("the backfills' runs to end", runs_ended, timeout_s=240)
+    assert [len(r) for r in runs] == [1, 1], runs  # a one-day run, a ranged run
+    assert {run["status"] for r in runs for run in r} == {"SUCCESS"}, runs
 
 
 def statuses(servers: DagsterServers) -> dict[str, dict]:
@@ -91,51 +103,57 @@ def test_processor_change_makes_its_days_stale_then_fresh(tmp_path):
         REACH_PARTITIONS_START="2026-01-01",
         REACH_PROCESSOR=f"{MODULE}:process_file",
     )
+    first: list[str] = []  # launched before the daemon starts: its first cycle takes them
     servers = dagster_servers(
-        home, REPO / "workspace.yaml", env, cwd=tmp_path, log_dir=tmp_path, stop_automation=True
+        home,
+        REPO / "workspace.yaml",
+        env,
+        cwd=tmp_path,
+        log_dir=tmp_path,
+        stop_automation=True,
+        before_daemon=lambda started: first.extend(launch(started)),
     )
-    with servers, DagsterInstance.from_config(str(home)) as instance:
-        location = servers.locations[0]["name"]
+    with DagsterInstance.from_config(str(home)) as instance:
         observe_inputs(instance, input_dir)
-        make(servers, ONE_DAY)
-        make(servers, RANGE)
-        before = statuses(servers)
-        assert before["reach_cdf"]["status"] == dict.fromkeys(DAYS, "FRESH"), before
-        assert before["reach_geomap"]["status"] == dict.fromkeys(DAYS, "FRESH"), before
-        version = before["reach_cdf"]["code_version"]
-        assert version.startswith(f"{MODULE}:process_file@src-"), version
-        made = global_attributes(out / cdf_rel(ONE_DAY[0]))
-        assert f"{made['Processor']}@{made['Processor_version']}" == version
+        with servers:
+            location = servers.locations[0]["name"]
+            wait_made(servers, first)
+            before = statuses(servers)
+            assert before["reach_cdf"]["status"] == dict.fromkeys(DAYS, "FRESH"), before
+            assert before["reach_geomap"]["status"] == dict.fromkeys(DAYS, "FRESH"), before
+            version = before["reach_cdf"]["code_version"]
+            assert version.startswith(f"{MODULE}:process_file@src-"), version
+            made = global_attributes(out / cdf_rel(ONE_DAY[0]))
+            assert f"{made['Processor']}@{made['Processor_version']}" == version
 
-        write_processor(modules, calibration=2)
-        reload_location(servers.client, location)
-        changed = statuses(servers)
-        assert changed["reach_cdf"]["code_version"] != version
-        assert changed["reach_cdf"]["status"] == dict.fromkeys(DAYS, "STALE"), changed
-        assert all(
-            causes == ["has a new code version"]
-            for causes in changed["reach_cdf"]["causes"].values()
-        ), changed
+            write_processor(modules, calibration=2)
+            reload_location(servers.client, location)
+            changed = statuses(servers)
+            assert changed["reach_cdf"]["code_version"] != version
+            assert changed["reach_cdf"]["status"] == dict.fromkeys(DAYS, "STALE"), changed
+            assert all(
+                causes == ["has a new code version"]
+                for causes in changed["reach_cdf"]["causes"].values()
+            ), changed
 
-        make(servers, ONE_DAY)
-        make(servers, RANGE)
-        after = statuses(servers)
-        assert after["reach_cdf"]["status"] == dict.fromkeys(DAYS, "FRESH"), after
-        assert after["reach_geomap"]["status"] == dict.fromkeys(DAYS, "FRESH"), after
-        remade = global_attributes(out / cdf_rel(RANGE[-1]))
-        assert (
-            f"{remade['Processor']}@{remade['Processor_version']}"
-            == (changed["reach_cdf"]["code_version"])
-        )
+            wait_made(servers, launch(servers))
+            after = statuses(servers)
+            assert after["reach_cdf"]["status"] == dict.fromkeys(DAYS, "FRESH"), after
+            assert after["reach_geomap"]["status"] == dict.fromkeys(DAYS, "FRESH"), after
+            remade = global_attributes(out / cdf_rel(RANGE[-1]))
+            assert (
+                f"{remade['Processor']}@{remade['Processor_version']}"
+                == (changed["reach_cdf"]["code_version"])
+            )
 
-        # A re-downloaded input (a new data version observed): its day only is stale.
-        path = write_sample_day(input_dir, ONE_DAY[0])
-        stat = path.stat()
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-        observe_inputs(instance, input_dir)
-        redownloaded = statuses(servers)["reach_cdf"]
-        assert redownloaded["status"] == {
-            DAYS[0]: "STALE",
-            **dict.fromkeys(DAYS[1:], "FRESH"),
-        }, redownloaded
+            # A re-downloaded input (a new data version observed): its day only is stale.
+            path = write_sample_day(input_dir, ONE_DAY[0])
+            stat = path.stat()
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+            observe_inputs(instance, input_dir)
+            redownloaded = statuses(servers)["reach_cdf"]
+            assert redownloaded["status"] == {
+                DAYS[0]: "STALE",
+                **dict.fromkeys(DAYS[1:], "FRESH"),
+            }, redownloaded
     assert not servers.forced, f"still running after SIGTERM (killed): {servers.forced}"

@@ -57,22 +57,58 @@ def workspace(tmp_path, **extra):
     return home, out, env
 
 
-def job_backfill(servers) -> str:
-    """Launch the daily job's backfill of the days; wait until it and its runs end."""
+def launch_job(servers) -> dict:
+    """Launch the daily job's backfill of the days (the answer)."""
     location = servers.locations[0]["name"]
-    launched = launch_job_backfill(servers.client, location, "reach_daily_job", DAYS)
-    return wait_for_backfill(servers, launched)
+    return launch_job_backfill(servers.client, location, "reach_daily_job", DAYS)
+
+
+def job_backfill(servers) -> str:
+    """Launch the daily job's backfill of the days; wait until its run ends (successful)."""
+    return wait_for_run(servers, launch_job(servers))
 
 
 def materialize_all(servers) -> str:
-    """Launch "Materialize all" (the four assets) for the days; wait until it ends."""
+    """Launch "Materialize all" (the four assets) for the days; wait until its run ends."""
     launched = launch_partition_backfill(servers.client, EVERY_ASSET, DAYS)
-    return wait_for_backfill(servers, launched, asset_backfill=True)
+    return wait_for_run(servers, launched)
 
 
-def wait_for_backfill(servers, launched: dict, asset_backfill: bool = False) -> str:
+def servers_with_a_job_backfill(home, env, tmp_path):
+    """The servers, the daily job's backfill of the days launched before the daemon starts
+    (its first cycle, at its start, takes it): ``(servers, [the launch's answer])``."""
+    launched = []
+    servers = dagster_servers(
+        home,
+        REPO / "workspace.yaml",
+        env,
+        cwd=tmp_path,
+        log_dir=tmp_path,
+        stop_automation=True,
+        before_daemon=lambda started: launched.append(launch_job(started)),
+    )
+    return servers, launched
+
+
+def wait_for_run(servers, launched: dict) -> str:
+    """Wait until the launched backfill's run ended, successful; the backfill's id.
+
+    The daemon marks the backfill ended one cycle (30 s) later: the next step need not
+    wait for that (``wait_for_end`` does, for every backfill at the end)."""
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
     backfill_id = launched["backfillId"]
+
+    def run_ended():
+        runs = backfill(servers.client, backfill_id)["runs"]
+        return runs if runs and all(r["status"] in FINISHED_RUN for r in runs) else None
+
+    runs = servers.wait(f"the run of backfill {backfill_id}", run_ended, timeout_s=300)
+    assert {r["status"] for r in runs} == {"SUCCESS"}, runs
+    return backfill_id
+
+
+def wait_for_end(servers, backfill_id: str, asset_backfill: bool = False) -> None:
+    """Wait until the backfill ended: one run (the three days in one ranged run), successful."""
 
     def ended():
         data = backfill(servers.client, backfill_id)
@@ -86,7 +122,6 @@ def wait_for_backfill(servers, launched: dict, asset_backfill: bool = False) -> 
         assert data["status"] == "COMPLETED_SUCCESS", data
     # (An asset backfill counts the uploads it targeted and no run materialized as failed
     # partitions of the backfill, though no run or day failed: COMPLETED_FAILED.)
-    return backfill_id
 
 
 def statuses(instance, asset: str) -> dict:
@@ -104,11 +139,14 @@ def products(out, level: str) -> dict:
 
 def test_whole_days_with_no_bucket_make_l1c_and_l2_and_leave_no_day_red(tmp_path):
     home, out, env = workspace(tmp_path)
-    with dagster_servers(
-        home, REPO / "workspace.yaml", env, cwd=tmp_path, log_dir=tmp_path, stop_automation=True
-    ) as servers:
+    servers, launched = servers_with_a_job_backfill(home, env, tmp_path)
+    with servers:
         with DagsterInstance.from_config(str(home)) as instance:
-            for backfill_id in (job_backfill(servers), materialize_all(servers)):
+            by_job = wait_for_run(servers, launched[0])
+            by_assets = materialize_all(servers)  # launched once the job's run ended
+            wait_for_end(servers, by_job)
+            wait_for_end(servers, by_assets, asset_backfill=True)
+            for backfill_id in (by_job, by_assets):
                 assert_no_day_red(instance, backfill_id)
     assert len([p for p in products(out, "l1c") if p.endswith(".cdf")]) == 3
     assert len([p for p in products(out, "l2") if p.endswith(".cdf")]) == 3
@@ -145,11 +183,10 @@ def test_whole_days_with_a_bucket_upload_and_the_same_days_again_change_nothing(
     tmp_path, s3_server
 ):
     home, out, env = workspace(tmp_path, REACH_S3_BUCKET=s3_server.bucket, **s3_server.client_env())
-    with dagster_servers(
-        home, REPO / "workspace.yaml", env, cwd=tmp_path, log_dir=tmp_path, stop_automation=True
-    ) as servers:
+    servers, launched = servers_with_a_job_backfill(home, env, tmp_path)
+    with servers:
         with DagsterInstance.from_config(str(home)) as instance:
-            job_backfill(servers)
+            first = wait_for_run(servers, launched[0])
             for asset in EVERY_ASSET:
                 assert set(statuses(instance, asset).values()) == {
                     AssetPartitionStatus.MATERIALIZED
@@ -160,7 +197,9 @@ def test_whole_days_with_a_bucket_upload_and_the_same_days_again_change_nothing(
                 for level in ("l1c", "l2"):
                     assert any(k.startswith(f"{level}/prelim/{y}/{m}/{d}/") for k in objects)
 
-            again = job_backfill(servers)
+            again = job_backfill(servers)  # launched once the first's run ended
+            wait_for_end(servers, first)
+            wait_for_end(servers, again)
             for asset in MADE:
                 records = instance.fetch_materializations(
                     AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=DAYS),
