@@ -21,7 +21,7 @@ from reach_pipeline.defs.registry import ASSETS
 from reach_pipeline.defs.registry import resources as registered
 from reach_pipeline.defs.resources import ReachSettings
 from reach_pipeline_tests.faults.support import REPO, clean_env
-from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
+from reach_pipeline_tests.support.dagster_servers import DagsterServers, repo_servers
 from reach_pipeline_tests.support.graphql import stop_automation
 from reach_pipeline_tests.support.instance_reads import sensor_ticks
 from reach_pipeline_tests.support.sensor_days import FOUR_SENSORS, write_sensor_day
@@ -93,12 +93,10 @@ def test_a_silent_sensor_is_told_once_and_its_return_once(tmp_path, webhook):
         keep_only_the_watch(started)
         make_days(home, settings, DAYS[0], DAYS[-1])
 
-    servers = dagster_servers(
+    servers = repo_servers(
         home,
-        REPO / "workspace.yaml",
         env,
-        cwd=tmp_path,
-        log_dir=tmp_path,
+        tmp_path,
         before_daemon=before_daemon,
     )
     with servers:

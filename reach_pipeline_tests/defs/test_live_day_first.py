@@ -31,7 +31,7 @@ from reach_pipeline_tests.faults.support import (
     write_sample_day,
 )
 from reach_pipeline_tests.support import processors
-from reach_pipeline_tests.support.dagster_servers import dagster_servers
+from reach_pipeline_tests.support.dagster_servers import repo_servers
 from reach_pipeline_tests.support.graphql import (
     BACKFILL_ENDED,
     FINISHED_RUN,
@@ -81,7 +81,7 @@ def campaign_site(tmp_path: Path):
         REACH_INPUT_SENSOR_INTERVAL_S="1",
         REACH_BACKFILL_DAYS_PER_RUN="3",
     )
-    servers = dagster_servers(home, REPO / "workspace.yaml", env, cwd=tmp_path, log_dir=tmp_path)
+    servers = repo_servers(home, env, tmp_path)
     return home, input_dir, servers
 
 

@@ -18,7 +18,7 @@ from reach_pipeline.defs.input_sensor import day_files, observation
 from reach_pipeline.provenance.cdf_attrs import global_attributes
 from reach_pipeline.settings import resolve_settings
 from reach_pipeline_tests.faults.support import REPO, cdf_rel, clean_env, write_sample_day
-from reach_pipeline_tests.support.dagster_servers import DagsterServers, dagster_servers
+from reach_pipeline_tests.support.dagster_servers import DagsterServers, repo_servers
 from reach_pipeline_tests.support.graphql import (
     FINISHED_RUN,
     backfill,
@@ -104,12 +104,10 @@ def test_processor_change_makes_its_days_stale_then_fresh(tmp_path):
         REACH_PROCESSOR=f"{MODULE}:process_file",
     )
     first: list[str] = []  # launched before the daemon starts: its first cycle takes them
-    servers = dagster_servers(
+    servers = repo_servers(
         home,
-        REPO / "workspace.yaml",
         env,
-        cwd=tmp_path,
-        log_dir=tmp_path,
+        tmp_path,
         stop_automation=True,
         before_daemon=lambda started: first.extend(launch(started)),
     )

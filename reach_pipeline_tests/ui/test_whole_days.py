@@ -21,7 +21,7 @@ from dagster import (
 )
 
 from reach_pipeline_tests.faults.support import REPO, clean_env
-from reach_pipeline_tests.support.dagster_servers import dagster_servers
+from reach_pipeline_tests.support.dagster_servers import repo_servers
 from reach_pipeline_tests.support.graphql import (
     BACKFILL_ENDED,
     FINISHED_RUN,
@@ -78,12 +78,10 @@ def servers_with_a_job_backfill(home, env, tmp_path):
     """The servers, the daily job's backfill of the days launched before the daemon starts
     (its first cycle, at its start, takes it): ``(servers, [the launch's answer])``."""
     launched = []
-    servers = dagster_servers(
+    servers = repo_servers(
         home,
-        REPO / "workspace.yaml",
         env,
-        cwd=tmp_path,
-        log_dir=tmp_path,
+        tmp_path,
         stop_automation=True,
         before_daemon=lambda started: launched.append(launch_job(started)),
     )
