@@ -193,7 +193,6 @@ def backfill_pass(servers, ws: Workspace, ledger: TreeLedger, timeout_s: float) 
         "runs": len(runs),
         "days": len(done),
         "pickup_s": first_start - launch_t,
-        "wall_s": last - launch_t,
         "working_s": last - first_start,
         "steady_s": steady_seconds(done),
         "l1c": [t["reach_cdf"] for t in done],

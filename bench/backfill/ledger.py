@@ -41,18 +41,17 @@ def _fork_worker_kind(cmdline: str) -> str:
 
 class TreeLedger(threading.Thread):
     """Every ``interval``: the CPU seconds spent so far by every process seen in the trees of
-    ``roots`` (``samples``: (time, seconds)) and the largest summed RSS of one run worker's
-    tree (run worker, fork worker, processor: ``peak_run_worker_mb``; pages the processor
-    shares with its fork worker counted twice, so an upper bound)."""
+    ``roots``, summed by kind of process (``samples``: (time, {kind: seconds})), and the
+    largest summed RSS of one run worker's tree (run worker, fork worker, processor:
+    ``peak_run_worker_mb``; pages the processor shares with its fork worker counted twice,
+    so an upper bound)."""
 
     def __init__(self, roots: list[int], interval: float = 0.2):
         super().__init__(daemon=True, name="tree-ledger")
         self.roots, self.interval = roots, interval
         self.cpu: dict[tuple[int, float], float] = {}
-        # (time, all seconds, the run workers' and their fork workers' seconds)
-        self.samples: list[tuple[float, float, float]] = []
+        self.samples: list[tuple[float, dict[str, float]]] = []  # (time, seconds by kind)
         self.peak_run_worker_mb = 0.0
-        self.kind_samples: list[tuple[float, dict[str, float]]] = []  # (time, by kind)
         self._kinds: dict[tuple[int, float], str] = {}
         self._halt = threading.Event()
 
@@ -95,9 +94,7 @@ class TreeLedger(threading.Thread):
                         self._run_worker_memory(proc)
                 except psutil.Error:
                     continue
-        runs = sum(v for k, v in self.cpu.items() if self._kinds.get(k, "").startswith(RUN_KINDS))
-        self.samples.append((time.time(), sum(self.cpu.values()), runs))
-        self.kind_samples.append((time.time(), self.seconds_by_kind()))
+        self.samples.append((time.time(), self.seconds_by_kind()))
 
     def _run_worker_memory(self, worker: psutil.Process) -> None:
         total = 0
@@ -121,8 +118,8 @@ class TreeLedger(threading.Thread):
     def kinds_between(self, start: float, end: float) -> dict[str, float]:
         """CPU seconds spent between the samples nearest ``start`` and ``end``, by kind of
         process (run worker, fork worker with its processors, code server, ...)."""
-        first = min(self.kind_samples, key=lambda s: abs(s[0] - start))[1]
-        last = min(self.kind_samples, key=lambda s: abs(s[0] - end))[1]
+        first = min(self.samples, key=lambda s: abs(s[0] - start))[1]
+        last = min(self.samples, key=lambda s: abs(s[0] - end))[1]
         return {kind: seconds - first.get(kind, 0.0) for kind, seconds in last.items()}
 
     def seconds_by_kind(self) -> dict[str, float]:
@@ -137,9 +134,6 @@ class TreeLedger(threading.Thread):
     def seconds_between(self, start: float, end: float) -> tuple[float, float]:
         """CPU seconds spent between the samples nearest ``start`` and ``end``: by every
         process, and by the run workers with their fork workers and processors."""
-
-        def at(when: float) -> tuple[float, float, float]:
-            return min(self.samples, key=lambda s: abs(s[0] - when))
-
-        first, last = at(start), at(end)
-        return last[1] - first[1], last[2] - first[2]
+        spent = self.kinds_between(start, end)
+        runs = sum(v for kind, v in spent.items() if kind.startswith(RUN_KINDS))
+        return sum(spent.values()), runs
