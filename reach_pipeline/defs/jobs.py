@@ -12,8 +12,13 @@ PROCESS_AND_UPLOAD = [AssetKey(name) for name in day_assets(upload=True)]
 # The live day goes first: the run queue launches a run of the pool only when its slot is
 # free, and then the queued run of highest `dagster/priority` first. A campaign's backfill
 # has priority 0 unless launched with a lower one (README, "Campaigns and the live day").
+# On the Celery workers of deploy/ the broker orders by its own tag: should runs ever wait
+# in RabbitMQ (a pool limit above the workers' slots), the live day's is delivered first.
 LIVE_PRIORITY = 10
-LIVE_TAGS = {"dagster/priority": str(LIVE_PRIORITY)}
+LIVE_TAGS = {
+    "dagster/priority": str(LIVE_PRIORITY),
+    "dagster-celery/run_priority": str(LIVE_PRIORITY),
+}
 
 reach_daily_job = define_asset_job(
     "reach_daily_job",
