@@ -74,7 +74,6 @@ ALLOCATOR_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
 }
 _REPLY_S = 60.0  # the worker answers "pid" at once and "exit" at once after a kill
-_RELEASE_S = 10.0  # a worker told to end between requests exits in milliseconds
 _SETTLE_S = 10.0  # a SIGKILLed process is gone in milliseconds unless the kernel holds it
 
 
@@ -377,22 +376,6 @@ class ForkWorker:
                 env={**os.environ, **ALLOCATOR_ENV},
             )
         return proc
-
-    @classmethod
-    def release(cls, wait_s: float = _RELEASE_S) -> None:
-        """End the calling thread's workers between requests (a run's end): each is told
-        by end-of-file on its stdin and exits; one not gone within ``wait_s`` is killed.
-        Their warm memory goes back to the machine; the next request starts a fresh one."""
-        procs = list(cls._lane.procs.values())
-        cls._lane.procs.clear()
-        for proc in procs:
-            proc.stdin.close()
-        for proc in procs:
-            try:
-                proc.wait(wait_s)
-            except subprocess.TimeoutExpired:
-                cls._discard(proc)
-            proc.stdout.close()
 
     @classmethod
     def _discard(cls, proc: subprocess.Popen) -> None:

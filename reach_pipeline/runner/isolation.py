@@ -66,13 +66,6 @@ class Placed:
     kept: bool = False  # the old product was left in place (the new one was the same)
 
 
-def release_workers() -> None:
-    """End the calling thread's fork workers (call it between days: at a run's end). A
-    process that executes run after run (a Celery worker) would otherwise keep their warm
-    memory, ~0.6 GB for the L1C's, while it waits for its next run."""
-    ForkWorker.release()
-
-
 def run_isolated(
     input_path: Path,
     output_dir: Path,

@@ -24,7 +24,6 @@ from datetime import date
 
 from reach_pipeline.contract.daylog import DayLog
 from reach_pipeline.machine import MachineFault, fault_in, places
-from reach_pipeline.runner.isolation import release_workers
 from reach_pipeline.settings import Settings
 from reach_pipeline.stages import STAGES, DayRun, StageId, needs
 
@@ -92,42 +91,30 @@ def pipelined_days(
     day keeps its claim until its last stage is done, so at most two days are in flight;
     each processor child still runs alone in its fork worker (one per thread). When
     something stops this thread (an interrupt), the day on the other thread finishes its
-    stage first, and the exception goes on. When it ends, so do both threads' fork workers
-    (``release_workers``): a process that executes run after run (a Celery worker) does not
-    keep their warm memory while it waits for the next."""
+    stage first, and the exception goes on."""
     selected = _stage_ids(stages)
     later = selected & LATER
-    try:
-        if len(days) < 2 or not later or later == selected:
-            for day in days:
-                yield day, run_day(settings, day, log, selected, uploader, baseline)
-            return
-        with ThreadPoolExecutor(1, thread_name_prefix="reach-later-stages") as pool:
-            try:
-                yield from _pipelined(settings, days, log, selected, uploader, baseline, pool)
-            finally:
-                pool.submit(release_workers).result()
-    finally:
-        release_workers()
-
-
-def _pipelined(settings, days, log, selected, uploader, baseline, pool):
-    started: list[_Started] = []
-    try:
+    if len(days) < 2 or not later or later == selected:
         for day in days:
-            current = _start_day(settings, day, log, selected, uploader, baseline, pool)
-            started.append(current)
-            if len(started) > 1:
-                yield started[-2].day, started[-2].future.result()
-            if current.faulted:  # the machine's fault: no later day is started
-                break
-        yield started[-1].day, started[-1].future.result()
-    finally:
-        for item in started:  # stopped early: a day not begun on the other thread
-            if item.future.cancel():  # is not begun, and its claim is released here;
-                item.claim.close()
-            else:  # one under way ends its stage there first
-                item.future.exception()
+            yield day, run_day(settings, day, log, selected, uploader, baseline)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="reach-later-stages") as pool:
+        started: list[_Started] = []
+        try:
+            for day in days:
+                current = _start_day(settings, day, log, selected, uploader, baseline, pool)
+                started.append(current)
+                if len(started) > 1:
+                    yield started[-2].day, started[-2].future.result()
+                if current.faulted:  # the machine's fault: no later day is started
+                    break
+            yield started[-1].day, started[-1].future.result()
+        finally:
+            for item in started:  # stopped early: a day not begun on the other thread
+                if item.future.cancel():  # is not begun, and its claim is released here;
+                    item.claim.close()
+                else:  # one under way ends its stage there first
+                    item.future.exception()
 
 
 @dataclass

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from reach_pipeline.runner.forkworker import ProcessingTimeout
-from reach_pipeline.runner.isolation import STAGING_DIR, release_workers, run_isolated
+from reach_pipeline.runner.isolation import STAGING_DIR, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed
 from reach_pipeline.steps.l1c import l1c_arrangement
 from reach_pipeline_tests.faults.support import wait_for
@@ -130,24 +130,6 @@ def test_warm_days_run_in_the_worker_each_in_its_own_staging(inputs, out):
         CDF.format(SECOND[1]),
         CDF.format(FIRST[1]),
     ]
-    assert files_under(out) == [placed_cdf(FIRST[1]), placed_cdf(SECOND[1])]
-
-
-def test_released_workers_exit_and_the_next_day_gets_a_new_one(inputs, out):
-    """A run's end (``release_workers``): the thread's workers exit on end-of-file and are
-    reaped, so a process that executes run after run keeps none of their memory."""
-    run(inputs, out, FIRST, processors.WARM_RECORDING)
-    [day1] = runs_of(inputs)
-    worker = psutil.Process(day1["pid"])
-    assert worker.ppid() == os.getpid()
-
-    release_workers()
-    assert not running(worker.pid)  # exited and reaped before release_workers returned
-    assert worker.pid not in [c.pid for c in psutil.Process().children()]
-
-    run(inputs, out, SECOND, processors.WARM_RECORDING)
-    day1, day2 = runs_of(inputs)
-    assert day2["pid"] != worker.pid
     assert files_under(out) == [placed_cdf(FIRST[1]), placed_cdf(SECOND[1])]
 
 
