@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
 import psutil
 import pytest
 
-from reach_pipeline.runner.forkworker import ProcessingTimeout
+from reach_pipeline.runner.forkworker import ForkWorker, ProcessingTimeout
 from reach_pipeline.runner.isolation import STAGING_DIR, run_isolated
 from reach_pipeline.runner.processor import ProcessingFailed
 from reach_pipeline.steps.l1c import l1c_arrangement
@@ -131,6 +132,36 @@ def test_warm_days_run_in_the_worker_each_in_its_own_staging(inputs, out):
         CDF.format(FIRST[1]),
     ]
     assert files_under(out) == [placed_cdf(FIRST[1]), placed_cdf(SECOND[1])]
+
+
+def test_idle_workers_end_and_each_next_day_gets_a_new_one(inputs, out, monkeypatch):
+    """A worker idle for ``idle_exit_s`` exits by itself, giving its warm memory back (a
+    Celery worker process waiting for its next run); after half that time its parent ends
+    it rather than send it a day it may be exiting under. Every day is still made, each by
+    a new worker, and no ended worker is left unreaped."""
+    monkeypatch.setattr(ForkWorker, "idle_exit_s", 1.0)
+
+    def worker_of_last_day() -> int:
+        return runs_of(inputs)[-1]["pid"]
+
+    def children() -> list[int]:
+        return [c.pid for c in psutil.Process().children()]
+
+    run(inputs, out, FIRST, processors.WARM_RECORDING)
+    first = worker_of_last_day()
+    # Past half the idle time, short of all of it: the parent ends it, it does not run day 2
+    time.sleep(0.6)  # the idle time is what is under test, not a synchronization
+    run(inputs, out, SECOND, processors.WARM_RECORDING)
+    second = worker_of_last_day()
+    assert second != first and not running(first) and first not in children()
+
+    # Left alone, the second worker exits by itself about a second after its day.
+    wait_for("the idle worker to exit", lambda: not running(second), timeout_s=30)
+    run(inputs, out, FIRST, processors.WARM_RECORDING)
+    third = worker_of_last_day()
+    assert third not in (first, second) and second not in children()
+    assert files_under(out) == [placed_cdf(FIRST[1]), placed_cdf(SECOND[1])]
+    assert staging_left(out) == []
 
 
 def test_a_plug_in_still_runs_in_a_fresh_child_per_day(inputs, out):
