@@ -21,9 +21,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Slow tests first (in their order): on several processes the suite then ends with
-    short tests rather than waiting for a long one handed out last."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Slow tests first, the longest first (``slow(N)``: about N seconds in a full run),
+    the others in their order: on several processes the suite then ends with short tests
+    rather than waiting for a long one handed out last."""
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, -_seconds(item)))
+
+
+def _seconds(item: pytest.Item) -> float:
+    slow = item.get_closest_marker("slow")
+    return slow.args[0] if slow is not None and slow.args else 0.0
 
 
 @pytest.fixture(autouse=True)

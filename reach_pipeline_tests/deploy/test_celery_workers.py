@@ -52,7 +52,8 @@ from reach_pipeline_tests.support.processes import poll
 from .gate import GATED, open_gate
 
 # Celery workers, a daemon and PostgreSQL each: one at a time on one xdist worker.
-pytestmark = [pytest.mark.xdist_group("deploy"), pytest.mark.integration, pytest.mark.slow]
+# slow(250): the group's four tests together, one after the other on one process
+pytestmark = [pytest.mark.xdist_group("deploy"), pytest.mark.integration, pytest.mark.slow(250)]
 
 FIRST = date(2025, 9, 1)
 REACH_CDF = AssetKey("reach_cdf")

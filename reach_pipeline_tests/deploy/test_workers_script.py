@@ -22,7 +22,7 @@ from reach_pipeline_tests.support.celery_workers import (
 from reach_pipeline_tests.support.processes import poll, wait_gone
 
 # Celery workers, a daemon and PostgreSQL each: one at a time on one xdist worker.
-pytestmark = [pytest.mark.xdist_group("deploy"), pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.xdist_group("deploy"), pytest.mark.integration, pytest.mark.slow(250)]
 
 
 def workers_sh(*args: str, env: dict, cwd: Path, timeout_s: float = 300):

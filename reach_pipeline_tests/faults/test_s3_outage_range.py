@@ -33,7 +33,7 @@ from .support import (
     write_sample_day,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(60)]
 
 BUCKET = "reach-outage"
 # 5 days (one FAILED, four left pending) keep the suite quick; REACH_OUTAGE_TEST_DAYS=30

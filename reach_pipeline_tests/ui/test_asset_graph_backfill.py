@@ -70,7 +70,7 @@ LOAD_MS = 60_000
 UI_MS = 30_000
 BACKFILL_S = 150.0
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(60), pytest.mark.timeout(300)]
 
 
 def _unavailable(reason: str) -> None:
