@@ -35,7 +35,9 @@ def _fork_worker_kind(cmdline: str) -> str:
     """``fork worker (<its processor's module>)`` for a fork worker, else ``""``."""
     if FORK_WORKER not in cmdline:
         return ""
-    processor = cmdline.split()[-1]
+    # python -m reach_pipeline.runner.forkworker <module:function> [<idle exit seconds>]
+    words = cmdline.split()
+    processor = words[words.index(FORK_WORKER) + 1] if words[-1] != FORK_WORKER else ""
     return f"fork worker ({processor.partition(':')[0]})" if ":" in processor else "fork worker"
 
 

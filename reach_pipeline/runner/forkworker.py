@@ -390,11 +390,10 @@ class ForkWorker:
     @classmethod
     def _ensure(cls, processor: str) -> subprocess.Popen:
         proc = cls._lane.procs.get(processor)
-        idle_s = time.monotonic() - cls._lane.idle_since.get(processor, time.monotonic())
-        idle_exit_s = min(cls.idle_exit_s, getattr(proc, "idle_exit_s", cls.idle_exit_s))
-        if proc is not None and proc.poll() is None and idle_s >= idle_exit_s / 2:
-            cls._close(proc)  # it may be about to exit on its own: never send to it
-        if proc is None or proc.poll() is not None:
+        if proc is not None and (proc.poll() is not None or cls._idle_long(processor, proc)):
+            cls._close(proc)  # exited when idle, or may be about to: never send to it
+            proc = None
+        if proc is None:
             idle_exit_s = cls.idle_exit_s
             proc = cls._lane.procs[processor] = subprocess.Popen(
                 [sys.executable, "-m", __name__, processor, str(idle_exit_s)],
@@ -410,9 +409,16 @@ class ForkWorker:
         return proc
 
     @classmethod
+    def _idle_long(cls, processor: str, proc: subprocess.Popen) -> bool:
+        """Idle for half its idle time or more (the shorter of the worker's and the one now
+        in force): it may exit on its own before a request sent now reaches it."""
+        idle_s = time.monotonic() - cls._lane.idle_since.get(processor, time.monotonic())
+        return idle_s >= min(cls.idle_exit_s, proc.idle_exit_s) / 2
+
+    @classmethod
     def _close(cls, proc: subprocess.Popen) -> None:
-        """End an idle worker: end-of-file on its stdin, then reap it (killed if it has not
-        exited within ``_CLOSE_S``)."""
+        """End an idle worker, or one that has exited: end-of-file on its stdin, then reap
+        it (killed if it has not exited within ``_CLOSE_S``) and close its pipes."""
         proc.stdin.close()
         try:
             proc.wait(_CLOSE_S)
