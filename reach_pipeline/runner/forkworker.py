@@ -320,11 +320,10 @@ def serve(
 
 
 class _Lane(threading.local):
-    """The thread's workers, by processor, and when each last finished a request."""
+    """The thread's workers, by processor."""
 
     def __init__(self):
         self.procs: dict[str, subprocess.Popen] = {}
-        self.idle_since: dict[str, float] = {}
 
 
 class ForkWorker:
@@ -383,14 +382,14 @@ class ForkWorker:
                 request.settled = _gone(pidfd, proc.pid)
             raise
         finally:
-            cls._lane.idle_since[request.processor] = time.monotonic()
+            proc.idle_since = time.monotonic()
             if pidfd is not None:
                 os.close(pidfd)
 
     @classmethod
     def _ensure(cls, processor: str) -> subprocess.Popen:
         proc = cls._lane.procs.get(processor)
-        if proc is not None and (proc.poll() is not None or cls._idle_long(processor, proc)):
+        if proc is not None and (proc.poll() is not None or cls._idle_long(proc)):
             cls._close(proc)  # exited when idle, or may be about to: never send to it
             proc = None
         if proc is None:
@@ -405,14 +404,15 @@ class ForkWorker:
                 process_group=0,  # its own group: the terminal's signals go to the parent
                 env={**os.environ, **ALLOCATOR_ENV},
             )
-            proc.idle_exit_s = idle_exit_s
+            # Its idle time, and since when it has had no request (the parent's clock).
+            proc.idle_exit_s, proc.idle_since = idle_exit_s, time.monotonic()
         return proc
 
     @classmethod
-    def _idle_long(cls, processor: str, proc: subprocess.Popen) -> bool:
+    def _idle_long(cls, proc: subprocess.Popen) -> bool:
         """Idle for half its idle time or more (the shorter of the worker's and the one now
         in force): it may exit on its own before a request sent now reaches it."""
-        idle_s = time.monotonic() - cls._lane.idle_since.get(processor, time.monotonic())
+        idle_s = time.monotonic() - proc.idle_since
         return idle_s >= min(cls.idle_exit_s, proc.idle_exit_s) / 2
 
     @classmethod
