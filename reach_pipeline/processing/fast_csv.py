@@ -109,7 +109,7 @@ def _observations(path: Path, table: pa.Table, where: Layout) -> Observations | 
         pending = {k: pool.submit(_numbers, table, pieces[k]) for k in _NUMBERS}
         labels = {name: Labels.from_arrow(table.column(name)) for name in LABEL_COLUMNS}
         cut = {k: _cut_labels(table.column(pieces[k].token), pieces[k]) for k in _LABELLED}
-        quality = None if cut["quality"] is None else _label_numbers(cut["quality"])
+        quality = None if cut["quality"] is None else label_numbers(cut["quality"])
         numbers = {k: future.result() for k, future in pending.items()}
     if not plain.result() or quality is None or cut["description"] is None:
         return None
@@ -147,7 +147,7 @@ def _cut_labels(col: pa.ChunkedArray, piece: Piece) -> pa.DictionaryArray | None
     return pa.DictionaryArray.from_arrays(col.indices, cut)
 
 
-def _label_numbers(col: pa.DictionaryArray) -> np.ndarray | None:
+def label_numbers(col: pa.DictionaryArray) -> np.ndarray | None:
     """A dictionary column of numbers (obQuality: '0', '16'): converted once per value."""
     try:
         values = floats(pc.cast(blank_strings_to_null(col.dictionary), pa.float64()))

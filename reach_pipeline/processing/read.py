@@ -1,7 +1,9 @@
 """Read one UDL day file (CSV or JSON) into ``Observations``: which reader, in what order.
 
-A CSV goes to the fast reader (``fast_csv``) first; what it declines goes to the general
-one (``general_csv``). JSON has its own (``udl_json``). All of them raise
+A CSV goes to the scanned reader (``scanned_csv``, a C scanner) first, then to the fast
+reader (``fast_csv``, pyarrow's parser), then to the general one (``general_csv``): each
+reads the ordinary layout and declines what it does not recognize, the general one
+judges everything. JSON has its own (``udl_json``). All of them raise
 ``ReachInputError`` for bad input.
 """
 
@@ -16,6 +18,7 @@ from .general_csv import read_general_csv
 from .header import check_final_newline, read_header
 from .label_rules import check_labels
 from .observations import Observations
+from .scanned_csv import read_scanned_csv
 from .udl_json import read_json
 
 log = logging.getLogger(__name__)
@@ -46,8 +49,9 @@ def _read_csv(path: Path, *, fast: bool) -> Observations:
     header = read_header(path)
     check_final_newline(path)
     if fast:
-        obs = read_fast_csv(path, header.columns, header.first_line)
-        if obs is not None:
-            return obs
+        for reader in (read_scanned_csv, read_fast_csv):
+            obs = reader(path, header.columns, header.first_line)
+            if obs is not None:
+                return obs
         log.info("%s: fast reader declined, using the general reader", path)
     return read_general_csv(path, header.columns)

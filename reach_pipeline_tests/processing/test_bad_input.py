@@ -36,11 +36,6 @@ def corpus_table() -> list[dict[str, str]]:
     return [m.groupdict() for line in text.splitlines() if (m := README_ROW.match(line))]
 
 
-@pytest.fixture(params=[True, False], ids=["fast-reader", "general-reader"])
-def fast(request) -> bool:
-    return request.param
-
-
 def assert_rejected(path: Path, out: Path, phrase: str, *, fast: bool = True) -> None:
     out.mkdir(exist_ok=True)
     with pytest.raises(ReachInputError) as info:
@@ -112,7 +107,7 @@ def test_a_folder_named_like_a_day_file(tmp_path):
 @pytest.mark.parametrize(
     ("module", "name", "doing"),
     [
-        ("reach_pipeline.processing.read", "read_fast_csv", "reading the file"),
+        ("reach_pipeline.processing.read", "read_scanned_csv", "reading the file"),
         ("reach_pipeline.processing.api", "build_grid", "building the day's grid"),
         ("reach_pipeline.processing.api", "write_cdf", "writing the CDF"),
     ],

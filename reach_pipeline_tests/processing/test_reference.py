@@ -27,11 +27,6 @@ VDR_FIELDS = (
 )
 
 
-@pytest.fixture(params=[True, False], ids=["fast-reader", "general-reader"])
-def fast(request) -> bool:
-    return request.param
-
-
 @pytest.fixture(params=CASES, ids=["20250901", "20250904"])
 def pair(request, tmp_path, fast):
     udl, legacy = request.param

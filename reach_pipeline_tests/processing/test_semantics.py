@@ -45,11 +45,6 @@ Values = dict[str, np.ndarray]
 # ---------------------------------------------------------------------------- helpers
 
 
-@pytest.fixture(params=[True, False], ids=["fast-reader", "general-reader"])
-def fast(request) -> bool:
-    return request.param
-
-
 @pytest.fixture(scope="module")
 def reference_values(tmp_path_factory) -> dict[str, Values]:
     """Our CDF of each unmodified reference file."""
