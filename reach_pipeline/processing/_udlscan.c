@@ -399,7 +399,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
                           &prefixes, &PyTuple_Type, &suffixes, &PyTuple_Type, &outs))
         return NULL;
     PyObject *result = NULL;
-    int ntok = (int)PyBytes_GET_SIZE(kinds);
+    Py_ssize_t ntok = PyBytes_GET_SIZE(kinds);
     Token tokens[MAX_TOKENS];
     Py_buffer views[MAX_TOKENS];
     int viewed = 0;
@@ -414,6 +414,10 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     for (int k = 0; k < ntok; k++) {
         Token *t = &tokens[k];
         t->kind = (unsigned char)PyBytes_AS_STRING(kinds)[k];
+        if (t->kind > LABEL) {
+            PyErr_SetString(PyExc_ValueError, "scan: a kind is not 0 to 3");
+            goto done;
+        }
         if (t->kind == SKIP) continue;
         if (text_arg(prefixes, k, &t->prefix, &t->prefix_len) < 0 ||
             text_arg(suffixes, k, &t->suffix, &t->suffix_len) < 0)
@@ -441,14 +445,14 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     Py_ssize_t rows = 0;
     const char *why;
     Py_BEGIN_ALLOW_THREADS
-    why = scan_lines(begin, stop, tokens, ntok, capacity, &rows, &slow);
+    why = scan_lines(begin, stop, tokens, (int)ntok, capacity, &rows, &slow);
     Py_END_ALLOW_THREADS
     if (why == NULL) why = exact_numbers(&slow);
     if (why != NULL) {
         result = PyUnicode_FromString(why);
         goto done;
     }
-    PyObject *labels = label_lists(tokens, ntok);
+    PyObject *labels = label_lists(tokens, (int)ntok);
     if (labels != NULL) result = Py_BuildValue("(nN)", rows, labels);
 done:
     for (int k = 0; k < viewed; k++)

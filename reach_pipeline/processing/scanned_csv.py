@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 import logging
-import mmap
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,8 +34,9 @@ except ImportError:  # built without a C compiler: the fast reader reads every f
 log = logging.getLogger(__name__)
 
 SKIP, NUMBER, TIME, LABEL = 0, 1, 2, 3
-# Lines are scanned this many bytes at a time: the range is still in the cache when its
-# lines, counted, are scanned, and a day's file is never all mapped at once.
+# Lines are read and scanned this many bytes at a time, into a buffer per thread: the
+# range is still in the cache when its lines, counted, are scanned, and a day's file is
+# never all in memory at once.
 CHUNK_BYTES = 8 << 20
 _PEEK_BYTES = 1 << 16
 _DTYPES = {NUMBER: np.float64, TIME: np.int64, LABEL: np.int32}
@@ -100,9 +101,10 @@ def _scan(fd: int, where: Layout) -> dict | str:
     """Each read token's values (a label's: a dictionary array), or why not."""
     plan = _plan(where)
     args = _scan_args(where.names, plan)
+    buffers = threading.local()
 
     def scan(bounds: tuple[int, int]):
-        return _scan_range(fd, bounds, plan, args)
+        return _scan_range(fd, bounds, buffers, plan, args)
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # the scanner releases the GIL
         results = list(pool.map(scan, ranges(fd, os.fstat(fd).st_size)))
@@ -127,14 +129,21 @@ def _scan_args(names: list[str], plan) -> tuple[list[str], bytes, tuple, tuple]:
     return names, bytes(kinds), prefixes, suffixes
 
 
-def _scan_range(fd: int, bounds: tuple[int, int], plan, args):
+def _scan_range(fd: int, bounds: tuple[int, int], buffers: threading.local, plan, args):
     """(values per token, distinct texts per label token) of the lines in ``bounds``, or
-    why not. The range is mapped while it is scanned, then let go: a day's file is never
-    all mapped at once."""
+    why not. The range is read into this thread's buffer (not mapped: a file cut short
+    while it is read is a short read here, where a mapping would kill the process)."""
     start, end = bounds
-    base = start - start % mmap.ALLOCATIONGRANULARITY
-    with mmap.mmap(fd, end - base, offset=base, access=mmap.ACCESS_READ) as data:
-        return _scan_lines(data, start - base, end - base, plan, args)
+    if len(getattr(buffers, "data", b"")) < end - start:
+        buffers.data = bytearray(end - start)
+    data = memoryview(buffers.data)[: end - start]
+    done = 0
+    while done < len(data):
+        read = os.preadv(fd, [data[done:]], start + done)
+        if read == 0:
+            return "the file got shorter while it was read"
+        done += read
+    return _scan_lines(data, 0, len(data), plan, args)
 
 
 def _scan_lines(data, start: int, end: int, plan, args):
