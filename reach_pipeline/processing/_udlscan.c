@@ -6,10 +6,11 @@
  * tokens; each token we read is converted in place:
  *
  *   kind 1, a number: the token must be prefix + [-]digits[.digits][(e|E)[+|-]digits] +
- *     suffix. Up to 19 significant digits and a power of ten within 10^+-22, the value is
- *     one correctly rounded IEEE operation on two exact doubles (Clinger's fast path);
- *     other numbers are set aside and converted afterwards with Python's own correctly
- *     rounded parser (PyOS_string_to_double). Either way, the double nearest the decimal.
+ *     suffix. Up to 2^53 and a power of ten within 10^+-22, the value is one correctly
+ *     rounded IEEE operation on two exact doubles (Clinger's fast path); up to 19 digits
+ *     and 10^+-27, one on two exact x87 long doubles, checked (``extended``); other
+ *     numbers are set aside and converted afterwards with Python's own correctly rounded
+ *     parser (PyOS_string_to_double). Either way, the double nearest the decimal.
  *   kind 2, a time: exactly YYYY-MM-DDTHH:MM:SS.fffZ, a valid date, as int64 ns since 1970.
  *   kind 3, a label: prefix + text + suffix; the text gets a code, one per distinct text
  *     in the order first seen, and the distinct texts are returned as bytes.
@@ -21,6 +22,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,35 @@ static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+#if defined(__x86_64__) && LDBL_MANT_DIG == 64
+/* Powers of ten up to 10^27: 5^27 < 2^64, so each is exact in an x87 long double. */
+static const long double POW10L[28] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/* The double nearest mantissa * 10^exponent (up to 19 digits, |exponent| <= 27: the
+ * 17-digit numbers of a repr): the quotient or product of two exact long doubles is
+ * rounded once to 64 bits, then to 53. That second rounding errs only when the first
+ * lands exactly on a midpoint between two doubles (the 11 bits dropped are 100 0000 0000);
+ * such a number is left to the exact parser (1), as are larger exponents. */
+static int extended(uint64_t mantissa, int64_t exponent, double *out) {
+    if (exponent < -27 || exponent > 27) return 1;
+    long double x = exponent < 0 ? (long double)mantissa / POW10L[-exponent]
+                                 : (long double)mantissa * POW10L[exponent];
+    uint64_t significand;
+    memcpy(&significand, &x, sizeof(significand)); /* the low 8 bytes of the 80 */
+    if ((significand & 0x7FF) == 0x400) return 1;
+    *out = (double)x;
+    return 0;
+}
+#else
+static int extended(uint64_t mantissa, int64_t exponent, double *out) {
+    (void)mantissa, (void)exponent, (void)out;
+    return 1; /* no 64-bit long double: the exact parser */
+}
+#endif
+
 /* 0: parsed into *out; 1: a number, but set aside for the exact parser; -1: not a number
  * of the accepted form. */
 static int parse_number(const char *p, Py_ssize_t n, double *out) {
@@ -109,10 +140,14 @@ static int parse_number(const char *p, Py_ssize_t n, double *out) {
     }
     if (p != end) return -1;
     exponent -= fraction;
-    if (count > 19 || mantissa > ((uint64_t)1 << 53) || exponent < -22 || exponent > 22)
+    if (count > 19) return 1;
+    double value;
+    if (mantissa <= ((uint64_t)1 << 53) && exponent >= -22 && exponent <= 22) {
+        value = (double)mantissa;
+        value = exponent < 0 ? value / POW10[-exponent] : value * POW10[exponent];
+    } else if (extended(mantissa, exponent, &value) != 0) {
         return 1;
-    double value = (double)mantissa;
-    value = exponent < 0 ? value / POW10[-exponent] : value * POW10[exponent];
+    }
     *out = negative ? -value : value;
     return 0;
 }

@@ -90,7 +90,14 @@ NUMBERS = [
     "-6897.404902000001",  # 16 digits: one exact division
     "-5295.9957251000005",  # 17 digits: Python's parser
     "12345678901234567890",
-    "9007199254740993",  # 2**53 + 1: ties to even
+    "9007199254740993",  # 2**53 + 1: a midpoint between two doubles, ties to even
+    "18014398509481986",  # 2**54 + 2: the same, from 17 digits
+    "4503599627370497.5",  # 2**52 + 1.5: the same, with a fraction
+    "-3757.2516779000002",  # 17 digits, no midpoint: one x87 division
+    # 19 digits rounding, in 64 bits, onto a midpoint between two doubles which they are
+    # not: the x87 division would round them the wrong way (found by search)
+    "910.7840652956298868",
+    "105035.7082409054492",
     "1e22",
     "1e23",
     "4.9e-324",
