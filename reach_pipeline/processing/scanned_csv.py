@@ -2,9 +2,8 @@
 
 It reads what the fast reader (``fast_csv``) reads, from the same layout (``fast_layout``),
 and gives the same ``Observations`` to the bit, in less than half of its CPU time,
-converting only the tokens read.
-The file is read in ranges of whole lines, two threads at a time. The scanner only
-recognizes the ordinary case (plain numbers, times as
+converting only the tokens read. The file is read in ranges of whole lines, two threads
+at a time. The scanner only recognizes the ordinary case (plain numbers, times as
 ``YYYY-MM-DDTHH:MM:SS.fffZ``, every line like the first); a file with anything else is
 declined (``None``) and left to the fast reader, then the general one, which judge it by
 their own rules. Where the extension was not built (no C compiler), every file is declined.
@@ -23,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pv
 
+from .fast_csv import label_numbers
 from .fast_layout import Layout, layout
 from .observations import LABEL_COLUMNS, NUMERIC_COLUMNS, TIME_COLUMNS, Labels, Observations
 
@@ -75,7 +75,7 @@ def _plan(where: Layout) -> dict[str, tuple[int, bytes, bytes]]:
     return plan
 
 
-def ranges(fd: int, size: int, chunk: int = CHUNK_BYTES) -> list[tuple[int, int]]:
+def _ranges(fd: int, size: int, chunk: int = CHUNK_BYTES) -> list[tuple[int, int]]:
     """The data lines (after the header line) in ranges of whole lines, about ``chunk``
     bytes each."""
     bounds = [_line_after(fd, 0, size)]
@@ -107,7 +107,9 @@ def _scan(fd: int, where: Layout) -> dict | str:
         return _scan_range(fd, bounds, buffers, plan, args)
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # the scanner releases the GIL
-        results = list(pool.map(scan, ranges(fd, os.fstat(fd).st_size)))
+        results = list(pool.map(scan, _ranges(fd, os.fstat(fd).st_size)))
+    if not results:
+        return "no data lines"
     for result in results:
         if isinstance(result, str):
             return result
@@ -147,6 +149,7 @@ def _scan_range(fd: int, bounds: tuple[int, int], buffers: threading.local, plan
 
 
 def _scan_lines(data, start: int, end: int, plan, args):
+    """What ``_scan_range`` returns, for the lines of ``data[start:end]``."""
     count = _udlscan.lines(data, start, end)
     if count < 0:
         return "a carriage return alone"
@@ -197,8 +200,6 @@ def _labelled(column) -> bool:
 
 
 def _observations(path: Path, columns: dict, where: Layout) -> Observations | None:
-    from .fast_csv import label_numbers
-
     pieces = where.pieces
     if not _plain(columns, where):
         return None
