@@ -110,11 +110,16 @@ def test_missing_bucket_setting_skips_the_uploads_saying_why(workdir, aws_env):
     assert [r.status for r in _rows(workdir, "2025-09-02")] == ["PROCESS_PENDING", "PROCESSED"]
 
 
-def test_outage_mid_backfill_then_recovery(workdir, s3_client, aws_env):
+def test_outage_mid_backfill_then_recovery(workdir, s3_client, aws_env, tmp_path):
     """Day 1 uploads; the server goes down; day 2's upload is tried again (with backoff,
     inside the step) and succeeds once the server is back."""
     s3 = ReachS3(bucket=BUCKET, endpoint_url=aws_env.endpoint_url)
-    with DagsterInstance.ephemeral() as instance:
+    # A file-backed instance: this test reads the runs while the run's thread writes them,
+    # which an ephemeral (in-memory, shared-cache) instance refuses at once under load
+    # ("database table is locked"); on disk, a reader waits for the writer.
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with DagsterInstance.local_temp(str(home)) as instance:
         assert _run(workdir, s3, "2025-09-01", instance).success
         aws_env.stop()
         outcome = {}
