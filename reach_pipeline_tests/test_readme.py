@@ -204,6 +204,22 @@ class Background:
         result = _shell(line, cwd, env)  # returns at once: the server runs on by itself
         assert result.returncode == 0, result.stderr
         self.pid = int((cwd / "dagster_dev.pid").read_text())
+        self._wait_for_its_session()
+
+    def _wait_for_its_session(self, timeout_s: float = 30.0) -> None:
+        """Until ``setsid`` has made the session: the shell returns when it has started the
+        background job, which may not have run yet (under load, the first look at the
+        session found none, and an empty log)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if os.getsid(self.pid) == self.pid:
+                    return
+            except ProcessLookupError:
+                log = (self.cwd / "dagster_dev.log").read_text()[-3000:]
+                raise AssertionError(f"the background dagster dev ended at once: {log}") from None
+            assert time.monotonic() < deadline, "setsid never made the server's session"
+            time.sleep(0.05)  # polling the process table, bounded by the deadline
 
     def session(self) -> list[psutil.Process]:
         """Every live process of its session: dagster dev and all it started."""
