@@ -37,20 +37,8 @@ class L1CDay:
 def read_l1c(path: str | Path) -> L1CDay:
     """Read ``path``; raise ``GeomapInputError`` naming it when it is not a usable L1C CDF."""
     path = Path(path)
-    cdf = _open(path)
-    epoch = _variable(cdf, path, "Epoch")
-    n_t = len(epoch)
-    if n_t == 0:
-        raise GeomapInputError(path, "Epoch has no records")
-    lat = _missing_to_nan(_variable(cdf, path, "lat"))
-    lon = _missing_to_nan(_variable(cdf, path, "lon"))
-    dose = _missing_to_nan(_variable(cdf, path, "dose_rate"))
-    flavors = _variable(cdf, path, "dosimeter_flavors")
-    n_s = flavors.shape[0] if flavors.ndim == 2 else 0
-    _expect_shape(path, "lat", lat, (n_t, n_s))
-    _expect_shape(path, "lon", lon, (n_t, n_s))
-    _expect_shape(path, "dose_rate", dose, (n_t, *flavors.shape))
-    slots = flavor_slots(path, flavors)
+    cdf, epoch, lat, lon, dose, slots = _read_parts(path)
+    n_t, n_s = lat.shape
     values = np.full((len(FLAVORS), n_t * n_s), np.nan)
     for k, slot in enumerate(slots):
         has = slot >= 0
@@ -67,6 +55,38 @@ def read_l1c(path: str | Path) -> L1CDay:
         lat=lat.ravel(),
         values=values,
     )
+
+
+def finite_points(path: str | Path) -> int:
+    """How many (time, sensor, flavor) points of the L1C at ``path`` have a finite dose,
+    lat and lon: the points ``read_l1c`` gives a geomap, counted without building them."""
+    _, _, lat, lon, dose, slots = _read_parts(Path(path))
+    has_position = np.isfinite(lat) & np.isfinite(lon)
+    total = 0
+    for slot in slots:
+        sensors = np.flatnonzero(slot >= 0)
+        finite = np.isfinite(dose[:, sensors, slot[sensors]]) & has_position[:, sensors]
+        total += int(np.count_nonzero(finite))
+    return total
+
+
+def _read_parts(path: Path):
+    """The L1C's CDF, Epoch, lat, lon and dose (fill values as NaN), each of the right
+    shape, and each flavor's dosimeter slots (``flavor_slots``)."""
+    cdf = _open(path)
+    epoch = _variable(cdf, path, "Epoch")
+    n_t = len(epoch)
+    if n_t == 0:
+        raise GeomapInputError(path, "Epoch has no records")
+    lat = _missing_to_nan(_variable(cdf, path, "lat"))
+    lon = _missing_to_nan(_variable(cdf, path, "lon"))
+    dose = _missing_to_nan(_variable(cdf, path, "dose_rate"))
+    flavors = _variable(cdf, path, "dosimeter_flavors")
+    n_s = flavors.shape[0] if flavors.ndim == 2 else 0
+    _expect_shape(path, "lat", lat, (n_t, n_s))
+    _expect_shape(path, "lon", lon, (n_t, n_s))
+    _expect_shape(path, "dose_rate", dose, (n_t, *flavors.shape))
+    return cdf, epoch, lat, lon, dose, flavor_slots(path, flavors)
 
 
 def flavor_slots(path: Path, flavors: np.ndarray) -> list[np.ndarray]:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import GeomapInputError
 from .product import FILLVAL, FLAVORS, STATISTICS
-from .read import read_l1c
+from .read import finite_points
 from .stats import LAT_CENTRES, LON_CENTRES
 
 MAP_SHAPE = (1, len(FLAVORS), len(LAT_CENTRES), len(LON_CENTRES))
@@ -17,13 +17,6 @@ LABELS = {
     "dosimeter_flavor_names": FLAVORS,
     "statistics": STATISTICS,
 }
-
-
-def finite_points(l1c_path: str | Path) -> int:
-    """How many (time, sensor, flavor) points of the L1C have a finite dose, lat and lon."""
-    day = read_l1c(l1c_path)
-    has_position = np.isfinite(day.lat) & np.isfinite(day.lon)
-    return int(np.count_nonzero(np.isfinite(day.values) & has_position))
 
 
 def geomap_problems(l2_path: str | Path, l1c_path: str | Path) -> list[str]:

@@ -222,3 +222,15 @@ def test_flavor_slots(flavors, problem):
     with pytest.raises(GeomapInputError, match=problem) as caught:
         flavor_slots(Path("x.cdf"), table)
     assert str(caught.value).startswith("x.cdf: dosimeter_flavors")
+
+
+@pytest.mark.parametrize("l1c", [CDF_0901, CDF_0904], ids=["0901", "0904"])
+def test_finite_points_counts_what_a_geomap_bins(l1c, tmp_path):
+    """The validation's count (read without building the geomap's arrays) is the count of
+    finite points ``read_l1c`` gives, and the points a geomap of that L1C bins."""
+    from reach_pipeline.geomap.read import finite_points, read_l1c
+
+    day = read_l1c(l1c)
+    expected = int(np.count_nonzero(np.isfinite(day.values) & np.isfinite(day.lat + day.lon)))
+    assert finite_points(l1c) == expected > 0
+    assert sum(make_geomap(l1c, tmp_path).points_used.values()) == expected

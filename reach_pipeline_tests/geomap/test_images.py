@@ -138,3 +138,45 @@ def test_a_days_quicklooks_do_not_depend_on_the_days_drawn_before(tmp_path):
     assert names == sorted(p.name for p in fresh.glob("*.png")) and len(names) == 7
     for name in names:
         assert (tmp_path / "after" / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def _frame(cells: np.ndarray, origin: str, *, painted: bool) -> tuple[np.ndarray, bool]:
+    """A map frame of ``cells`` at a size that does not divide evenly into cells, painted
+    by numpy (``blit.CellPainter``) or drawn by matplotlib; and whether a painter of that
+    image takes the cells."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from reach_pipeline.geomap.basemap import global_axes
+    from reach_pipeline.geomap.blit import Blitter, CellPainter
+
+    fig = Figure(figsize=(7.3, 4.1), dpi=97)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.07, 0.11, 0.85, 0.8))
+    global_axes(ax)
+    image = ax.imshow(cells, extent=(-180, 180, -90, 90), origin=origin, interpolation="nearest")
+    blitter = Blitter(fig, [image], [], [])
+    if not painted:
+        blitter._painter = lambda artist, height: None  # matplotlib draws every image
+    frame = blitter.frame().copy()
+    takes = CellPainter(image, frame.shape[0]).paint(cells, frame.copy())
+    return frame, takes
+
+
+@pytest.mark.parametrize("statistic", ["median", "count"])
+@pytest.mark.parametrize("origin", ["lower", "upper"])
+@pytest.mark.parametrize("alpha", [255, 128], ids=["opaque", "half-transparent"])
+def test_cells_painted_with_numpy_equal_matplotlibs_drawing(statistic, origin, alpha):
+    """The map images are painted into the frame with numpy; the frame is the same, pixel
+    for pixel, as when matplotlib draws them. Partly transparent cells are left to
+    matplotlib (the painter declines them)."""
+    from reach_pipeline.geomap.style import cell_colours, norm_for
+
+    values = np.random.default_rng(7).lognormal(-12, 2, (36, 72))
+    values[np.random.default_rng(8).random((36, 72)) < 0.3] = np.nan  # blank cells
+    cells = cell_colours(statistic, values, norm_for(statistic, values))
+    cells[..., 3][cells[..., 3] > 0] = alpha
+    (painted, takes), (drawn, _) = (_frame(cells, origin, painted=p) for p in (True, False))
+    assert np.count_nonzero(np.any(painted != drawn, axis=2)) == 0
+    assert len(np.unique(painted.reshape(-1, 4), axis=0)) > 50  # the cells are there
+    assert takes is (alpha == 255)
