@@ -163,9 +163,11 @@ def _frame(cells: np.ndarray, origin: str, *, painted: bool) -> tuple[np.ndarray
     return frame, takes
 
 
-@pytest.mark.parametrize("statistic", ["median", "count"])
-@pytest.mark.parametrize("origin", ["lower", "upper"])
-@pytest.mark.parametrize("alpha", [255, 128], ids=["opaque", "half-transparent"])
+@pytest.mark.parametrize(
+    ("statistic", "origin", "alpha"),
+    [("median", "lower", 255), ("count", "upper", 255), ("median", "upper", 128)],
+    ids=["median-lower", "count-upper", "half-transparent"],
+)
 def test_cells_painted_with_numpy_equal_matplotlibs_drawing(statistic, origin, alpha):
     """The map images are painted into the frame with numpy; the frame is the same, pixel
     for pixel, as when matplotlib draws them. Partly transparent cells are left to
