@@ -125,6 +125,5 @@ class CellPainter:
         ys, xs, row, col = self._places(cells.shape[:2])
         drawn = np.ascontiguousarray(cells).view(np.uint32)[..., 0][row[:, None], col[None, :]]
         under = pixels[ys, xs].view(np.uint32)[..., 0]
-        opaque = np.ascontiguousarray(alpha)[row[:, None], col[None, :]] != 0
-        np.copyto(under, drawn, where=opaque)
+        np.copyto(under, drawn, where=alpha[row[:, None], col[None, :]] != 0)
         return True

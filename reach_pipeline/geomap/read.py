@@ -41,9 +41,9 @@ def read_l1c(path: str | Path) -> L1CDay:
     n_t, n_s = lat.shape
     values = np.full((len(FLAVORS), n_t * n_s), np.nan)
     for k, slot in enumerate(slots):
-        has = slot >= 0
+        sensors, flavor_dose = _flavor_dose(dose, slot)
         per_sensor = np.full((n_t, n_s), np.nan)
-        per_sensor[:, has] = np.take_along_axis(dose[:, has, :], slot[None, has, None], 2)[..., 0]
+        per_sensor[:, sensors] = flavor_dose
         values[k] = per_sensor.ravel()
     return L1CDay(
         path=path,
@@ -64,10 +64,16 @@ def finite_points(path: str | Path) -> int:
     has_position = np.isfinite(lat) & np.isfinite(lon)
     total = 0
     for slot in slots:
-        sensors = np.flatnonzero(slot >= 0)
-        finite = np.isfinite(dose[:, sensors, slot[sensors]]) & has_position[:, sensors]
-        total += int(np.count_nonzero(finite))
+        sensors, flavor_dose = _flavor_dose(dose, slot)
+        total += int(np.count_nonzero(np.isfinite(flavor_dose) & has_position[:, sensors]))
     return total
+
+
+def _flavor_dose(dose: np.ndarray, slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sensors that have a flavor (``slot`` >= 0: one of ``flavor_slots``), and the
+    dose of each one's dosimeter of that flavor [time, those sensors]."""
+    sensors = np.flatnonzero(slot >= 0)
+    return sensors, dose[:, sensors, slot[sensors]]
 
 
 def _read_parts(path: Path):
