@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from dagster import DagsterInstance
 
 from reach_pipeline_tests.support.data import S3_BUCKET
 from reach_pipeline_tests.support.environment import developer_variables
@@ -72,3 +75,15 @@ def sigint_raises():
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture
+def persistent_instance(tmp_path: Path) -> Iterator[DagsterInstance]:
+    """A persistent (SQLite) instance in the test's temp folder: sensor and schedule
+    contexts refuse an ephemeral one, and where a test reads the runs while a run's thread
+    writes them, an ephemeral (in-memory, shared-cache) one refuses the read at once under
+    load ("database table is locked") where one on disk waits for the writer."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with DagsterInstance.local_temp(str(home)) as inst:
+        yield inst

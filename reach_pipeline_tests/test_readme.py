@@ -23,6 +23,7 @@ from reach_pipeline_tests.support.instance_reads import (
 )
 from reach_pipeline_tests.support.ports import free_ports
 from reach_pipeline_tests.support.process_tree import ProcessTree
+from reach_pipeline_tests.support.processes import poll, running
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -210,16 +211,13 @@ class Background:
         """Until ``setsid`` has made the session: the shell returns when it has started the
         background job, which may not have run yet (under load, the first look at the
         session found none, and an empty log)."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                if os.getsid(self.pid) == self.pid:
-                    return
-            except ProcessLookupError:
+
+        def alive() -> None:
+            if not running(self.pid):
                 log = (self.cwd / "dagster_dev.log").read_text()[-3000:]
-                raise AssertionError(f"the background dagster dev ended at once: {log}") from None
-            assert time.monotonic() < deadline, "setsid never made the server's session"
-            time.sleep(0.05)  # polling the process table, bounded by the deadline
+                raise AssertionError(f"the background dagster dev ended at once: {log}")
+
+        poll("setsid's session", lambda: os.getsid(self.pid) == self.pid, timeout_s, 0.05, alive)
 
     def session(self) -> list[psutil.Process]:
         """Every live process of its session: dagster dev and all it started."""

@@ -65,13 +65,3 @@ def run_day(resources: dict, instance: DagsterInstance):
         )
 
     return run
-
-
-@pytest.fixture
-def persistent_instance(tmp_path: Path) -> Iterator[DagsterInstance]:
-    """A persistent (SQLite) instance in the test's temp folder: sensor and schedule
-    contexts refuse an ephemeral one."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    with DagsterInstance.local_temp(str(home)) as inst:
-        yield inst

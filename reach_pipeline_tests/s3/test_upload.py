@@ -110,32 +110,28 @@ def test_missing_bucket_setting_skips_the_uploads_saying_why(workdir, aws_env):
     assert [r.status for r in _rows(workdir, "2025-09-02")] == ["PROCESS_PENDING", "PROCESSED"]
 
 
-def test_outage_mid_backfill_then_recovery(workdir, s3_client, aws_env, tmp_path):
+def test_outage_mid_backfill_then_recovery(workdir, s3_client, aws_env, persistent_instance):
     """Day 1 uploads; the server goes down; day 2's upload is tried again (with backoff,
-    inside the step) and succeeds once the server is back."""
+    inside the step) and succeeds once the server is back. The runs are read while the
+    run's thread writes them: a persistent instance."""
     s3 = ReachS3(bucket=BUCKET, endpoint_url=aws_env.endpoint_url)
-    # A file-backed instance: this test reads the runs while the run's thread writes them,
-    # which an ephemeral (in-memory, shared-cache) instance refuses at once under load
-    # ("database table is locked"); on disk, a reader waits for the writer.
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    with DagsterInstance.local_temp(str(home)) as instance:
-        assert _run(workdir, s3, "2025-09-01", instance).success
-        aws_env.stop()
-        outcome = {}
-        worker = threading.Thread(
-            target=lambda: outcome.update(result=_run(workdir, s3, "2025-09-03", instance))
-        )
-        try:
-            worker.start()
-            _wait_for_retry(instance)
-        finally:
-            aws_env.start()
-        worker.join(timeout=120)
-        assert not worker.is_alive()
-        result = outcome["result"]
-        assert result.success
-        assert _retry_messages(instance, result.run_id)
+    instance = persistent_instance
+    assert _run(workdir, s3, "2025-09-01", instance).success
+    aws_env.stop()
+    outcome = {}
+    worker = threading.Thread(
+        target=lambda: outcome.update(result=_run(workdir, s3, "2025-09-03", instance))
+    )
+    try:
+        worker.start()
+        _wait_for_retry(instance)
+    finally:
+        aws_env.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive()
+    result = outcome["result"]
+    assert result.success
+    assert _retry_messages(instance, result.run_id)
     key = "l1c/prelim/2025/09/03/reach_all_l1c_prelim_20250903T000000_v1.0.0.cdf"
     body = s3_client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     assert body == (workdir / "out" / key).read_bytes()
