@@ -269,7 +269,7 @@ def _slots(home: Path) -> int:
 
 
 @pytest.mark.integration
-@pytest.mark.slow(65)
+@pytest.mark.slow(25)
 def test_readme_ui_commands_keep_the_instance_across_a_restart(workspace, tmp_path):
     """The UI section's commands: `dagster dev` on the persistent home, the pool command
     against it while it runs; after a restart the runs, the pool limit and the input

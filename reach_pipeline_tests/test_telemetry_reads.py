@@ -23,7 +23,7 @@ from reach_pipeline_tests.support.telemetry_reads import (
     workspace,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(10)]
 
 DAYS = days_from(date(2025, 10, 1), 5)
 HISTORY_ROWS = 20_000

@@ -33,7 +33,7 @@ from reach_pipeline_tests.support.graphql import (
 
 from .sensors import BAD_1, BAD_2, GOOD, fill_input
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow(90), pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(80), pytest.mark.timeout(600)]
 
 DAYS = sorted([BAD_1, BAD_2, *GOOD])  # 2026-01-01 .. 2026-01-05
 CLI_BAD_DAY = dt.date(2026, 1, 14)  # a third malformed day, run by the command line

@@ -26,7 +26,7 @@ from reach_pipeline_tests.support.graphql import stop_automation
 from reach_pipeline_tests.support.instance_reads import sensor_ticks
 from reach_pipeline_tests.support.sensor_days import FOUR_SENSORS, write_sensor_day
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow(90), pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(75), pytest.mark.timeout(600)]
 
 DAYS = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(12)]
 BACK = dt.date(2026, 1, 13)

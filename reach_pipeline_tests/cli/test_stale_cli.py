@@ -39,7 +39,7 @@ def actions(stdout: str) -> dict[str, str]:
     return {line.split()[0]: line.split()[1] for line in stdout.splitlines()[1:]}
 
 
-@pytest.mark.slow
+@pytest.mark.slow(20)
 def test_stale_days_are_made_again_and_only_they(workspace, run_cli, tmp_path):
     mods = tmp_path / "mods"
     mods.mkdir()

@@ -42,7 +42,7 @@ from reach_pipeline_tests.support.graphql import (
 )
 from reach_pipeline_tests.support.instance_reads import create_storage, ticks_after
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow(70)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(55)]
 
 CAMPAIGN = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(7)]
 LIVE = dt.date(2026, 2, 10)
@@ -160,7 +160,7 @@ def test_the_live_day_starts_right_after_the_campaign_run_in_flight(tmp_path):
     )
 
 
-@pytest.mark.slow(170)  # five cycles of the backfill daemon (30 s each)
+@pytest.mark.slow(160)  # five cycles of the backfill daemon (30 s each)
 def test_a_campaign_of_lower_priority_is_paused_and_resumed(tmp_path):
     """What the README tells an operator: launched with ``dagster/priority`` -1, paused with
     "Cancel backfill" (the day in flight is left resumable), resumed with "Re-execute from

@@ -32,7 +32,7 @@ daily = DailyPartitionsDefinition(start_date="2025-12-01", timezone="UTC")
 
 
 @pytest.mark.integration
-@pytest.mark.slow(65)
+@pytest.mark.slow(50)
 def test_ui_backfill_bad_days_fail_and_servers_stay_healthy(tmp_path):
     home, input_dir, out = tmp_path / "dagster_home", tmp_path / "in", tmp_path / "out"
     home.mkdir()

@@ -34,7 +34,7 @@ from reach_pipeline_tests.support.cli_workspace import (
 from reach_pipeline_tests.support.private_mounts import PrivateMounts
 from reach_pipeline_tests.support.processes import kill_if_running, python_module
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(10)]
 
 DAYS = [date(2025, 10, 1) + timedelta(days=k) for k in range(3)]
 D1, D2, D3 = (d.isoformat() for d in DAYS)

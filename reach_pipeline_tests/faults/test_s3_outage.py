@@ -42,7 +42,7 @@ def _server_running(server) -> bool:
 
 
 @pytest.mark.integration
-@pytest.mark.slow
+@pytest.mark.slow(45)
 def test_upload_run_survives_s3_outage(tmp_path, s3_server, s3_client):
     ws, input_dir, out = sample_workspace(tmp_path, DAYS[:1])
     # A bigger second day: a few more moments between the first day's upload and its own.

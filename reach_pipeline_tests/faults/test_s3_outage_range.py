@@ -33,7 +33,7 @@ from .support import (
     write_sample_day,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow(60)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(45)]
 
 BUCKET = "reach-outage"
 # 5 days (one FAILED, four left pending) keep the suite quick; REACH_OUTAGE_TEST_DAYS=30
@@ -125,6 +125,7 @@ def test_a_ranged_run_stops_trying_once_the_endpoint_is_unreachable(tmp_path, s3
     assert [state[day].status for day in days] == [UPLOADED] * len(days)
 
 
+@pytest.mark.slow(65)
 def test_an_outage_costs_one_days_retries_and_leaves_the_rest_pending(tmp_path, s3):
     ws = tmp_path / "ws"
     input_dir, out = ws / "in", ws / "out"

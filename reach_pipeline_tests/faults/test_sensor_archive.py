@@ -32,7 +32,7 @@ from reach_pipeline_tests.support.processes import tool
 
 from .support import REPO, clean_env, rows_of, write_sample_day
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow(65)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(30)]
 
 FIRST = date(2024, 1, 1)
 ARCHIVE = days_from(FIRST, 200)

@@ -39,8 +39,8 @@ from .support import (
 )
 
 # Stops by signal, some with a bound on the time to stop: one at a time, on one xdist worker.
-# slow(120): the group's tests together, one after the other on one process
-pytestmark = [pytest.mark.xdist_group("stop_bounds"), pytest.mark.slow(120)]
+# slow(30): the group's tests together, one after the other on one process
+pytestmark = [pytest.mark.xdist_group("stop_bounds"), pytest.mark.slow(30)]
 
 DAY = date(2026, 5, 4)
 STOP_BOUND_S = 60  # generous; the figures are printed

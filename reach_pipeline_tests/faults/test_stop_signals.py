@@ -33,8 +33,8 @@ from .support import (
 )
 
 # Stops by signal, some with a bound on the time to stop: one at a time, on one xdist worker.
-# slow(120): the group's tests together, one after the other on one process
-pytestmark = [pytest.mark.xdist_group("stop_bounds"), pytest.mark.slow(120)]
+# slow(30): the group's tests together, one after the other on one process
+pytestmark = [pytest.mark.xdist_group("stop_bounds"), pytest.mark.slow(30)]
 
 DAYS = [date(2026, 3, 1) + timedelta(days=i) for i in range(5)]
 STOP_BOUND_S = 30  # generous: the figure itself is printed, never asserted tightly

@@ -42,7 +42,7 @@ def process_file(path):
     return _ours(path)
 '''
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow(120), pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(50), pytest.mark.timeout(600)]
 
 
 def write_processor(folder: Path, calibration: int) -> None:

@@ -110,6 +110,7 @@ def test_missing_bucket_setting_skips_the_uploads_saying_why(workdir, aws_env):
     assert [r.status for r in _rows(workdir, "2025-09-02")] == ["PROCESS_PENDING", "PROCESSED"]
 
 
+@pytest.mark.slow(65)
 def test_outage_mid_backfill_then_recovery(workdir, s3_client, aws_env, persistent_instance):
     """Day 1 uploads; the server goes down; day 2's upload is tried again (with backoff,
     inside the step) and succeeds once the server is back. The runs are read while the

@@ -70,7 +70,7 @@ LOAD_MS = 60_000
 UI_MS = 30_000
 BACKFILL_S = 150.0
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow(60), pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(25), pytest.mark.timeout(300)]
 
 
 def _unavailable(reason: str) -> None:
@@ -370,6 +370,7 @@ def check_partitions_page(page, expect) -> None:
 # ---------------------------------------------------------------------------------- test
 
 
+@pytest.mark.slow(70)
 def test_asset_graph_and_two_day_backfill_in_the_browser(
     playwright_api, dev_server, reach_dirs, page, record_property
 ):
@@ -512,6 +513,7 @@ def check_coverage_picture(page, expect, shots: Screenshots) -> Path:
     return shots.take(page, "2-reach_coverage-picture")
 
 
+@pytest.mark.slow(50)
 def test_coverage_picture_in_the_browser(playwright_api, dev_server, reach_dirs, page):
     """Two sample days made from the shell; the coverage refreshes by itself (its
     sensor in dagster dev's daemon) and shows its picture on its page."""

@@ -30,7 +30,7 @@ from reach_pipeline_tests.support.graphql import (
     launch_partition_backfill,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow(90), pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow(70), pytest.mark.timeout(600)]
 
 DAYS = ["2025-09-01", "2025-09-02", "2025-09-03"]
 MADE = ("reach_cdf", "reach_geomap")
@@ -135,7 +135,7 @@ def products(out, level: str) -> dict:
     }
 
 
-@pytest.mark.slow(120)
+@pytest.mark.slow(100)
 def test_whole_days_with_no_bucket_make_l1c_and_l2_and_leave_no_day_red(tmp_path):
     home, out, env = workspace(tmp_path)
     servers, launched = servers_with_a_job_backfill(home, env, tmp_path)
