@@ -3,14 +3,23 @@ after ``stop()``, and the ones that needed SIGKILL are named."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
 import psutil
 import pytest
 
-from reach_pipeline_tests.support.processes import ServerError, ServerProcess, poll, running
+from reach_pipeline_tests.support.processes import (
+    ServerError,
+    ServerProcess,
+    descendants,
+    poll,
+    proc_table,
+    running,
+)
 
 # A server that starts one child and writes the child's PID to argv[1]. Modes: "plain"
 # (the child dies on SIGTERM), "stubborn" (the child ignores SIGTERM), "escaped" (the
@@ -100,3 +109,28 @@ def test_a_server_that_exits_is_reported_with_its_log(tmp_path):
 def test_poll_names_what_it_waited_for():
     with pytest.raises(ServerError, match="timed out after 0.2 s waiting for the moon"):
         poll("the moon", lambda: None, 0.2, 0.05)
+
+
+@pytest.mark.parametrize(
+    ("table", "root", "expected"),
+    [
+        ({1: (0, 5), 10: (1, 7), 11: (10, 8), 12: (11, 9), 20: (1, 9)}, 10, {10, 11, 12}),
+        ({1: (0, 5), 10: (1, 7), 11: (1, 8)}, 10, {10}),  # a sibling is not below it
+        ({1: (0, 5), 11: (10, 8)}, 10, set()),  # the root gone: its orphan is not found
+    ],
+)
+def test_descendants_are_the_root_and_everything_below_it(table, root, expected):
+    assert set(descendants(table, root)) == expected
+
+
+def test_the_proc_table_has_each_process_with_its_parent_and_start():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        table = proc_table()
+        assert table[child.pid][0] == os.getpid()
+        assert table[os.getpid()][0] == os.getppid()
+        # started after this process (start times in clock ticks since boot)
+        assert table[child.pid][1] >= table[os.getpid()][1]
+    finally:
+        child.kill()
+        child.wait()
