@@ -32,7 +32,7 @@ daily = DailyPartitionsDefinition(start_date="2025-12-01", timezone="UTC")
 
 
 @pytest.mark.integration
-@pytest.mark.slow(50)
+@pytest.mark.slow(20)
 def test_ui_backfill_bad_days_fail_and_servers_stay_healthy(tmp_path):
     home, input_dir, out = tmp_path / "dagster_home", tmp_path / "in", tmp_path / "out"
     home.mkdir()
@@ -52,14 +52,18 @@ def test_ui_backfill_bad_days_fail_and_servers_stay_healthy(tmp_path):
     )
     # The input sensor would request its own run for every day file once the daemon runs:
     # the automation is stopped before the daemon starts, so the backfill's runs are the
-    # only ones.
-    servers = repo_servers(home, env, tmp_path, stop_automation=True)
+    # only ones. The backfill is launched then too: the daemon's first cycle takes it.
+    keys = sorted(d.isoformat() for d in [*BAD_PICK, *GOOD])
+    answers = []
+
+    def launch(started):
+        answers.append(launch_partition_backfill(started.client, ["reach_cdf"], keys))
+
+    servers = repo_servers(home, env, tmp_path, stop_automation=True, before_daemon=launch)
     with servers:
         web = servers.client
         code_servers = servers.wait("the code servers", servers.code_servers)
-
-        keys = sorted(d.isoformat() for d in [*BAD_PICK, *GOOD])
-        launched = launch_partition_backfill(web, ["reach_cdf"], keys)
+        [launched] = answers
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
         backfill_id = launched["backfillId"]
 
