@@ -21,6 +21,21 @@ def pytest_configure(config: pytest.Config) -> None:
     reads a few at load) and before any worker or subprocess is started (they inherit it)."""
     for name in developer_variables(os.environ):
         del os.environ[name]
+    stop_signals_as_at_a_terminal()
+
+
+def stop_signals_as_at_a_terminal() -> None:
+    """SIGINT and SIGTERM not ignored in this process, as when pytest runs at a terminal.
+
+    A run started as a background job inherits SIGINT ignored, and Python keeps it so.
+    After each in-process Dagster run in the main thread, Dagster gives SIGTERM the handler
+    SIGINT has (``setup_interrupt_handlers``): ignored too from then on. Every process
+    started afterwards then ignores SIGTERM, Dagster's own compute-log ``tail`` included,
+    which outlives its 30 s wait for the end and the suite itself."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
