@@ -25,7 +25,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def stop_signals_as_at_a_terminal() -> None:
-    """SIGINT and SIGTERM not ignored in this process, as when pytest runs at a terminal.
+    """SIGINT and SIGTERM not ignored in this process, as when pytest runs at a terminal
+    (a real SIGINT to a test raises KeyboardInterrupt, as the interrupt tests need).
 
     A run started as a background job inherits SIGINT ignored, and Python keeps it so.
     After each in-process Dagster run in the main thread, Dagster gives SIGTERM the handler
@@ -80,16 +81,6 @@ def aws_env(monkeypatch, s3_server):
 @pytest.fixture
 def s3_client(aws_env):
     return aws_env.client()
-
-
-@pytest.fixture
-def sigint_raises():
-    """SIGINT raises KeyboardInterrupt in the test process, as at a terminal, even when the
-    test run inherited SIGINT ignored (a job started in the background by a non-interactive
-    shell: Python then keeps SIG_IGN and never installs its handler)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

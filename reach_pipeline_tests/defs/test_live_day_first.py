@@ -64,10 +64,10 @@ def pool_waiters(instance: DagsterInstance) -> list[str]:
     return [step.run_id for step in info.pending_steps]
 
 
-def campaign_site(tmp_path: Path, automation: bool = True, **options):
+def campaign_site(tmp_path: Path, **options):
     """The campaign's day files, a home with the shipped dagster.yaml, the servers (the
-    automation running unless ``automation`` is False: it then costs no sensor ticks) and
-    the gated processor; ``(home, input_dir, servers)``; ``options`` as ``repo_servers``."""
+    automation running unless ``stop_automation``: it then costs no sensor ticks) and the
+    gated processor; ``(home, input_dir, servers)``; ``options`` as ``repo_servers``."""
     home, input_dir, out = tmp_path / "dagster_home", tmp_path / "in", tmp_path / "out"
     home.mkdir()
     shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
@@ -82,7 +82,7 @@ def campaign_site(tmp_path: Path, automation: bool = True, **options):
         REACH_INPUT_SENSOR_INTERVAL_S="1",
         REACH_BACKFILL_DAYS_PER_RUN="3",
     )
-    servers = repo_servers(home, env, tmp_path, stop_automation=not automation, **options)
+    servers = repo_servers(home, env, tmp_path, **options)
     return home, input_dir, servers
 
 
@@ -173,7 +173,7 @@ def test_a_campaign_of_lower_priority_is_paused_and_resumed(tmp_path):
     def launch(started):
         answers.append(launch_partition_backfill(started.client, ["reach_cdf"], keys, lower))
 
-    home, input_dir, servers = campaign_site(tmp_path, automation=False, before_daemon=launch)
+    home, input_dir, servers = campaign_site(tmp_path, stop_automation=True, before_daemon=launch)
     with servers, DagsterInstance.from_config(str(home)) as instance:
         [launched] = answers
         assert launched["__typename"] == "LaunchBackfillSuccess", launched

@@ -62,7 +62,6 @@ def statuses(settings) -> list[str]:
 
 
 @pytest.mark.integration
-@pytest.mark.usefixtures("sigint_raises")
 def test_a_real_sigint_while_processing_leaves_the_day_process_pending(folders):
     input_dir, out = folders
     settings = settings_for(input_dir, out, processors.GATED)
@@ -89,7 +88,6 @@ def _cdf_of_the_day(settings) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.usefixtures("sigint_raises")
 def test_a_real_sigint_while_uploading_leaves_the_day_upload_pending(folders):
     input_dir, out = folders
     settings = settings_for(input_dir, out)

@@ -50,7 +50,6 @@ def interrupt_when_started(input_dir: Path, name: str) -> threading.Thread:
 
 
 @pytest.mark.integration
-@pytest.mark.usefixtures("sigint_raises")
 def test_an_interrupted_request_leaves_the_worker_in_step(inputs, tmp_path):
     out = tmp_path / "out"
     thread = interrupt_when_started(inputs, FIRST[0])

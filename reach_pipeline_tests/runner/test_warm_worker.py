@@ -210,7 +210,6 @@ def test_a_worker_killed_mid_day_fails_only_that_day(inputs, out):
     the_next_day_runs_in_a_new_worker(inputs, out, killed)
 
 
-@pytest.mark.usefixtures("sigint_raises")
 def test_an_interrupted_warm_day_discards_the_worker(inputs, out):
     """Ctrl-C (a real SIGINT to this process) while the worker runs a day itself: the
     worker goes before run_isolated returns, only then its staging; the next day runs."""
